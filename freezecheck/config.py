@@ -1,0 +1,129 @@
+"""The recipe and the gates, with their defaults and the reasons for them.
+
+Pure Python. A :class:`Recipe` says how a variant is trained; it is part of the key
+under which a run is stored, so every field that can change a result belongs here.
+:class:`Gates` say what a run must achieve.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from freezecheck.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    epochs: int
+    # Adam with a cosine decay from 1e-3 to zero over the whole run: the schedule under
+    # which the experiment was first measured, and the one standard for LeNet on MNIST.
+    learning_rate: float = 2e-3
+    batch_size: int = 128
+    seed: int = 0
+    # One thread per run: results depend on the thread count, so it is fixed rather
+    # than derived from the worker count, and two workers fill the two cores.
+    threads: int = 1
+    # Train on the first N of the 55,000 training images; None for all of them.
+    train_images: int | None = None
+
+    def __post_init__(self):
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("threads", self.threads)
+        if self.seed < 0 or not isinstance(self.seed, int):
+            raise ConfigError(
+                f"seed expected a non-negative integer. Received: seed={self.seed!r}"
+            )
+        if not (0 < self.learning_rate <= 1):
+            raise ConfigError(
+                f"learning_rate expected a number in (0, 1]. Received: "
+                f"learning_rate={self.learning_rate!r}"
+            )
+        if self.train_images is not None:
+            check_positive_int("train_images", self.train_images)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{name} expected a positive integer. Received: {name}={value!r}")
+    return value
+
+
+def check_fraction(name: str, value, *, low_open=True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+        (0 < value <= 1) if low_open else (0 <= value <= 1)
+    ):
+        interval = "(0, 1]" if low_open else "[0, 1]"
+        raise ConfigError(f"{name} expected a number in {interval}. Received: {name}={value!r}")
+    return float(value)
+
+
+TIERS = ("full", "smoke")
+
+# The full tier: the experiment itself. Epoch counts are per model (the same for every
+# variant of a model); see README "Recipe" for the measurements behind them.
+FULL_RECIPES = {
+    "lenet": Recipe(epochs=10, batch_size=64),
+    "lenet5": Recipe(epochs=15, batch_size=64),
+}
+
+# The smoke tier exercises every assertion on every variant in about a minute: the
+# first 10,000 training images, two epochs. Its gates are its own (below), never 99%.
+SMOKE_RECIPES = {
+    model: dataclasses.replace(recipe, epochs=2, train_images=10_000)
+    for model, recipe in FULL_RECIPES.items()
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Gates:
+    # Final-epoch validation accuracy every variant must reach.
+    min_accuracy: float
+    # Per-epoch band around the baseline's validation curve (a fraction).
+    curve_band: float
+    # Accuracy whose first epoch is compared between variant and baseline ...
+    curve_level: float
+    # ... and by how many epochs those first epochs may differ.
+    curve_max_lag: int
+
+    def __post_init__(self):
+        check_fraction("min_accuracy", self.min_accuracy)
+        self.curve  # validates the curve fields
+
+    @property
+    def curve(self):
+        from freezecheck.curves import CurveTolerance  # numpy; config itself stays pure
+
+        return CurveTolerance(self.curve_band, self.curve_level, self.curve_max_lag)
+
+
+TIER_GATES = {
+    # 99%: the experiment's claim. Band, level and lag: see README "Curve tolerance".
+    "full": Gates(min_accuracy=0.99, curve_band=0.01, curve_level=0.985, curve_max_lag=2),
+    # After two epochs on 10,000 images every variant measured here is above 95%.
+    "smoke": Gates(min_accuracy=0.90, curve_band=0.03, curve_level=0.90, curve_max_lag=1),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a session needs: the tier's recipes (seed applied) and gates."""
+
+    tier: str
+    recipes: dict
+    gates: Gates
+    data_dir: str | None
+
+    @classmethod
+    def for_tier(cls, tier: str, *, seed: int = 0, data_dir=None, **gate_overrides):
+        if tier not in TIERS:
+            raise ConfigError(f"tier expected one of {', '.join(TIERS)}. Received: tier={tier!r}")
+        recipes = FULL_RECIPES if tier == "full" else SMOKE_RECIPES
+        recipes = {m: dataclasses.replace(r, seed=seed) for m, r in recipes.items()}
+        gates = dataclasses.replace(
+            TIER_GATES[tier], **{k: v for k, v in gate_overrides.items() if v is not None}
+        )
+        return cls(tier=tier, recipes=recipes, gates=gates, data_dir=data_dir)

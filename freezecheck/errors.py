@@ -1,0 +1,33 @@
+"""The exception family of freezecheck.
+
+Every error freezecheck raises derives from :class:`FreezecheckError` and from the
+builtin it is a kind of, so callers may catch either.
+"""
+
+
+class FreezecheckError(Exception):
+    """Base class of every error freezecheck raises."""
+
+
+class ConfigError(FreezecheckError, ValueError):
+    """An option, ini value or argument is outside what freezecheck accepts."""
+
+
+class DataMissingError(FreezecheckError, FileNotFoundError):
+    """A data file is not where it was looked for and could not be fetched."""
+
+
+class DataFormatError(FreezecheckError, ValueError):
+    """A data file is not a well-formed IDX file of the expected kind."""
+
+
+class DataIntegrityError(FreezecheckError, OSError):
+    """A data file parsed, but its content is not the pinned official content."""
+
+
+class DeterminismError(FreezecheckError, RuntimeError):
+    """The runtime cannot be put into the deterministic state a run needs."""
+
+
+class StoreError(FreezecheckError, OSError):
+    """The run store could not read or write an entry."""

@@ -1,0 +1,180 @@
+"""The pytest plugin: options, markers, fixtures and report hooks. Nothing else.
+
+Registered through the ``pytest11`` entry point. Importing it does not import
+TensorFlow: fixtures import what trains only when a test first uses them, so collecting
+the suite takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from freezecheck.config import TIER_GATES, TIERS, Settings
+from freezecheck.errors import ConfigError
+
+SETTINGS_KEY = pytest.StashKey["Settings"]()
+RUNS_KEY = pytest.StashKey[dict]()
+DEFAULT_REPORT_DIR = "freezecheck-report"
+
+# option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME
+OPTIONS = {
+    "data_dir": (str, "Directory holding the four MNIST IDX files (plain or .gz). "
+                      "Default: $FREEZECHECK_DATA_DIR, else download into the Keras cache."),
+    "tier": (str, f"Which tier to run: {' or '.join(TIERS)} (default: full)."),
+    "seed": (int, "Seed of every run (default: 0)."),
+    "min_accuracy": (float, "Final validation accuracy every variant must reach "
+                            f"(default: {TIER_GATES['full'].min_accuracy} in the full tier)."),
+    "curve_band": (float, "Largest per-epoch |variant - baseline| validation accuracy "
+                          f"(default: {TIER_GATES['full'].curve_band} in the full tier)."),
+    "curve_level": (float, "Accuracy whose first epoch is compared with the baseline's "
+                           f"(default: {TIER_GATES['full'].curve_level} in the full tier)."),
+    "curve_max_lag": (int, "Largest allowed difference, in epochs, to first reach the "
+                           f"curve level (default: {TIER_GATES['full'].curve_max_lag})."),
+    "report_dir": (str, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("freezecheck", "frozen-layer reproducibility suite")
+    for name, (_, help_text) in OPTIONS.items():
+        flag = "--freezecheck-" + name.replace("_", "-")
+        group.addoption(flag, dest=f"freezecheck_{name}", default=None, help=help_text)
+        parser.addini(f"freezecheck_{name}", help_text, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "training: trains networks; minutes, not seconds")
+    values = {name: _option(config, name) for name in OPTIONS}
+    try:
+        settings = Settings.for_tier(
+            values["tier"] or "full",
+            seed=values["seed"] if values["seed"] is not None else 0,
+            data_dir=values["data_dir"],
+            min_accuracy=values["min_accuracy"],
+            curve_band=values["curve_band"],
+            curve_level=values["curve_level"],
+            curve_max_lag=values["curve_max_lag"],
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"freezecheck: {exc}") from exc
+    config.stash[SETTINGS_KEY] = settings
+    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+        report_dir = Path(values["report_dir"] or DEFAULT_REPORT_DIR)
+        config.pluginmanager.register(
+            SessionReport(config.invocation_params.dir / report_dir, settings.gates.min_accuracy),
+            "freezecheck-report",
+        )
+
+
+def _option(config: pytest.Config, name: str):
+    """Command line first, then ini; converted and checked, or a UsageError."""
+    kind, _ = OPTIONS[name]
+    raw = config.getoption(f"freezecheck_{name}")
+    source = "--freezecheck-" + name.replace("_", "-")
+    if raw is None:
+        raw = config.getini(f"freezecheck_{name}")
+        source = f"ini freezecheck_{name}"
+    if raw in (None, ""):
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        what = {int: "an integer", float: "a number", str: "a string"}[kind]
+        raise pytest.UsageError(
+            f"freezecheck: {source} expected {what}. Received: {raw!r}"
+        ) from None
+
+
+@pytest.fixture(scope="session")
+def freezecheck_settings(pytestconfig) -> Settings:
+    """The session's tier, recipes and gates."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def freezecheck_data(freezecheck_settings):
+    """MNIST, verified against its pinned hashes, loaded once per process."""
+    from freezecheck.data import load_mnist
+    from freezecheck.errors import FreezecheckError
+
+    try:
+        return load_mnist(freezecheck_settings.data_dir)
+    except FreezecheckError as exc:
+        # The message names the file and the fix; a traceback would only bury it.
+        pytest.fail(f"freezecheck: MNIST refused, nothing trained:\n{exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def freezecheck_store(tmp_path_factory):
+    """The run store shared by all workers of this session (and only this session)."""
+    from freezecheck.store import RunStore
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's directory, shared by its workers
+    return RunStore(base / "freezecheck-runs")
+
+
+@pytest.fixture
+def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck_store):
+    """A function ``run(variant) -> RunRecord``: trains once per session, then reuses."""
+    from freezecheck.report import run_figures
+    from freezecheck.store import run_key
+    from freezecheck.training import train
+
+    def run(variant):
+        recipe = freezecheck_settings.recipes[variant.model]
+        key = run_key(variant.id, recipe.as_dict(), freezecheck_data.sha256)
+        record = freezecheck_store.get_or_train(
+            key, lambda: train(variant, recipe, freezecheck_data)
+        )
+        figures = run_figures(record, freezecheck_settings.gates.min_accuracy)
+        request.node.stash.setdefault(RUNS_KEY, {})[variant.id] = figures
+        return record
+
+    return run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        # Plain builtins on the report travel from xdist workers to the controller.
+        report.freezecheck_runs = list(item.stash.get(RUNS_KEY, {}).values())
+    return report
+
+
+class SessionReport:
+    """Collects run figures from test reports; writes them once, at the end."""
+
+    def __init__(self, directory: Path, level: float):
+        self.directory = directory
+        self.level = level
+        self.runs: dict[str, dict] = {}
+        self.outcomes: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report):
+        for figures in getattr(report, "freezecheck_runs", None) or ():
+            self.runs[figures["variant"]] = figures
+        if report.when == "call" or report.outcome != "passed":
+            self.outcomes[report.nodeid] = _outcome(report)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.runs:
+            return
+        from freezecheck.report import table, write_results
+
+        written = write_results(self.directory, self.runs, self.outcomes)
+        terminalreporter.write_sep("=", "freezecheck runs")
+        for line in table(self.runs):
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"report: {written}")
+
+
+def _outcome(report) -> str:
+    if hasattr(report, "wasxfail"):
+        return "xpassed" if report.passed else "xfailed"
+    return report.outcome if report.when == "call" else f"{report.outcome} in {report.when}"

@@ -1,0 +1,97 @@
+"""The experiment: every variant's frozen weights, accuracy and curve, on real MNIST.
+
+One training run per variant per session (the run store sees to that); the tests only
+judge the records. Every test of a variant is in one xdist group, so the worker that
+trains a variant is the one that judges it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from freezecheck.curves import compare_curves
+from freezecheck.fingerprints import changes
+from freezecheck.variants import ACCURACY_SHORTFALLS, experiment
+
+pytestmark = pytest.mark.training
+
+VARIANTS = experiment()
+FROZEN = [v for v in VARIANTS if not v.is_baseline]
+
+
+def cases(variants):
+    return [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in variants]
+
+
+def variable_paths(record, layers):
+    paths = [path for layer in layers for path in record.variables_of(layer)]
+    assert paths, f"no variables recorded for layers {layers}: the record is malformed"
+    return paths
+
+
+@pytest.mark.parametrize("variant", cases(FROZEN))
+def test_frozen_weights_bitwise_unchanged(variant, freezecheck_run):
+    record = freezecheck_run(variant)
+    changed = changes(record.weights_before, record.weights_after,
+                      variable_paths(record, variant.frozen))
+    if changed:
+        pytest.fail(
+            f"{variant}: {len(changed)} frozen variable(s) changed during training:\n"
+            + "\n".join("  " + c.describe() for c in changed)
+            + "\nA layer set trainable=False was updated anyway. Check that it is frozen "
+            "before the model is compiled (Keras 3 reads `trainable` when the train "
+            "function is built) and that the optimizer touches only trainable variables.",
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize("variant", cases(VARIANTS))
+def test_trainable_weights_changed(variant, freezecheck_run):
+    record = freezecheck_run(variant)
+    paths = variable_paths(record, variant.trainable)
+    moved = {c.path for c in changes(record.weights_before, record.weights_after, paths)}
+    unchanged = [p for p in paths if p not in moved]
+    if unchanged:
+        pytest.fail(
+            f"{variant}: {len(unchanged)} trainable variable(s) ended bitwise equal to "
+            f"their initial values: {', '.join(unchanged)}.\nTraining did not update "
+            f"them: a zero learning rate, a layer frozen by mistake, or a step that "
+            f"applies no gradients.",
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize("variant", cases(VARIANTS))
+def test_reaches_accuracy_gate(variant, freezecheck_run, freezecheck_settings, request):
+    gate = freezecheck_settings.gates.min_accuracy
+    shortfall = ACCURACY_SHORTFALLS.get(variant.id)
+    if freezecheck_settings.tier == "full" and shortfall is not None and shortfall < gate:
+        request.applymarker(pytest.mark.xfail(
+            strict=True,
+            reason=f"declared shortfall: measured {shortfall:.2%} < {gate:.2%} "
+            f"(ACCURACY_SHORTFALLS in freezecheck/variants.py)",
+        ))
+    record = freezecheck_run(variant)
+    curve = ", ".join(f"{a:.4f}" for a in record.val_accuracy)
+    assert record.final_val_accuracy >= gate, (
+        f"{variant}: final validation accuracy {record.final_val_accuracy:.4f} is below "
+        f"the gate {gate:.4f} (test accuracy {record.test_accuracy:.4f}).\n"
+        f"  validation accuracy per epoch: {curve}"
+    )
+
+
+@pytest.mark.parametrize("variant", cases(FROZEN))
+def test_curve_follows_baseline(variant, freezecheck_run, freezecheck_settings):
+    record = freezecheck_run(variant)
+    baseline = freezecheck_run(variant.baseline)
+    comparison = compare_curves(
+        record.val_accuracy, baseline.val_accuracy, freezecheck_settings.gates.curve
+    )
+    if not comparison.ok:
+        pytest.fail(
+            comparison.report(variant.id, variant.baseline.id)
+            + f"\n  {variant.id}: {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
+            + f"\n  {variant.baseline.id}: "
+            + ", ".join(f"{a:.4f}" for a in baseline.val_accuracy),
+            pytrace=False,
+        )

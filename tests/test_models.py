@@ -1,0 +1,41 @@
+"""The two LeNets: names, parameter counts, freezing before compile."""
+
+import pytest
+
+from freezecheck import models
+from freezecheck.errors import ConfigError
+
+
+@pytest.mark.parametrize("model", models.MODEL_NAMES)
+def test_parameter_count_and_layer_names(model):
+    net = models.build(model)
+    assert net.count_params() == models.PARAMETER_COUNTS[model]
+    weighted = tuple(layer.name for layer in net.layers if layer.weights)
+    assert weighted == models.WEIGHT_LAYERS[model]
+
+
+def test_lenet5_per_layer_parameter_counts():
+    net = models.build("lenet5")
+    counts = {name: net.get_layer(name).count_params() for name in models.WEIGHT_LAYERS["lenet5"]}
+    assert counts == {"conv1": 156, "conv2": 2_416, "fc1": 48_120, "fc2": 10_164, "out": 850}
+
+
+def test_frozen_layers_are_not_trainable_and_the_rest_are():
+    net = models.build("lenet", ["fc1", "conv1"])
+    assert {layer.name for layer in net.layers if layer.weights and not layer.trainable} == {"conv1", "fc1"}
+    assert net.count_params() - sum(int(w.numpy().size) for w in net.trainable_weights) == 520 + 400_500
+
+
+def test_unknown_model_is_refused_with_the_choices():
+    with pytest.raises(ConfigError, match=r"expected one of lenet, lenet5. Received: model='alexnet'"):
+        models.build("alexnet")
+
+
+def test_unknown_layer_is_refused_with_the_choices():
+    with pytest.raises(ConfigError, match=r"conv1, conv2, fc1, out. Received: layers=\['fc2'\]"):
+        models.build("lenet", ["fc2"])
+
+
+def test_duplicate_layer_is_refused():
+    with pytest.raises(ConfigError, match="named twice"):
+        models.check_layer_names("lenet", ["conv1", "conv1"])
