@@ -78,7 +78,10 @@ def build(model: str, frozen=()):
             layers.Dense(84, activation="relu", name="fc2"),
         ]
     net = keras.Sequential(
-        [keras.Input((28, 28, 1), name="image"), *body,
+        # uint8 pixels in, scaled to [0, 1] inside the model: the training arrays stay
+        # uint8, a quarter of the memory float32 copies would take in every worker.
+        [keras.Input((28, 28, 1), dtype="uint8", name="image"),
+         layers.Rescaling(1 / 255, name="scale"), *body,
          layers.Dense(10, activation="softmax", name="out")],
         name=model,
     )

@@ -7,6 +7,7 @@ the suite takes seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -60,6 +61,10 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ConfigError as exc:
         raise pytest.UsageError(f"freezecheck: {exc}") from exc
+    if settings.data_dir:
+        # Relative to where pytest was started, in the controller and in every worker.
+        data_dir = config.invocation_params.dir / Path(settings.data_dir).expanduser()
+        settings = dataclasses.replace(settings, data_dir=str(data_dir))
     config.stash[SETTINGS_KEY] = settings
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
         report_dir = Path(values["report_dir"] or DEFAULT_REPORT_DIR)

@@ -35,6 +35,7 @@ class RunRecord:
     test_loss: float
     epoch_seconds: list[float]
     train_seconds: float
+    peak_rss_mb: float  # the training process's peak resident memory, up to the run's end
     versions: dict[str, str]
     data_sha256: dict[str, str]
     weights_before: dict[str, np.ndarray] = dataclasses.field(repr=False)

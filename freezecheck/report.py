@@ -37,6 +37,7 @@ def run_figures(record: RunRecord, level: float) -> dict:
         "level": level,
         "epochs_to_level": epochs_to_reach(record.history["val_accuracy"], level),
         "train_seconds": record.train_seconds,
+        "peak_rss_mb": record.peak_rss_mb,
         "versions": record.versions,
         "weights_after_sha256": {p: fingerprint(a) for p, a in record.weights_after.items()},
     }

@@ -9,6 +9,7 @@ that must run once across workers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -78,6 +79,7 @@ def _version(distribution: str) -> str | None:
         return None
 
 
+@functools.cache  # once per process: an edit mid-session must not split one session's keys
 def _code_hash() -> str:
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.glob("*.py")):

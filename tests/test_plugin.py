@@ -1,0 +1,119 @@
+"""The plugin as a user meets it: options, start-up errors, reports, xdist.
+
+Driven with pytester. The option tests run in-process and train nothing; the tests
+marked ``training`` run the real experiment file in a subprocess, on the smoke tier and
+LeNet-5 only, so that they take seconds per session.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--freezecheck-tier=huge"], "tier expected one of full, smoke. Received: tier='huge'"),
+        (["--freezecheck-min-accuracy=1.5"], "min_accuracy expected a number in (0, 1]. Received: min_accuracy=1.5"),
+        (["--freezecheck-min-accuracy=0"], "min_accuracy expected a number in (0, 1]"),
+        (["--freezecheck-min-accuracy=high"], "--freezecheck-min-accuracy expected a number. Received: 'high'"),
+        (["--freezecheck-curve-band=-0.01"], "band expected a number in [0, 1]. Received: band=-0.01"),
+        (["--freezecheck-curve-level=2"], "level expected a number in (0, 1]"),
+        (["--freezecheck-curve-max-lag=-1"], "max_lag expected a non-negative integer"),
+        (["--freezecheck-seed=-3"], "seed expected a non-negative integer. Received: seed=-3"),
+        (["--freezecheck-seed=x"], "--freezecheck-seed expected an integer. Received: 'x'"),
+    ],
+)
+def test_bad_option_is_a_usage_error_at_start_up(pytester, args, message):
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+
+
+def test_bad_ini_value_is_a_usage_error_naming_the_ini_key(pytester):
+    pytester.makeini("[pytest]\nfreezecheck_curve_max_lag = two\n")
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ini freezecheck_curve_max_lag expected an integer. Received: 'two'" in result.stderr.str()
+
+
+def test_options_are_listed_in_their_own_help_group(pytester):
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*frozen-layer reproducibility suite*", "*--freezecheck-data-dir*"])
+
+
+def test_plugin_import_does_not_import_tensorflow(pytester):
+    result = pytester.runpython_c(
+        "import sys, freezecheck.plugin; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    result.stdout.fnmatch_lines(["False False"])
+
+
+def test_missing_data_directory_fails_before_training_and_names_the_fix(pytester, tmp_path):
+    pytester.makepyfile(test_experiment=EXPERIMENT_FILE.read_text())
+    result = pytester.runpytest(
+        f"--freezecheck-data-dir={tmp_path / 'absent'}",
+        "test_experiment.py::test_trainable_weights_changed[lenet5-frozen=none]",
+        "test_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=none]",
+    )
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*MNIST refused, nothing trained*", "*does not exist*--freezecheck-data-dir*"])
+    assert not (pytester.path / "freezecheck-report").exists()
+
+
+def run_smoke(pytester, data_dir, *args):
+    """Run the LeNet-5 part of the experiment on the smoke tier in a subprocess."""
+    report = pytester.path / f"report{len(list(pytester.path.glob('report*')))}"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--dist=loadgroup", "-k", "lenet5",
+        "--freezecheck-tier=smoke", f"--freezecheck-data-dir={data_dir}",
+        f"--freezecheck-report-dir={report}", *args,
+    )
+    return result, json.loads((report / "results.json").read_text())
+
+
+@pytest.fixture
+def mnist_dir():
+    directory = os.environ.get("FREEZECHECK_DATA_DIR")
+    if not directory:
+        pytest.skip("set FREEZECHECK_DATA_DIR to the directory of the official MNIST files")
+    return directory
+
+
+@pytest.mark.training
+def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_dir):
+    pytester.makepyfile(test_experiment=EXPERIMENT_FILE.read_text())
+    pytester.makeconftest(
+        # Count trainings across processes: a line per call, appended to one file.
+        "import freezecheck.training as t\n"
+        "_train = t.train\n"
+        "def counted(variant, recipe, data):\n"
+        "    with open('trainings.log', 'a') as log: log.write(variant.id + '\\n')\n"
+        "    return _train(variant, recipe, data)\n"
+        "t.train = counted\n"
+    )
+    serial, serial_results = run_smoke(pytester, mnist_dir, "-n", "0")
+    serial.assert_outcomes(passed=20)
+    log = pytester.path / "trainings.log"
+    assert sorted(log.read_text().split()) == sorted(
+        ["lenet5-frozen=none", "lenet5-frozen=conv1", "lenet5-frozen=conv2",
+         "lenet5-frozen=fc1", "lenet5-frozen=fc2", "lenet5-frozen=out"])
+    log.unlink()
+
+    parallel, parallel_results = run_smoke(pytester, mnist_dir, "-n", "2")
+    parallel.assert_outcomes(passed=20)
+    assert len(log.read_text().split()) == 6, "a variant was trained more than once"
+
+    def essentials(results):
+        return {r["variant"]: (r["val_accuracy"], r["train_accuracy"], r["test_accuracy"],
+                               r["weights_after_sha256"]) for r in results["runs"]}
+
+    assert len(serial_results["runs"]) == 6
+    assert essentials(serial_results) == essentials(parallel_results)
+    assert serial_results["tests"] == parallel_results["tests"]
