@@ -101,9 +101,21 @@ class Gates:
 
 
 TIER_GATES = {
-    # 99%: the experiment's claim. Band, level and lag: see README "Curve tolerance".
-    "full": Gates(min_accuracy=0.99, curve_band=0.01, curve_level=0.985, curve_max_lag=2),
-    # After two epochs on 10,000 images every variant measured here is above 95%.
+    "full": Gates(
+        # The experiment's claim: 99+% validation accuracy.
+        min_accuracy=0.99,
+        # One point. Baseline runs at seeds 0-4 differ by at most 0.82 points at any
+        # epoch (LeNet-5; 0.68 for LeNet), so a variant that learns like the baseline
+        # stays inside; the LeNet-5 variants that do learn slower leave it (1.1, 1.8).
+        curve_band=0.01,
+        # 98.5% is where every baseline seed arrives within two epochs; those seeds
+        # reach it at most one epoch apart, so two epochs of lag is allowed.
+        curve_level=0.985,
+        curve_max_lag=2,
+    ),
+    # Two epochs on 10,000 images: every variant measured here ends above 94% and within
+    # 2 points of its baseline at each epoch. The floors leave room for other versions'
+    # numerics while still failing on a run that learned nothing (10%) or much less.
     "smoke": Gates(min_accuracy=0.90, curve_band=0.03, curve_level=0.90, curve_max_lag=1),
 }
 
