@@ -36,3 +36,17 @@ def synthetic_mnist():
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = split(256), split(64), split(64)
     return Mnist(train_x, train_y, val_x, val_y, test_x, test_y,
                  sha256={"synthetic": "seed-0"}, source="synthetic")
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(freezecheck_settings):
+    """The MNIST directory given to this session (option, ini or environment variable).
+
+    Tests that need the real files skip, saying how to provide them, when none is given.
+    """
+    from freezecheck.data import DATA_DIR_ENV
+
+    directory = freezecheck_settings.data_dir or os.environ.get(DATA_DIR_ENV)
+    if not directory:
+        pytest.skip(f"needs the MNIST files: pass --freezecheck-data-dir=DIR or set {DATA_DIR_ENV}")
+    return directory

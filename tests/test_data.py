@@ -117,14 +117,6 @@ def test_without_network_or_local_copy_the_error_says_how_to_point_at_one(monkey
         data.download_mnist()
 
 
-@pytest.fixture(scope="module")
-def mnist_dir():
-    directory = os.environ.get(data.DATA_DIR_ENV)
-    if not directory:
-        pytest.skip(f"set {data.DATA_DIR_ENV} to the directory of the official MNIST files")
-    return directory
-
-
 def test_real_mnist_loads_verified_with_the_documented_split(mnist_dir):
     mnist = load_mnist(mnist_dir)
     assert mnist.train_images.shape == (55_000, 28, 28)

@@ -6,11 +6,12 @@ LeNet-5 only, so that they take seconds per session.
 """
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+# Copied into each pytester directory under another name: in-process runs must not
+# collide with this session's own import of tests/test_experiment.py.
 EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
 
 
@@ -56,11 +57,11 @@ def test_plugin_import_does_not_import_tensorflow(pytester):
 
 
 def test_missing_data_directory_fails_before_training_and_names_the_fix(pytester, tmp_path):
-    pytester.makepyfile(test_experiment=EXPERIMENT_FILE.read_text())
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
     result = pytester.runpytest(
         f"--freezecheck-data-dir={tmp_path / 'absent'}",
-        "test_experiment.py::test_trainable_weights_changed[lenet5-frozen=none]",
-        "test_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=none]",
+        "test_copied_experiment.py::test_trainable_weights_changed[lenet5-frozen=none]",
+        "test_copied_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=none]",
     )
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*MNIST refused, nothing trained*", "*does not exist*--freezecheck-data-dir*"])
@@ -78,17 +79,9 @@ def run_smoke(pytester, data_dir, *args):
     return result, json.loads((report / "results.json").read_text())
 
 
-@pytest.fixture
-def mnist_dir():
-    directory = os.environ.get("FREEZECHECK_DATA_DIR")
-    if not directory:
-        pytest.skip("set FREEZECHECK_DATA_DIR to the directory of the official MNIST files")
-    return directory
-
-
 @pytest.mark.training
 def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_dir):
-    pytester.makepyfile(test_experiment=EXPERIMENT_FILE.read_text())
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
     pytester.makeconftest(
         # Count trainings across processes: a line per call, appended to one file.
         "import freezecheck.training as t\n"
@@ -99,7 +92,7 @@ def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_
         "t.train = counted\n"
     )
     serial, serial_results = run_smoke(pytester, mnist_dir, "-n", "0")
-    serial.assert_outcomes(passed=20)
+    serial.assert_outcomes(passed=22)
     log = pytester.path / "trainings.log"
     assert sorted(log.read_text().split()) == sorted(
         ["lenet5-frozen=none", "lenet5-frozen=conv1", "lenet5-frozen=conv2",
@@ -107,7 +100,7 @@ def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_
     log.unlink()
 
     parallel, parallel_results = run_smoke(pytester, mnist_dir, "-n", "2")
-    parallel.assert_outcomes(passed=20)
+    parallel.assert_outcomes(passed=22)
     assert len(log.read_text().split()) == 6, "a variant was trained more than once"
 
     def essentials(results):
