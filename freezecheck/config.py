@@ -30,7 +30,7 @@ class Recipe:
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)
         check_positive_int("threads", self.threads)
-        if self.seed < 0 or not isinstance(self.seed, int):
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(
                 f"seed expected a non-negative integer. Received: seed={self.seed!r}"
             )

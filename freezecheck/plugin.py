@@ -67,10 +67,19 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = dataclasses.replace(settings, data_dir=str(data_dir))
     config.stash[SETTINGS_KEY] = settings
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
-        report_dir = Path(values["report_dir"] or DEFAULT_REPORT_DIR)
-        config.pluginmanager.register(
-            SessionReport(config.invocation_params.dir / report_dir, settings.gates.min_accuracy),
-            "freezecheck-report",
+        report_dir = config.invocation_params.dir / (values["report_dir"] or DEFAULT_REPORT_DIR)
+        _check_writable(report_dir, "--freezecheck-report-dir")
+        config.pluginmanager.register(SessionReport(report_dir), "freezecheck-report")
+
+
+def _check_writable(directory: Path, option: str) -> None:
+    """Refuse, at start-up, a directory that cannot be created or written."""
+    existing = next(p for p in (directory, *directory.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(
+            f"freezecheck: {option}: {directory} cannot be written ({existing} is "
+            f"{'not a directory' if not existing.is_dir() else 'not writable'}). "
+            f"Choose a directory you can write."
         )
 
 
@@ -155,9 +164,8 @@ def pytest_runtest_makereport(item, call):
 class SessionReport:
     """Collects run figures from test reports; writes them once, at the end."""
 
-    def __init__(self, directory: Path, level: float):
+    def __init__(self, directory: Path):
         self.directory = directory
-        self.level = level
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
 

@@ -44,6 +44,15 @@ def test_bad_ini_value_is_a_usage_error_naming_the_ini_key(pytester):
     assert "ini freezecheck_curve_max_lag expected an integer. Received: 'two'" in result.stderr.str()
 
 
+def test_report_directory_that_cannot_be_written_is_a_usage_error(pytester):
+    pytester.makepyfile("def test_nothing(): pass")
+    (pytester.path / "a-file").write_text("not a directory")
+    result = pytester.runpytest("--freezecheck-report-dir=a-file/report")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--freezecheck-report-dir" in result.stderr.str()
+    assert "is not a directory" in result.stderr.str()
+
+
 def test_options_are_listed_in_their_own_help_group(pytester):
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*frozen-layer reproducibility suite*", "*--freezecheck-data-dir*"])
