@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from freezecheck.errors import ConfigError
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 RUNS_KEY = pytest.StashKey[dict]()
+SESSION_KEY = pytest.StashKey[str]()
+STORE_KEY = pytest.StashKey[tuple]()
 DEFAULT_REPORT_DIR = "freezecheck-report"
 
 # option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME
@@ -35,6 +38,8 @@ OPTIONS = {
     "curve_max_lag": (int, "Largest allowed difference, in epochs, to first reach the "
                            f"curve level (default: {TIER_GATES['full'].curve_max_lag})."),
     "report_dir": (str, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
+    "store_dir": (str, "Keep trained runs in this directory across sessions, and reuse a "
+                       "run whose inputs are unchanged (default: none; nothing persists)."),
 }
 
 
@@ -44,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--freezecheck-" + name.replace("_", "-")
         group.addoption(flag, dest=f"freezecheck_{name}", default=None, help=help_text)
         parser.addini(f"freezecheck_{name}", help_text, default=None)
+    group.addoption("--freezecheck-retrain", action="store_true", dest="freezecheck_retrain",
+                    help="With --freezecheck-store-dir: train every run again, once, "
+                         "replacing what the store holds.")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,10 +74,29 @@ def pytest_configure(config: pytest.Config) -> None:
         data_dir = config.invocation_params.dir / Path(settings.data_dir).expanduser()
         settings = dataclasses.replace(settings, data_dir=str(data_dir))
     config.stash[SETTINGS_KEY] = settings
-    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+    store_dir = values["store_dir"] and config.invocation_params.dir / values["store_dir"]
+    if store_dir:
+        _check_writable(store_dir, "--freezecheck-store-dir")
+    config.stash[STORE_KEY] = (store_dir, config.getoption("freezecheck_retrain"))
+    if hasattr(config, "workerinput"):
+        config.stash[SESSION_KEY] = config.workerinput["freezecheck_session"]
+    else:  # the controller, or a run without xdist
+        config.stash[SESSION_KEY] = uuid.uuid4().hex
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_SessionIdToWorkers(config.stash[SESSION_KEY]))
         report_dir = config.invocation_params.dir / (values["report_dir"] or DEFAULT_REPORT_DIR)
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(SessionReport(report_dir), "freezecheck-report")
+
+
+class _SessionIdToWorkers:
+    """Gives every xdist worker the controller's session id."""
+
+    def __init__(self, session: str):
+        self.session = session
+
+    def pytest_configure_node(self, node):
+        node.workerinput["freezecheck_session"] = self.session
 
 
 def _check_writable(directory: Path, option: str) -> None:
@@ -122,14 +149,18 @@ def freezecheck_data(freezecheck_settings):
 
 
 @pytest.fixture(scope="session")
-def freezecheck_store(tmp_path_factory):
-    """The run store shared by all workers of this session (and only this session)."""
+def freezecheck_store(pytestconfig, tmp_path_factory):
+    """The run store: the --freezecheck-store-dir if given, else one shared by all
+    workers of this session and only this session."""
     from freezecheck.store import RunStore
 
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the session's directory, shared by its workers
-    return RunStore(base / "freezecheck-runs")
+    store_dir, retrain = pytestconfig.stash[STORE_KEY]
+    if store_dir is None:
+        store_dir = tmp_path_factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            store_dir = store_dir.parent  # the session's directory, shared by its workers
+        store_dir = store_dir / "freezecheck-runs"
+    return RunStore(store_dir, session=pytestconfig.stash[SESSION_KEY], retrain=retrain)
 
 
 @pytest.fixture

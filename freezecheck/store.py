@@ -3,8 +3,11 @@
 Entries are directories named by a key that hashes everything that determines a run's
 result. A per-key file lock makes other processes wait for the one that trains; the
 entry is written into a temporary directory and renamed into place, so a reader sees a
-whole entry or none. This is the pattern pytest-xdist documents for session fixtures
-that must run once across workers.
+whole entry or none, even if the writer is killed. This is the pattern pytest-xdist
+documents for session fixtures that must run once across workers.
+
+By default the store lives in the session's temporary directory and dies with it; given
+a directory (``--freezecheck-store-dir``) it persists, and an unchanged run is reused.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import platform
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,6 +29,7 @@ from freezecheck.errors import StoreError
 from freezecheck.records import RECORD_FILE, RunRecord
 
 PACKAGE_DIR = Path(__file__).parent
+SESSION_FILE = "session"  # which session wrote an entry
 
 
 def run_key(variant_id: str, recipe: dict, data_sha256: dict) -> str:
@@ -36,6 +41,7 @@ def run_key(variant_id: str, recipe: dict, data_sha256: dict) -> str:
         "libraries": {name: _version(name) for name in
                       ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "numpy")},
         "code": _code_hash(),
+        "cpu": _cpu_signature(),
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -43,33 +49,63 @@ def run_key(variant_id: str, recipe: dict, data_sha256: dict) -> str:
 class RunStore:
     """Runs on disk under ``root``, shared by every process that opens the same root."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, session: str, retrain: bool = False):
+        """``session`` names this pytest session (the same in all its workers); with
+        ``retrain``, an entry stored by any other session is trained again, once."""
         self.root = Path(root)
+        self.session = session
+        self.retrain = retrain
         self._loaded: dict[str, RunRecord] = {}  # this process's copies, by key
 
     def get_or_train(self, key: str, train: Callable[[], RunRecord]) -> RunRecord:
         """The stored run under ``key``; ``train()`` produces and stores it if absent."""
         if key in self._loaded:
             return self._loaded[key]
-        self.root.mkdir(parents=True, exist_ok=True)
         entry = self.root / key
-        with FileLock(str(self.root / f"{key}.lock")):
-            if (entry / RECORD_FILE).is_file():
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.root / f"{key}.lock"))
+            lock.acquire()
+        except OSError as exc:
+            raise StoreError(f"run store {self.root} cannot be used: {exc}") from exc
+        try:
+            if self._reusable(entry):
                 record = RunRecord.load(entry)
             else:
                 record = train()
                 self._write(entry, record)
+        finally:
+            lock.release()
         self._loaded[key] = record
         return record
 
+    def _reusable(self, entry: Path) -> bool:
+        if not (entry / RECORD_FILE).is_file():
+            return False
+        return not self.retrain or (entry / SESSION_FILE).read_text() == self.session
+
     def _write(self, entry: Path, record: RunRecord) -> None:
-        staging = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{entry.name}.partial-"))
+        """Write into a staging directory, then rename it into place; on any error
+        remove the staging directory and leave the store as it was."""
+        staging = None
         try:
+            staging = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{entry.name}.partial-"))
             record.save(staging)
-            os.replace(staging, entry)
+            (staging / SESSION_FILE).write_text(self.session)
+            if entry.exists():  # a forced retrain replaces the old entry
+                old = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{entry.name}.old-"))
+                os.replace(entry, old / "entry")
+                os.replace(staging, entry)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(staging, entry)
         except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise StoreError(f"could not store run {record.variant_id} in {entry}: {exc}") from exc
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise StoreError(
+                f"could not store run {record.variant_id} in {entry}: {exc}. Nothing was "
+                f"written; free space or choose another --freezecheck-store-dir."
+            ) from exc
 
 
 def _version(distribution: str) -> str | None:
@@ -85,3 +121,16 @@ def _code_hash() -> str:
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.cache
+def _cpu_signature() -> str:
+    """The machine type and the CPU's instruction-set flags: kernels, and so results,
+    can differ between CPUs that TensorFlow dispatches differently."""
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line for line in cpuinfo if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        pass
+    return platform.machine() + ":" + hashlib.sha256(" ".join(sorted(flags.split())).encode()).hexdigest()[:16]

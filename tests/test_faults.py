@@ -1,0 +1,147 @@
+"""Faults during a session: a killed worker, Ctrl-C, two sessions sharing one store.
+
+Each drives the real experiment file in pytester subprocesses on the smoke tier and a
+few LeNet-5 variants, with a persistent run store, and checks what is left on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.training
+
+EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
+SELECTION = "lenet5 and (none or conv1 or out)"
+SELECTED_VARIANTS = ["lenet5-frozen=conv1", "lenet5-frozen=none", "lenet5-frozen=out"]
+
+# Appends each training's variant to $TRAININGS_LOG (one line per training, any process).
+COUNT_TRAININGS = """
+import os
+import freezecheck.training as _training
+_train = _training.train
+def _counted(variant, recipe, data):
+    with open(os.environ["TRAININGS_LOG"], "a") as log:
+        log.write(variant.id + "\\n")
+    return _train(variant, recipe, data)
+_training.train = _counted
+"""
+
+# The first time lenet5-frozen=conv1 trains, its process is killed at the 20th batch.
+KILL_ONCE_MID_TRAINING = """
+import keras, signal
+_fit = keras.Model.fit
+_counted_train = _training.train
+class _KillAt20(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 20:
+            os.kill(os.getpid(), signal.SIGKILL)
+def _train_kill_once(variant, recipe, data):
+    if variant.id == "lenet5-frozen=conv1" and not os.path.exists("killed-once"):
+        open("killed-once", "w").close()
+        keras.Model.fit = lambda self, *a, callbacks=None, **k: _fit(
+            self, *a, callbacks=[*(callbacks or []), _KillAt20()], **k)
+    return _counted_train(variant, recipe, data)
+_training.train = _train_kill_once
+"""
+
+# Announces that training has started, then trains slowly enough to be interrupted.
+ANNOUNCE_TRAINING = """
+import keras, time
+class _Slow(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        open("training-started", "w").close()
+        time.sleep(0.05)
+_fit = keras.Model.fit
+keras.Model.fit = lambda self, *a, callbacks=None, **k: _fit(
+    self, *a, callbacks=[*(callbacks or []), _Slow()], **k)
+"""
+
+
+def command(pytester, data_dir, store, *extra):
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE",
+            "-k", SELECTION, "--freezecheck-tier=smoke", f"--freezecheck-data-dir={data_dir}",
+            f"--freezecheck-store-dir={store}", *extra]
+
+
+def setup(pytester, plant=""):
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
+    pytester.makeconftest(COUNT_TRAININGS + plant)
+    log = pytester.path / "trainings.log"
+    return log, os.environ | {"TRAININGS_LOG": str(log)}
+
+
+def stored_variants(store: Path) -> list[str]:
+    return sorted(json.loads((entry / "record.json").read_text())["variant_id"]
+                  for entry in store.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+
+
+def leftovers(store: Path) -> list[str]:
+    """Staging directories, or entries without a complete record: partial state."""
+    return [p.name for p in store.iterdir() if p.is_dir() and (
+        p.name.startswith(".") or not (p / "record.json").is_file() or not (p / "weights.npz").is_file())]
+
+
+def test_killed_worker_is_reported_leaves_no_partial_entry_and_a_rerun_completes(pytester, mnist_dir):
+    log, env = setup(pytester, KILL_ONCE_MID_TRAINING)
+    store = pytester.path / "store"
+    first = subprocess.run(command(pytester, mnist_dir, store, "-n", "2"), cwd=pytester.path,
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 1, first.stdout
+    assert "crashed while running" in first.stdout and "lenet5-frozen=conv1" in first.stdout
+    assert leftovers(store) == []
+    # The replacement worker trained conv1 again for the tests still to run.
+    assert log.read_text().split().count("lenet5-frozen=conv1") == 2
+
+    log.unlink()
+    second = subprocess.run(command(pytester, mnist_dir, store, "-n", "2"), cwd=pytester.path,
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout
+    assert not log.exists(), "the re-run trained what the store already held"
+    assert stored_variants(store) == SELECTED_VARIANTS and leftovers(store) == []
+
+
+def test_ctrl_c_during_training_leaves_no_partial_files(pytester, mnist_dir):
+    log, env = setup(pytester, ANNOUNCE_TRAINING)
+    store, report = pytester.path / "store", pytester.path / "report"
+    process = subprocess.Popen(
+        command(pytester, mnist_dir, store, "-n", "0", f"--freezecheck-report-dir={report}"),
+        cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    while not (pytester.path / "training-started").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "KeyboardInterrupt" in output
+    if store.exists():
+        assert leftovers(store) == []
+    # The report is written whole or not at all.
+    assert not report.exists() or sorted(p.name for p in report.iterdir()) in (
+        [], ["results.json", "summary.md"])
+
+
+def test_two_sessions_sharing_a_store_train_each_variant_once(pytester, mnist_dir):
+    log, env = setup(pytester)
+    store = pytester.path / "store"
+    sessions = [subprocess.Popen(command(pytester, mnist_dir, store, "-n", "0",
+                                         f"--freezecheck-report-dir=report{i}",
+                                         f"--basetemp={pytester.path / f'tmp{i}'}"),
+                                 cwd=pytester.path, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+                for i in range(2)]
+    outputs = [s.communicate(timeout=600)[0] for s in sessions]
+    assert [s.returncode for s in sessions] == [0, 0], outputs
+    assert sorted(log.read_text().split()) == SELECTED_VARIANTS
+    assert stored_variants(store) == SELECTED_VARIANTS and leftovers(store) == []
+    reports = [(pytester.path / f"report{i}" / "results.json").read_text() for i in range(2)]
+    runs = [{r["variant"]: r["weights_after_sha256"] for r in json.loads(t)["runs"]} for t in reports]
+    assert runs[0] == runs[1]
