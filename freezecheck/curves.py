@@ -79,8 +79,8 @@ class CurveComparison:
             for d in self.outside_band:
                 lines.append(
                     f"  epoch {d.epoch:>3}: {d.variant:.4f} vs {d.baseline:.4f} "
-                    f"({d.deviation * 100:+.2f} points, {abs(d.deviation) - t.band:.2%} "
-                    f"beyond the band)"
+                    f"({d.deviation * 100:+.2f} points, "
+                    f"{(abs(d.deviation) - t.band) * 100:.2f} beyond the band)"
                 )
         if not self.rate_ok:
             def show(n):

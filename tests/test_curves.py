@@ -58,7 +58,7 @@ def test_report_names_epochs_and_distance_outside_the_band():
     assert not result.ok
     text = result.report("lenet-frozen=conv1", "lenet-frozen=none")
     assert "at 1 epoch(s)" in text
-    assert "epoch   1: 0.9500 vs 0.9750 (-2.50 points, 1.50% beyond the band)" in text
+    assert "epoch   1: 0.9500 vs 0.9750 (-2.50 points, 1.50 beyond the band)" in text
 
 
 def test_slower_rate_fails_even_inside_the_band():

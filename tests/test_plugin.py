@@ -44,12 +44,13 @@ def test_bad_ini_value_is_a_usage_error_naming_the_ini_key(pytester):
     assert "ini freezecheck_curve_max_lag expected an integer. Received: 'two'" in result.stderr.str()
 
 
-def test_report_directory_that_cannot_be_written_is_a_usage_error(pytester):
+@pytest.mark.parametrize("option", ["--freezecheck-report-dir", "--freezecheck-store-dir"])
+def test_directory_that_cannot_be_written_is_a_usage_error(pytester, option):
     pytester.makepyfile("def test_nothing(): pass")
     (pytester.path / "a-file").write_text("not a directory")
-    result = pytester.runpytest("--freezecheck-report-dir=a-file/report")
+    result = pytester.runpytest(f"{option}=a-file/sub")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--freezecheck-report-dir" in result.stderr.str()
+    assert f"{option}: " in result.stderr.str()
     assert "is not a directory" in result.stderr.str()
 
 
