@@ -86,7 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
             config.pluginmanager.register(_SessionIdToWorkers(config.stash[SESSION_KEY]))
         report_dir = config.invocation_params.dir / (values["report_dir"] or DEFAULT_REPORT_DIR)
         _check_writable(report_dir, "--freezecheck-report-dir")
-        config.pluginmanager.register(SessionReport(report_dir), "freezecheck-report")
+        config.pluginmanager.register(
+            SessionReport(report_dir, settings.gates.curve_band), "freezecheck-report")
 
 
 class _SessionIdToWorkers:
@@ -178,6 +179,12 @@ def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck
         )
         figures = run_figures(record, freezecheck_settings.gates.min_accuracy)
         request.node.stash.setdefault(RUNS_KEY, {})[variant.id] = figures
+        # JUnit XML properties (xdist carries user_properties to the controller).
+        request.node.user_properties += [
+            (f"final_val_accuracy[{variant.id}]", figures["final_val_accuracy"]),
+            (f"test_accuracy[{variant.id}]", figures["test_accuracy"]),
+            (f"epochs_to_gate[{variant.id}]", figures["epochs_to_level"]),
+        ]
         return record
 
     return run
@@ -195,8 +202,9 @@ def pytest_runtest_makereport(item, call):
 class SessionReport:
     """Collects run figures from test reports; writes them once, at the end."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, band: float):
         self.directory = directory
+        self.band = band
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
 
@@ -211,7 +219,7 @@ class SessionReport:
             return
         from freezecheck.report import table, write_results
 
-        written = write_results(self.directory, self.runs, self.outcomes)
+        written = write_results(self.directory, self.runs, self.outcomes, self.band)
         terminalreporter.write_sep("=", "freezecheck runs")
         for line in table(self.runs):
             terminalreporter.write_line(line)

@@ -1,12 +1,15 @@
 """The session's report: per-run figures, written once by the controller.
 
-Needs only numpy (through curves). Workers compute each run's small figures and attach
-them to the test report; the controller, which sees every test report, merges them and
-writes ``results.json`` and a table, so the output is the same with or without xdist.
+Workers compute each run's small figures and attach them to the test report; the
+controller, which sees every test report, merges them and writes ``results.json``,
+``curves.csv``, ``curves.png`` and ``summary.md``, so the output is the same with or
+without xdist. matplotlib is imported only to draw the plot.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -43,8 +46,12 @@ def run_figures(record: RunRecord, level: float) -> dict:
     }
 
 
-def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, str]) -> Path:
-    """Write ``results.json`` and ``summary.md`` into ``directory``, each atomically."""
+def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, str],
+                  band: float) -> Path:
+    """Write the report files into ``directory``, each atomically.
+
+    ``band`` is the curve tolerance (a fraction) drawn around each baseline's curve.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     results = {
         "schema_version": SCHEMA_VERSION,
@@ -52,8 +59,66 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
         "tests": dict(sorted(outcomes.items())),
     }
     _write_atomic(directory / "results.json", json.dumps(results, indent=1, sort_keys=True))
-    _write_atomic(directory / "summary.md", "\n".join(table(runs)) + "\n")
+    _write_atomic(directory / "curves.csv", curves_csv(runs))
+    _write_atomic(directory / "summary.md", summary_markdown(runs, outcomes))
+    _write_atomic(directory / "curves.png", plot_png(runs, band))
     return directory
+
+
+def curves_csv(runs: dict[str, dict]) -> str:
+    """One row per variant and epoch (1-based): validation and training accuracy."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["variant", "epoch", "val_accuracy", "train_accuracy"])
+    for key in sorted(runs):
+        r = runs[key]
+        for epoch, (val, train) in enumerate(zip(r["val_accuracy"], r["train_accuracy"]), 1):
+            writer.writerow([r["variant"], epoch, repr(val), repr(train)])
+    return out.getvalue()
+
+
+def summary_markdown(runs: dict[str, dict], outcomes: dict[str, str]) -> str:
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    lines = ["# freezecheck", "", *table(runs), "",
+             "Tests: " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))]
+    lines += [f"- {o}: `{nodeid}`" for nodeid, o in sorted(outcomes.items())
+              if o not in ("passed", "xfailed")]
+    return "\n".join(lines) + "\n"
+
+
+def plot_png(runs: dict[str, dict], band: float) -> bytes:
+    """Validation accuracy against epoch, a panel per model, each baseline drawn with
+    its tolerance band: the plot the finding was first told through."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    models = sorted({r["model"] for r in runs.values()})
+    figure = Figure(figsize=(6 * len(models), 4.5), layout="constrained")
+    for axes, model in zip(figure.subplots(1, len(models), squeeze=False)[0], models):
+        # The baseline first, so that its band lies under the other curves.
+        for r in sorted((r for r in runs.values() if r["model"] == model),
+                        key=lambda r: (bool(r["frozen"]), r["variant"])):
+            epochs = range(1, len(r["val_accuracy"]) + 1)
+            label = "frozen: " + ("+".join(r["frozen"]) or "none (baseline)")
+            if not r["frozen"]:
+                lower = [a - band for a in r["val_accuracy"]]
+                upper = [a + band for a in r["val_accuracy"]]
+                axes.fill_between(epochs, lower, upper, color="0.85", label=f"baseline +-{band:.1%}")
+                axes.plot(epochs, r["val_accuracy"], color="black", linewidth=2, label=label)
+            else:
+                axes.plot(epochs, r["val_accuracy"], marker=".", label=label)
+        axes.axhline(runs[next(iter(runs))]["level"], color="red", linestyle=":", label="gate")
+        axes.set(title=model, xlabel="epoch", ylabel="validation accuracy")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend(fontsize="small", loc="lower right")
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=100)
+    return out.getvalue()
 
 
 def table(runs: dict[str, dict]) -> list[str]:
@@ -72,11 +137,11 @@ def table(runs: dict[str, dict]) -> list[str]:
     return lines
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, content: str | bytes) -> None:
     handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(content.encode() if isinstance(content, str) else content)
         os.replace(staging, path)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from freezecheck import models
 from freezecheck.config import Recipe
 from freezecheck.data import Mnist
 from freezecheck.determinism import make_deterministic
@@ -27,8 +28,6 @@ def train(variant: Variant, recipe: Recipe, data: Mnist) -> RunRecord:
     """
     make_deterministic(recipe.seed, recipe.threads)
     import keras
-
-    from freezecheck import models
 
     x_train, y_train = _as_inputs(data.train_images), data.train_labels
     if recipe.train_images is not None:

@@ -90,13 +90,15 @@ def test_reaches_accuracy_gate(variant, freezecheck_run, freezecheck_settings, r
 
 
 @pytest.mark.parametrize("variant", cases(FROZEN))
-def test_curve_follows_baseline(variant, freezecheck_run, freezecheck_settings, request):
+def test_curve_follows_baseline(variant, freezecheck_run, freezecheck_settings, request,
+                                record_property):
     expect_declared_shortfall(request, freezecheck_settings, variant, curve=True)
     record = freezecheck_run(variant)
     baseline = freezecheck_run(variant.baseline)
     comparison = compare_curves(
         record.val_accuracy, baseline.val_accuracy, freezecheck_settings.gates.curve
     )
+    record_property("largest_curve_deviation", comparison.largest_deviation)
     if not comparison.ok:
         pytest.fail(
             comparison.report(variant.id, variant.baseline.id)

@@ -120,3 +120,24 @@ def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_
     assert len(serial_results["runs"]) == 6
     assert essentials(serial_results) == essentials(parallel_results)
     assert serial_results["tests"] == parallel_results["tests"]
+
+
+@pytest.mark.training
+def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester, mnist_dir):
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
+    result, results = run_smoke(pytester, mnist_dir, "-n", "2", "--junitxml=junit.xml",
+                                "-k", "lenet5 and (none or fc2)")
+    result.assert_outcomes(passed=6)
+    report = next(pytester.path.glob("report*"))
+    assert sorted(p.name for p in report.iterdir()) == [
+        "curves.csv", "curves.png", "results.json", "summary.md"]
+    assert results["schema_version"] == 1
+    assert [r["variant"] for r in results["runs"]] == ["lenet5-frozen=fc2", "lenet5-frozen=none"]
+    csv_rows = (report / "curves.csv").read_text().splitlines()
+    assert csv_rows[0] == "variant,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2
+    assert (report / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| lenet5-frozen=fc2 |" in (report / "summary.md").read_text()
+    junit = (pytester.path / "junit.xml").read_text()
+    assert 'name="largest_curve_deviation"' in junit
+    assert 'name="final_val_accuracy[lenet5-frozen=fc2]"' in junit
+    result.stdout.fnmatch_lines(["*freezecheck runs*", "| lenet5-frozen=fc2 |*"])
