@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from freezecheck.backend import THREADS_PER_PROCESS
 from freezecheck.errors import ConfigError
 
 
@@ -22,7 +23,7 @@ class Recipe:
     seed: int = 0
     # One thread per run: results depend on the thread count, so it is fixed rather
     # than derived from the worker count, and two workers fill the two cores.
-    threads: int = 1
+    threads: int = THREADS_PER_PROCESS
     # Train on the first N of the 55,000 training images; None for all of them.
     train_images: int | None = None
 

@@ -225,7 +225,9 @@ def download_mnist() -> Path:
     Works only where a network is reachable; otherwise the error says how to use a
     local copy instead.
     """
-    import keras  # heavy; only needed when nothing local was given
+    from freezecheck.backend import keras as keras_module
+
+    keras = keras_module()  # heavy; only needed when nothing local was given
 
     directory = None
     for spec in MNIST_FILES:

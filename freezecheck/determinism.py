@@ -8,14 +8,7 @@ different count is refused rather than silently ignored.
 
 from __future__ import annotations
 
-import os
-
 from freezecheck.errors import DeterminismError
-
-
-def quiet_tensorflow_logs() -> None:
-    """Hide TensorFlow's start-up banner (oneDNN and CPU feature notices)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def make_deterministic(seed: int, threads: int) -> None:
@@ -24,8 +17,9 @@ def make_deterministic(seed: int, threads: int) -> None:
     ``threads`` is used for both intra-op and inter-op parallelism. Raises
     :class:`DeterminismError` if this process already runs TensorFlow with other counts.
     """
-    quiet_tensorflow_logs()
-    import keras
+    from freezecheck.backend import keras as keras_module
+
+    keras = keras_module()  # first: fixes this process's threads if TF has not started
     import tensorflow as tf
 
     threading = tf.config.threading

@@ -31,3 +31,7 @@ class DeterminismError(FreezecheckError, RuntimeError):
 
 class StoreError(FreezecheckError, OSError):
     """The run store could not read or write an entry."""
+
+
+class UnsupportedVersionError(FreezecheckError, RuntimeError):
+    """The installed TensorFlow or Keras is outside the supported range."""

@@ -55,8 +55,10 @@ def build(model: str, frozen=()):
     any compile, which is when both Keras 2 and Keras 3 read ``trainable``.
     """
     frozen = check_layer_names(model, frozen)
-    import keras
-    from keras import layers
+    from freezecheck.backend import keras as keras_module
+
+    keras = keras_module()
+    layers = keras.layers
 
     if model == "lenet":
         body = [

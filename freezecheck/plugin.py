@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from freezecheck import backend
 from freezecheck.config import TIER_GATES, TIERS, Settings
-from freezecheck.errors import ConfigError
+from freezecheck.errors import ConfigError, UnsupportedVersionError
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 RUNS_KEY = pytest.StashKey[dict]()
@@ -56,6 +57,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "training: trains networks; minutes, not seconds")
+    try:
+        backend.check_supported()
+    except UnsupportedVersionError as exc:
+        raise pytest.UsageError(f"freezecheck: {exc}") from exc
     values = {name: _option(config, name) for name in OPTIONS}
     try:
         settings = Settings.for_tier(

@@ -12,6 +12,8 @@ import time
 import numpy as np
 
 from freezecheck import models
+from freezecheck import backend
+from freezecheck.backend import keras as keras_module
 from freezecheck.config import Recipe
 from freezecheck.data import Mnist
 from freezecheck.determinism import make_deterministic
@@ -27,7 +29,7 @@ def train(variant: Variant, recipe: Recipe, data: Mnist) -> RunRecord:
     after the last epoch.
     """
     make_deterministic(recipe.seed, recipe.threads)
-    import keras
+    keras = keras_module()
 
     x_train, y_train = _as_inputs(data.train_images), data.train_labels
     if recipe.train_images is not None:
@@ -88,13 +90,12 @@ def snapshot(net) -> dict[str, np.ndarray]:
 
 
 def versions() -> dict[str, str]:
-    import keras
     import tensorflow as tf
 
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
-        "keras": keras.__version__,
+        "keras": backend.keras_version(),
         "numpy": np.__version__,
     }
 
@@ -111,9 +112,7 @@ def _short_name(weight) -> str:
 
 def _epoch_timer():
     """A Keras callback whose ``seconds`` list gets each epoch's wall time."""
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
+    class EpochTimer(keras_module().callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.seconds: list[float] = []

@@ -36,7 +36,9 @@ _training.train = _counted
 
 # The first time lenet5-frozen=conv1 trains, its process is killed at the 20th batch.
 KILL_ONCE_MID_TRAINING = """
-import keras, signal
+import signal
+from freezecheck.backend import keras as _keras_module
+keras = _keras_module()
 _fit = keras.Model.fit
 _counted_train = _training.train
 class _KillAt20(keras.callbacks.Callback):
@@ -54,7 +56,9 @@ _training.train = _train_kill_once
 
 # Announces that training has started, then trains slowly enough to be interrupted.
 ANNOUNCE_TRAINING = """
-import keras, time
+import time
+from freezecheck.backend import keras as _keras_module
+keras = _keras_module()
 class _Slow(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         open("training-started", "w").close()

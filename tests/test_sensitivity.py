@@ -37,7 +37,8 @@ _training.train = _counted
 # Keras 3 reads `trainable` when the train function is built: a layer frozen after a
 # first fit, without compiling again, keeps training.
 FROZEN_AFTER_FIRST_FIT = """
-import keras
+from freezecheck.backend import keras as _keras_module
+keras = _keras_module()
 import freezecheck.models as _models
 _build = _models.build
 def _build_unfrozen(model, frozen=()):
@@ -62,7 +63,8 @@ keras.Model.fit = _fit_then_freeze
 
 # Decoupled weight decay applied to every weight of the model, frozen or not.
 DECAY_EVERY_WEIGHT = """
-import keras
+from freezecheck.backend import keras as _keras_module
+keras = _keras_module()
 class _DecayAll(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         for weight in self.model.weights:
@@ -75,7 +77,8 @@ keras.Model.fit = _fit_with_decay
 
 # A schedule that is zero throughout: every step runs and updates nothing.
 ZERO_LEARNING_RATE = """
-import keras
+from freezecheck.backend import keras as _keras_module
+keras = _keras_module()
 keras.optimizers.schedules.CosineDecay = lambda *args, **kwargs: 0.0
 """
 
