@@ -22,6 +22,7 @@ SETTINGS_KEY = pytest.StashKey["Settings"]()
 RUNS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey[str]()
 STORE_KEY = pytest.StashKey[tuple]()
+REFERENCES_KEY = pytest.StashKey[Path]()
 DEFAULT_REPORT_DIR = "freezecheck-report"
 
 # option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME
@@ -39,6 +40,8 @@ OPTIONS = {
     "curve_max_lag": (int, "Largest allowed difference, in epochs, to first reach the "
                            f"curve level (default: {TIER_GATES['full'].curve_max_lag})."),
     "report_dir": (str, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
+    "references_dir": (str, "Where the stored reference curves are (default: "
+                            "<rootdir>/references)."),
     "store_dir": (str, "Keep trained runs in this directory across sessions, and reuse a "
                        "run whose inputs are unchanged (default: none; nothing persists)."),
 }
@@ -50,6 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--freezecheck-" + name.replace("_", "-")
         group.addoption(flag, dest=f"freezecheck_{name}", default=None, help=help_text)
         parser.addini(f"freezecheck_{name}", help_text, default=None)
+    group.addoption("--freezecheck-regen-references", action="store_true",
+                    dest="freezecheck_regen_references",
+                    help="Write this environment's reference curves from this run; "
+                         "every reference test then fails, so that nobody regenerates "
+                         "by accident.")
     group.addoption("--freezecheck-retrain", action="store_true", dest="freezecheck_retrain",
                     help="With --freezecheck-store-dir: train every run again, once, "
                          "replacing what the store holds.")
@@ -83,6 +91,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
     config.stash[STORE_KEY] = (store_dir, config.getoption("freezecheck_retrain"))
+    config.stash[REFERENCES_KEY] = config.invocation_params.dir / (
+        values["references_dir"] or config.rootpath / "references")
     if hasattr(config, "workerinput"):
         config.stash[SESSION_KEY] = config.workerinput["freezecheck_session"]
     else:  # the controller, or a run without xdist
@@ -92,7 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
         report_dir = config.invocation_params.dir / (values["report_dir"] or DEFAULT_REPORT_DIR)
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
-            SessionReport(report_dir, settings.gates.curve_band), "freezecheck-report")
+            SessionReport(report_dir, dataclasses.asdict(settings.gates)), "freezecheck-report")
 
 
 class _SessionIdToWorkers:
@@ -169,6 +179,15 @@ def freezecheck_store(pytestconfig, tmp_path_factory):
     return RunStore(store_dir, session=pytestconfig.stash[SESSION_KEY], retrain=retrain)
 
 
+@pytest.fixture(scope="session")
+def freezecheck_references(pytestconfig):
+    """This environment's stored reference curves."""
+    from freezecheck.references import References
+
+    return References(pytestconfig.stash[REFERENCES_KEY], backend.environment_name(),
+                      regenerate=pytestconfig.getoption("freezecheck_regen_references"))
+
+
 @pytest.fixture
 def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck_store):
     """A function ``run(variant) -> RunRecord``: trains once per session, then reuses."""
@@ -207,9 +226,9 @@ def pytest_runtest_makereport(item, call):
 class SessionReport:
     """Collects run figures from test reports; writes them once, at the end."""
 
-    def __init__(self, directory: Path, band: float):
+    def __init__(self, directory: Path, gates: dict):
         self.directory = directory
-        self.band = band
+        self.gates = gates
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
 
@@ -224,7 +243,8 @@ class SessionReport:
             return
         from freezecheck.report import table, write_results
 
-        written = write_results(self.directory, self.runs, self.outcomes, self.band)
+        written = write_results(self.directory, self.runs, self.outcomes, self.gates,
+                                backend.environment_name())
         terminalreporter.write_sep("=", "freezecheck runs")
         for line in table(self.runs):
             terminalreporter.write_line(line)

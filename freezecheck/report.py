@@ -47,14 +47,18 @@ def run_figures(record: RunRecord, level: float) -> dict:
 
 
 def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, str],
-                  band: float) -> Path:
+                  gates: dict, environment: str) -> Path:
     """Write the report files into ``directory``, each atomically.
 
-    ``band`` is the curve tolerance (a fraction) drawn around each baseline's curve.
+    ``gates`` are the session's gates (as a dict); ``curve_band`` is drawn around each
+    baseline's curve. ``environment`` names the environment (as tox.ini does).
     """
     directory.mkdir(parents=True, exist_ok=True)
+    band = gates["curve_band"]
     results = {
         "schema_version": SCHEMA_VERSION,
+        "environment": environment,
+        "gates": gates,
         "runs": [runs[k] for k in sorted(runs)],
         "tests": dict(sorted(outcomes.items())),
     }

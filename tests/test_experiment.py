@@ -107,3 +107,36 @@ def test_curve_follows_baseline(variant, freezecheck_run, freezecheck_settings, 
             + ", ".join(f"{a:.4f}" for a in baseline.val_accuracy),
             pytrace=False,
         )
+
+
+@pytest.mark.parametrize("variant", cases(VARIANTS))
+def test_curve_matches_stored_reference(variant, freezecheck_run, freezecheck_settings,
+                                        freezecheck_references, record_property):
+    if freezecheck_settings.tier != "full":
+        pytest.skip("reference curves are kept for the full tier only")
+    record = freezecheck_run(variant)
+    references = freezecheck_references
+    if references.regenerate:
+        path = references.write(record)
+        pytest.fail(f"regenerated {path}: review it, commit it, and run again without "
+                    f"--freezecheck-regen-references.", pytrace=False)
+    reference = references.load(variant.id)
+    if reference is None:
+        pytest.fail(f"no reference curve for {variant} in environment "
+                    f"{references.environment}: expected {references.path(variant.id)}.\n"
+                    + references.how_to_create(), pytrace=False)
+    if reference["recipe"] != record.recipe:
+        pytest.fail(f"the reference {references.path(variant.id)} was made with recipe "
+                    f"{reference['recipe']}, this run used {record.recipe}.\n"
+                    + references.how_to_create(), pytrace=False)
+    comparison = compare_curves(record.val_accuracy, reference["val_accuracy"],
+                                freezecheck_settings.gates.curve)
+    record_property("largest_reference_deviation", comparison.largest_deviation)
+    if not comparison.ok:
+        pytest.fail(
+            comparison.report(variant.id, f"its {references.environment} reference")
+            + f"\n  this run:  {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
+            + f"\n  reference: {', '.join(f'{a:.4f}' for a in reference['val_accuracy'])}"
+            + f"\n  ({references.path(variant.id)}, made with {reference['versions']})",
+            pytrace=False,
+        )

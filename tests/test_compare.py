@@ -1,0 +1,41 @@
+"""python -m freezecheck compare: one table and one plot across environments."""
+
+import json
+
+import pytest
+
+from freezecheck.__main__ import main
+
+GATES = {"min_accuracy": 0.99, "curve_band": 0.01, "curve_level": 0.985, "curve_max_lag": 2}
+
+
+def write_report(directory, environment, runs):
+    directory.mkdir()
+    (directory / "results.json").write_text(json.dumps({
+        "schema_version": 1, "environment": environment, "gates": GATES, "tests": {},
+        "runs": [{"variant": v, "final_val_accuracy": a, "epochs_to_level": e} for v, a, e in runs],
+    }))
+    return directory
+
+
+def test_table_marks_what_moved_beyond_the_tolerance(tmp_path, capsys):
+    old = write_report(tmp_path / "a", "py311-tf215", [
+        ("lenet-frozen=none", 0.9942, 3), ("lenet-frozen=fc1", 0.9918, 5)])
+    new = write_report(tmp_path / "b", "py311-tf221", [
+        ("lenet-frozen=none", 0.9940, 3), ("lenet-frozen=fc1", 0.9790, None)])
+    assert main(["compare", str(old), str(new), "--out", str(tmp_path / "out")]) == 0
+    table = (tmp_path / "out" / "compare.md").read_text()
+    assert "| lenet-frozen=none | 99.42% | 3 | 99.40% | 3 |" in table
+    assert "| lenet-frozen=fc1 | 99.18% | 5 | 97.90% * | never * |" in table
+    assert (tmp_path / "out" / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert "py311-tf215 accuracy" in capsys.readouterr().out
+
+
+def test_a_directory_without_a_report_is_refused_by_name(tmp_path, capsys):
+    assert main(["compare", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert f"{tmp_path / 'results.json'}: no such file" in capsys.readouterr().err
+
+
+def test_no_directory_is_a_usage_error():
+    with pytest.raises(SystemExit):
+        main(["compare"])
