@@ -76,6 +76,7 @@ def plot(reports: list[dict]) -> bytes:
     environments = [r["environment"] for r in reports]
     figure = Figure(figsize=(max(6, 1.5 * len(environments) + 4), 5), layout="constrained")
     axes = figure.subplots()
+    axes.set_prop_cycle(color=matplotlib.colormaps["tab20"].colors)  # 11+ distinct lines
     variants = sorted({run["variant"] for r in reports for run in r["runs"]})
     for variant in variants:
         points = [(i, run["final_val_accuracy"]) for i, r in enumerate(reports)
