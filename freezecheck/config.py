@@ -53,12 +53,10 @@ def check_positive_int(name: str, value) -> int:
     return value
 
 
-def check_fraction(name: str, value, *, low_open=True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-        (0 < value <= 1) if low_open else (0 <= value <= 1)
-    ):
-        interval = "(0, 1]" if low_open else "[0, 1]"
-        raise ConfigError(f"{name} expected a number in {interval}. Received: {name}={value!r}")
+def check_fraction(name: str, value) -> float:
+    """``value`` as a float in (0, 1], or a ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"{name} expected a number in (0, 1]. Received: {name}={value!r}")
     return float(value)
 
 
@@ -92,7 +90,7 @@ class Gates:
 
     def __post_init__(self):
         check_fraction("min_accuracy", self.min_accuracy)
-        self.curve  # validates the curve fields
+        _ = self.curve  # building the tolerance validates the curve fields
 
     @property
     def curve(self):
