@@ -34,38 +34,40 @@ def _counted(variant, recipe, data):
 _training.train = _counted
 """
 
-# The first time lenet5-frozen=conv1 trains, its process is killed at the 20th batch.
+# The first time lenet5-frozen=conv1 trains, its process is killed after its first epoch.
 KILL_ONCE_MID_TRAINING = """
 import signal
-from freezecheck.backend import keras as _keras_module
-keras = _keras_module()
-_fit = keras.Model.fit
-_counted_train = _training.train
-class _KillAt20(keras.callbacks.Callback):
-    def on_train_batch_end(self, batch, logs=None):
-        if batch == 20:
+_compile_epoch = _training.compile_epoch
+def _compile_kill_once(net, *args, **kwargs):
+    epoch = _compile_epoch(net, *args, **kwargs)
+    def epoch_then_kill(order):
+        result = epoch(order)
+        if net._freezecheck_variant == "lenet5-frozen=conv1" and not os.path.exists("killed-once"):
+            open("killed-once", "w").close()
             os.kill(os.getpid(), signal.SIGKILL)
-def _train_kill_once(variant, recipe, data):
-    if variant.id == "lenet5-frozen=conv1" and not os.path.exists("killed-once"):
-        open("killed-once", "w").close()
-        keras.Model.fit = lambda self, *a, callbacks=None, **k: _fit(
-            self, *a, callbacks=[*(callbacks or []), _KillAt20()], **k)
-    return _counted_train(variant, recipe, data)
-_training.train = _train_kill_once
+        return result
+    return epoch_then_kill
+_training.compile_epoch = _compile_kill_once
+_models_build = _training.models.build
+def _build_named(model, frozen=()):
+    net = _models_build(model, frozen)
+    net._freezecheck_variant = f"{model}-frozen={'+'.join(frozen) or 'none'}"
+    return net
+_training.models.build = _build_named
 """
 
 # Announces that training has started, then trains slowly enough to be interrupted.
 ANNOUNCE_TRAINING = """
 import time
-from freezecheck.backend import keras as _keras_module
-keras = _keras_module()
-class _Slow(keras.callbacks.Callback):
-    def on_train_batch_end(self, batch, logs=None):
+_compile_epoch = _training.compile_epoch
+def _compile_slow(net, *args, **kwargs):
+    epoch = _compile_epoch(net, *args, **kwargs)
+    def announced_slow_epoch(order):
         open("training-started", "w").close()
-        time.sleep(0.05)
-_fit = keras.Model.fit
-keras.Model.fit = lambda self, *a, callbacks=None, **k: _fit(
-    self, *a, callbacks=[*(callbacks or []), _Slow()], **k)
+        time.sleep(5)
+        return epoch(order)
+    return announced_slow_epoch
+_training.compile_epoch = _compile_slow
 """
 
 

@@ -1,0 +1,217 @@
+"""Peer: the frozen-layer experiment as a plain PyTorch CPU training loop.
+
+    /work/torchvenv/bin/python benchmarks/peers/torch_train.py --data-dir ../shared/data/mnist \\
+        [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
+        [--train-images 55000] [--variants lenet5-frozen=none,lenet5-frozen=conv1] \\
+        [--threads 2]
+
+Why it exists: the issue asks for the suite's cost to be compared with what a user
+would otherwise write; this is the PyTorch answer, an idiomatic loop (data as float
+tensors in memory, a fresh index permutation each epoch, batches by slicing). It trains,
+one after another, each model's baseline ("MODEL-frozen=none") and each weight layer
+frozen alone at its random initial weights ("MODEL-frozen=LAYER"), with the same recipe
+as benchmarks/peers/keras_fit.py: Glorot-uniform kernels and zero biases (set
+explicitly, as PyTorch's defaults differ), Adam at 2e-3 with cosine decay to 0 stepped
+per batch, batch size 64, shuffled every epoch, cross-entropy, seed 0 before each
+variant, ``--threads`` intra-op threads (default 2, this machine's cores).
+
+Environment: a separate venv holding only torch and numpy, so that TensorFlow is not
+installed beside it:
+    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 numpy
+The project is deliberately not installed there (its dependencies would pull in
+TensorFlow). The data are still read and hash-checked by ``freezecheck.data``, which
+needs only numpy: when ``freezecheck`` is not importable, the repository root is put on
+``sys.path`` to find it.
+
+Output: one JSON line on stdout, nothing else there; logs go to stderr.
+    {"framework": "torch", "versions": {...}, "threads": N, "runs": [{"variant",
+     "epochs", "epoch_seconds", "train_images", "final_val_accuracy", "val_accuracy"},
+     ...], "wall_seconds": ...}
+An epoch's seconds include its validation pass, as in the Keras peer. ``wall_seconds``
+runs from loading the data to the end of the last variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+try:
+    from freezecheck.data import load_mnist
+except ModuleNotFoundError:  # running from the torch venv, where it is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from freezecheck.data import load_mnist
+
+WEIGHT_LAYERS = {
+    "lenet": ("conv1", "conv2", "fc1", "out"),
+    "lenet5": ("conv1", "conv2", "fc1", "fc2", "out"),
+}
+PARAMETER_COUNTS = {"lenet": 431_080, "lenet5": 61_706}
+BATCH_SIZE = 64
+LEARNING_RATE = 2e-3
+SEED = 0
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def variant_ids(model: str) -> list[str]:
+    return [f"{model}-frozen={layer}" for layer in ("none", *WEIGHT_LAYERS[model])]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--models", default="lenet,lenet5")
+    parser.add_argument("--epochs-lenet", type=int, default=10)
+    parser.add_argument("--epochs-lenet5", type=int, default=15)
+    parser.add_argument("--train-images", type=int, default=55_000)
+    parser.add_argument("--variants", default="", help="comma-separated variant ids")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    args.models = [m for m in args.models.split(",") if m]
+    if not args.models or set(args.models) - WEIGHT_LAYERS.keys():
+        parser.error(f"--models: expected names among {', '.join(WEIGHT_LAYERS)}")
+    known = [v for m in args.models for v in variant_ids(m)]
+    wanted = [v for v in args.variants.split(",") if v]
+    if set(wanted) - set(known):
+        parser.error(f"--variants: unknown {sorted(set(wanted) - set(known))}; "
+                     f"known for these models: {', '.join(known)}")
+    args.variants = [v for v in known if not wanted or v in wanted]
+    if not 1 <= args.train_images <= 55_000:
+        parser.error("--train-images: expected 1 to 55000")
+    if min(args.epochs_lenet, args.epochs_lenet5) < 1:
+        parser.error("--epochs-*: expected at least 1")
+    if args.threads < 1:
+        parser.error("--threads: expected at least 1")
+    return args
+
+
+def build(model: str, frozen: str) -> nn.Sequential:
+    """``model`` in NCHW layout, its layer named ``frozen`` (or none) not trainable.
+
+    Outputs logits: ``nn.CrossEntropyLoss`` applies the softmax, the idiomatic
+    equivalent of Keras' softmax layer plus sparse categorical cross-entropy.
+    """
+    if model == "lenet":
+        layers = OrderedDict(
+            conv1=nn.Conv2d(1, 20, 5), relu1=nn.ReLU(), pool1=nn.MaxPool2d(2),
+            conv2=nn.Conv2d(20, 50, 5), relu2=nn.ReLU(), pool2=nn.MaxPool2d(2),
+            flatten=nn.Flatten(),  # 50 x 4 x 4
+            fc1=nn.Linear(800, 500), relu3=nn.ReLU(),
+            out=nn.Linear(500, 10),
+        )
+    else:
+        layers = OrderedDict(
+            conv1=nn.Conv2d(1, 6, 5, padding=2), relu1=nn.ReLU(), pool1=nn.MaxPool2d(2),
+            conv2=nn.Conv2d(6, 16, 5), relu2=nn.ReLU(), pool2=nn.MaxPool2d(2),
+            flatten=nn.Flatten(),  # 16 x 5 x 5
+            fc1=nn.Linear(400, 120), relu3=nn.ReLU(),
+            fc2=nn.Linear(120, 84), relu4=nn.ReLU(),
+            out=nn.Linear(84, 10),
+        )
+    net = nn.Sequential(layers)
+    # Keras' initialisation, not PyTorch's default (Kaiming uniform, uniform biases).
+    # Both compute Glorot fans as channels x kernel area, so the ranges match.
+    for name in WEIGHT_LAYERS[model]:
+        nn.init.xavier_uniform_(net.get_submodule(name).weight)
+        nn.init.zeros_(net.get_submodule(name).bias)
+    # Guards against a typo in the layers above silently changing the experiment.
+    count = sum(p.numel() for p in net.parameters())
+    assert count == PARAMETER_COUNTS[model], count
+    if frozen != "none":
+        net.get_submodule(frozen).requires_grad_(False)
+    return net
+
+
+@torch.no_grad()
+def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    net.eval()
+    correct = 0
+    # Batches of 64, as Keras validates (its validation batch size defaults to fit's).
+    for i in range(0, len(x), BATCH_SIZE):
+        correct += (net(x[i:i + BATCH_SIZE]).argmax(1) == y[i:i + BATCH_SIZE]).sum().item()
+    return correct / len(x)
+
+
+def train(variant: str, epochs: int, x, y, val_x, val_y) -> dict:
+    model, frozen = variant.split("-frozen=")
+    # Same seed before every variant, so each frozen layer keeps exactly the initial
+    # weights its baseline started from.
+    torch.manual_seed(SEED)
+    net = build(model, frozen)
+    # eps as Keras' Adam default (1e-7; PyTorch's is 1e-8), for the same recipe.
+    optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad],
+                                 lr=LEARNING_RATE, eps=1e-7)
+    steps_per_epoch = math.ceil(len(x) / BATCH_SIZE)  # the last partial batch is kept
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=epochs * steps_per_epoch, eta_min=0.0)
+    loss_fn = nn.CrossEntropyLoss()
+
+    seconds, curve = [], []
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        net.train()
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), BATCH_SIZE):
+            batch = order[i:i + BATCH_SIZE]
+            optimizer.zero_grad()
+            loss_fn(net(x[batch]), y[batch]).backward()
+            optimizer.step()
+            schedule.step()  # per batch, as Keras' CosineDecay counts steps
+        curve.append(accuracy(net, val_x, val_y))
+        seconds.append(time.perf_counter() - start)
+        log(f"{variant} epoch {epoch + 1}: {seconds[-1]:.1f} s, "
+            f"val_accuracy {curve[-1]:.4f}")
+    return {"variant": variant, "epochs": epochs, "epoch_seconds": seconds,
+            "train_images": len(x), "final_val_accuracy": curve[-1],
+            "val_accuracy": curve}
+
+
+def as_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 (n, 28, 28) -> float32 (n, 1, 28, 28) in [0, 1]; labels as int64."""
+    x = torch.from_numpy(images).float().div_(255).unsqueeze(1)
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
+def main() -> None:
+    args = parse_args()
+    # Keep stdout for the one JSON line: anything else written to file descriptor 1
+    # is sent to stderr instead.
+    result_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    torch.set_num_threads(args.threads)
+
+    start = time.perf_counter()
+    d = load_mnist(args.data_dir)
+    n = args.train_images
+    x, y = as_tensors(d.train_images[:n], d.train_labels[:n])
+    val_x, val_y = as_tensors(d.val_images, d.val_labels)
+    epochs = {"lenet": args.epochs_lenet, "lenet5": args.epochs_lenet5}
+    runs = [train(v, epochs[v.split("-")[0]], x, y, val_x, val_y) for v in args.variants]
+
+    result = {
+        "framework": "torch",
+        "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                     "numpy": np.__version__},
+        "threads": torch.get_num_threads(),
+        "runs": runs,
+        "wall_seconds": time.perf_counter() - start,
+    }
+    print(json.dumps(result), file=result_out, flush=True)
+
+
+if __name__ == "__main__":
+    main()
