@@ -105,3 +105,20 @@ def test_key_changes_with_every_input():
     assert len({base, run_key("w", {"epochs": 1}, {"f": "a"}),
                 run_key("v", {"epochs": 2}, {"f": "a"}),
                 run_key("v", {"epochs": 1}, {"f": "b"})}) == 4
+
+
+def test_the_code_hash_covers_every_module_training_imports():
+    import ast
+
+    from freezecheck.store import PACKAGE_DIR, TRAINING_MODULES
+
+    seen, todo = set(), ["training"]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        tree = ast.parse((PACKAGE_DIR / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("freezecheck"):
+                found = [node.module.split(".")[1]] if "." in node.module else [a.name for a in node.names]
+                todo += [m for m in found if m not in seen]
+    assert seen <= set(TRAINING_MODULES), f"not hashed: {sorted(seen - set(TRAINING_MODULES))}"
