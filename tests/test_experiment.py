@@ -11,7 +11,9 @@ import pytest
 
 from freezecheck.curves import compare_curves
 from freezecheck.fingerprints import changes
-from freezecheck.variants import SHORTFALLS, experiment
+from freezecheck.backend import environment_name
+from freezecheck.expectations import shortfalls
+from freezecheck.variants import experiment
 
 pytestmark = pytest.mark.training
 
@@ -24,18 +26,24 @@ def cases(variants):
 
 
 def expect_declared_shortfall(request, settings, variant, *, accuracy=False, curve=False):
-    """Mark this test a strict expected failure if SHORTFALLS declares it fails it."""
-    shortfall = SHORTFALLS.get(variant.id)
-    if settings.tier != "full" or shortfall is None:
+    """Mark this test a strict expected failure if this environment's measurements
+    declare that ``variant`` fails it (freezecheck/expectations.py)."""
+    if settings.tier != "full":
         return
-    if accuracy and shortfall.final_val_accuracy < settings.gates.min_accuracy:
+    measured_in, declared = shortfalls(environment_name())
+    shortfall = declared.get(variant.id)
+    if shortfall is None:
+        return
+    if accuracy and not shortfall.reaches_gate:
         reason = f"measured {shortfall.final_val_accuracy:.2%} < {settings.gates.min_accuracy:.2%}"
     elif curve and not shortfall.curve_follows_baseline:
         reason = "measured curve outside the baseline's tolerance"
     else:
         return
-    request.applymarker(pytest.mark.xfail(
-        strict=True, reason=f"declared shortfall: {reason} (SHORTFALLS in freezecheck/variants.py)"))
+    where = measured_in if measured_in == environment_name() else (
+        f"{measured_in}; {environment_name()} has no measurements of its own")
+    request.applymarker(pytest.mark.xfail(strict=True, reason=(
+        f"declared shortfall: {reason} in {where} (freezecheck/expectations.py)")))
 
 
 def variable_paths(record, layers):
