@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck import backend
+from freezecheck import backend, schedule
 from freezecheck.config import TIER_GATES, TIERS, Settings
 from freezecheck.errors import ConfigError, UnsupportedVersionError
+from freezecheck.schedule import parse_shard
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
+SHARD_KEY = pytest.StashKey["tuple[int, int] | None"]()
 RUNS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey[str]()
 STORE_KEY = pytest.StashKey[tuple]()
@@ -42,6 +44,8 @@ OPTIONS = {
     "report_dir": (str, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
     "references_dir": (str, "Where the stored reference curves are (default: "
                             "<rootdir>/references)."),
+    "shard": (str, "Run only shard K of N (K/N, e.g. 1/2): a deterministic split of the "
+                   "session, for a CI matrix over several machines (default: all)."),
     "store_dir": (str, "Keep trained runs in this directory across sessions, and reuse a "
                        "run whose inputs are unchanged (default: none; nothing persists)."),
 }
@@ -87,6 +91,10 @@ def pytest_configure(config: pytest.Config) -> None:
         data_dir = config.invocation_params.dir / Path(settings.data_dir).expanduser()
         settings = dataclasses.replace(settings, data_dir=str(data_dir))
     config.stash[SETTINGS_KEY] = settings
+    try:
+        config.stash[SHARD_KEY] = values["shard"] and parse_shard(values["shard"])
+    except ConfigError as exc:
+        raise pytest.UsageError(f"freezecheck: --freezecheck-shard: {exc}") from exc
     store_dir = values["store_dir"] and config.invocation_params.dir / values["store_dir"]
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
@@ -103,6 +111,56 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
             SessionReport(report_dir, dataclasses.asdict(settings.gates)), "freezecheck-report")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep this shard's tests, and order them so that two workers finish together
+    (freezecheck/schedule.py; with --no-loadscope-reorder, xdist keeps this order)."""
+    unit_of = {item: _unit_name(item) for item in items}
+    units = _units(items, unit_of, config.stash[SETTINGS_KEY])
+    shard = config.stash[SHARD_KEY]
+    if shard:
+        index, count = shard
+        keep = set(schedule.shard(units, count)[index - 1])
+        deselected = [item for item in items if unit_of[item] not in keep]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if unit_of[item] in keep]
+        units = [u for u in units if u.name in keep]
+    rank = {name: i for i, name in enumerate(schedule.order(units))}
+    items.sort(key=lambda item: rank[unit_of[item]])  # stable: a unit keeps its own order
+
+
+def _unit_name(item: pytest.Item) -> str:
+    variant = _variant_of(item)
+    return variant.id if variant is not None else item.nodeid.split("::")[0]
+
+
+def _variant_of(item: pytest.Item):
+    from freezecheck.variants import Variant
+
+    callspec = getattr(item, "callspec", None)
+    variant = callspec.params.get("variant") if callspec else None
+    return variant if isinstance(variant, Variant) else None
+
+
+def _units(items, unit_of, settings) -> list[schedule.Unit]:
+    costs: dict[str, float] = {}
+    needs: dict[str, str | None] = {}
+    for item in items:
+        name, variant = unit_of[item], _variant_of(item)
+        if variant is not None:
+            recipe = settings.recipes[variant.model]
+            costs[name] = schedule.estimated_seconds(
+                variant.model, variant.frozen, recipe.epochs,
+                recipe.train_images or schedule.FULL_EPOCH_IMAGES)
+            needs[name] = None if variant.is_baseline else variant.baseline.id
+        else:
+            trains = item.get_closest_marker("training") is not None
+            costs[name] = costs.get(name, 0.0) + (
+                schedule.TRAINING_TEST_SECONDS if trains else schedule.OTHER_TEST_SECONDS)
+            needs[name] = None
+    return [schedule.Unit(name, costs[name], needs[name]) for name in costs]
 
 
 class _SessionIdToWorkers:

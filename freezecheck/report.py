@@ -40,6 +40,7 @@ def run_figures(record: RunRecord, level: float) -> dict:
         "level": level,
         "epochs_to_level": epochs_to_reach(record.history["val_accuracy"], level),
         "train_seconds": record.train_seconds,
+        "epoch_seconds": record.epoch_seconds,
         "peak_rss_mb": record.peak_rss_mb,
         "versions": record.versions,
         "weights_after_sha256": {p: fingerprint(a) for p, a in record.weights_after.items()},

@@ -4,7 +4,9 @@ import pytest
 
 from freezecheck.errors import ConfigError
 from freezecheck.models import WEIGHT_LAYERS
-from freezecheck.variants import SHORTFALLS, Variant, experiment
+from freezecheck.backend import SUPPORTED_TENSORFLOW
+from freezecheck.expectations import DEFAULT_ENVIRONMENT, SHORTFALLS, shortfalls
+from freezecheck.variants import Variant, experiment
 
 
 def test_experiment_is_the_baseline_and_each_layer_frozen_alone():
@@ -30,12 +32,21 @@ def test_unknown_layer_is_refused():
         Variant("lenet", ("fc2",))
 
 
-def test_declared_shortfalls_name_real_variants_of_lenet5_only():
+def test_declared_shortfalls_name_real_variants_and_are_consistent():
     known = {v.id for v in experiment()}
-    # The experiment's claim holds for every lenet variant: none may be declared short.
-    for variant_id, shortfall in SHORTFALLS.items():
-        assert variant_id in known and variant_id.startswith("lenet5-")
-        assert 0.9 < shortfall.final_val_accuracy < 0.99
+    for environment, declared in SHORTFALLS.items():
+        for variant_id, shortfall in declared.items():
+            assert variant_id in known and not variant_id.endswith("=none"), variant_id
+            # Declared means short of something: the gate, or the curve.
+            assert not (shortfall.reaches_gate and shortfall.curve_follows_baseline), variant_id
+            assert (shortfall.final_val_accuracy >= 0.99) == shortfall.reaches_gate, variant_id
+
+
+def test_an_environment_without_measurements_is_judged_by_the_default_one():
+    newest = f"py311-tf{SUPPORTED_TENSORFLOW[1][0]}{SUPPORTED_TENSORFLOW[1][1]}"
+    assert DEFAULT_ENVIRONMENT == newest and DEFAULT_ENVIRONMENT in SHORTFALLS
+    assert shortfalls("py399-tf299")[0] == DEFAULT_ENVIRONMENT
+    assert shortfalls("py311-tf215") == ("py311-tf215", SHORTFALLS["py311-tf215"])
 
 
 def test_every_model_has_a_weight_layer_list():
