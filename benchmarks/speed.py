@@ -232,7 +232,9 @@ def markdown(result: dict) -> str:
     for name, check in result["targets"].items():
         value = check["value"]
         lines.append(f"| {name} | {value:.3g} | {check['target']} | {'yes' if check['met'] else 'NO'} |")
-    shown = [w for w in ("suite -n 0", "keras fit", "torch") if w in ways]
+    shown = [w for w in ("suite -n 0", "suite -n auto", "keras fit", "torch") if w in ways]
+    if not shown:
+        return "\n".join(lines) + "\n"
     lines += ["", "Images per second per variant (one process, first epoch left out) and the "
               "share of the ceiling:", "",
               "| variant | " + " | ".join(shown) + " | ceiling |",

@@ -104,11 +104,12 @@ TIER_GATES = {
     "full": Gates(
         # The experiment's claim: 99+% validation accuracy.
         min_accuracy=0.99,
-        # One point. Baseline runs at seeds 0-4 differ by at most 0.82 points at any
-        # epoch (LeNet-5; 0.68 for LeNet), so a variant that learns like the baseline
-        # stays inside; the LeNet-5 variants that do learn slower leave it (1.1, 1.8).
-        curve_band=0.01,
-        # 98.5% is where every baseline seed arrives within two epochs; those seeds
+        # 1.5 points. Baseline runs at seeds 0-4 differ from each other by up to 1.30
+        # points at one epoch (LeNet-5, epoch 4: one seed's mid-training dip; 0.60 for
+        # LeNet), so a variant that learns like the baseline stays inside; a variant
+        # that learns visibly slower leaves it or lags (below).
+        curve_band=0.015,
+        # 98.5% is where every baseline seed arrives within three epochs; those seeds
         # reach it at most one epoch apart, so two epochs of lag is allowed.
         curve_level=0.985,
         curve_max_lag=2,

@@ -26,8 +26,17 @@ class Shortfall:
 
 # Measured with `tox -e ENV -- tests/test_experiment.py --freezecheck-tier=full` (seed 0).
 SHORTFALLS: dict[str, dict[str, Shortfall]] = {
-    "py311-tf221": {},
-    "py311-tf215": {},
+    # Freezing conv2 or fc1 of the small LeNet-5 costs it a few validation images: it
+    # ends 0.1 to 0.2 points short of 99%, while its baseline ends at 99.2%.
+    "py311-tf221": {
+        "lenet5-frozen=conv2": Shortfall(0.9882),
+        "lenet5-frozen=fc1": Shortfall(0.9884),
+    },
+    "py311-tf215": {
+        # Here conv2 frozen also learns slower: 98.5% at epoch 7, the baseline at 3.
+        "lenet5-frozen=conv2": Shortfall(0.9888, curve_follows_baseline=False),
+        "lenet5-frozen=fc1": Shortfall(0.9888),
+    },
 }
 DEFAULT_ENVIRONMENT = "py311-tf221"
 

@@ -110,7 +110,7 @@ def test_key_changes_with_every_input():
 def test_the_code_hash_covers_every_module_training_imports():
     import ast
 
-    from freezecheck.store import PACKAGE_DIR, TRAINING_MODULES
+    from freezecheck.store import KEYED_BY_VALUE, PACKAGE_DIR, TRAINING_MODULES
 
     seen, todo = set(), ["training"]
     while todo:
@@ -120,5 +120,9 @@ def test_the_code_hash_covers_every_module_training_imports():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("freezecheck"):
                 found = [node.module.split(".")[1]] if "." in node.module else [a.name for a in node.names]
-                todo += [m for m in found if m not in seen]
+                for module in found:
+                    if module in KEYED_BY_VALUE:  # only values that the key holds
+                        assert {a.name for a in node.names} <= KEYED_BY_VALUE[module], node.lineno
+                    elif module not in seen:
+                        todo.append(module)
     assert seen <= set(TRAINING_MODULES), f"not hashed: {sorted(seen - set(TRAINING_MODULES))}"
