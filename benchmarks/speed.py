@@ -130,7 +130,7 @@ def suite(data_dir: str, workers: str, select: str | None, scratch: Path,
                            "final_val_accuracy": r["final_val_accuracy"]}
             for r in results["runs"]}
     outcome = dict.fromkeys(("passed", "failed", "xfailed", "xpassed", "skipped"), 0)
-    for value in results["outcomes"].values():
+    for value in results["tests"].values():
         outcome[value] = outcome.get(value, 0) + 1
     return {"wall_seconds": wall, "largest_process_peak_rss_mb": peak, "runs": runs,
             "outcomes": outcome,

@@ -6,6 +6,7 @@ LeNet-5 only, so that they take seconds per session.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,30 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     assert 'name="largest_curve_deviation"' in junit
     assert 'name="final_val_accuracy[lenet5-frozen=fc2]"' in junit
     result.stdout.fnmatch_lines(["*freezecheck runs*", "| lenet5-frozen=fc2 |*"])
+
+
+def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
+    """--dist=loadgroup with the plugin's ordering: every test of one variant on the
+    worker that trains it. (pytest 9.2 with pytest-xdist 3.8 silently split groups.)"""
+    pytester.makepyfile(test_grouped="""
+        import time
+        import pytest
+        from freezecheck.variants import experiment
+
+        @pytest.mark.parametrize("variant", [
+            pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in experiment()])
+        @pytest.mark.parametrize("check", ["first", "second", "third"])
+        def test_check(check, variant):
+            time.sleep(0.05)
+    """)
+    result = pytester.runpytest_subprocess("-n", "2", "-v", "-p", "no:cacheprovider",
+                                           "--dist=loadgroup", "--no-loadscope-reorder")
+    result.assert_outcomes(passed=33)
+    ran = re.findall(r"^\[(gw\d)\] \[ *\d+%\] PASSED test_grouped\.py::test_check\[\w+-(\S+)\]",
+                     result.stdout.str(), re.M)
+    workers = {}
+    for worker, variant in ran:
+        workers.setdefault(variant, set()).add(worker)
+    assert len(ran) == 33 and all(len(w) == 1 for w in workers.values()), workers
+    first_of_each_worker = {w: v for w, v in reversed(ran)}
+    assert set(first_of_each_worker.values()) == {"lenet-frozen=none", "lenet5-frozen=none"}
