@@ -83,9 +83,9 @@ def compile_epoch(net, optimizer, images: np.ndarray, labels: np.ndarray, batch_
     pass over ``images`` in the given order (an int32 permutation of their indices).
 
     The whole epoch is one TensorFlow graph over tensors held in memory: no per-step
-    Python and no input pipeline. On this kind of 2-core CPU that trains LeNet-5 about
-    1.8 times as fast as ``model.fit`` at one thread (README, "Speed"), with the same
-    op-deterministic kernels, so results stay bitwise reproducible. XLA
+    Python and no input pipeline. On this kind of 2-core CPU it trains LeNet-5 at one
+    thread 1.6 times as fast as ``model.fit`` does with both cores (README, "Speed"),
+    with the same op-deterministic kernels, so results stay bitwise reproducible. XLA
     (``jit_compile``) was measured slower on this CPU and is not used.
 
     The trainable variables are read here, once: a layer frozen now stays frozen for
