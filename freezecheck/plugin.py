@@ -294,7 +294,7 @@ class SessionReport:
         for figures in getattr(report, "freezecheck_runs", None) or ():
             self.runs[figures["variant"]] = figures
         if report.when == "call" or report.outcome != "passed":
-            self.outcomes[report.nodeid] = _outcome(report)
+            self.outcomes[_without_xdist_group(report.nodeid)] = _outcome(report)
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.runs:
@@ -307,6 +307,12 @@ class SessionReport:
         for line in table(self.runs):
             terminalreporter.write_line(line)
         terminalreporter.write_line(f"report: {written}")
+
+
+def _without_xdist_group(nodeid: str) -> str:
+    """The test id as without workers: --dist=loadgroup appends "@group" to it."""
+    at = nodeid.rfind("@")
+    return nodeid[:at] if at > nodeid.rfind("]") else nodeid
 
 
 def _outcome(report) -> str:

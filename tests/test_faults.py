@@ -117,9 +117,13 @@ def test_killed_worker_is_reported_leaves_no_partial_entry_and_a_rerun_completes
 def test_ctrl_c_during_training_leaves_no_partial_files(pytester, mnist_dir):
     log, env = setup(pytester, ANNOUNCE_TRAINING)
     store, report = pytester.path / "store", pytester.path / "report"
+    # As from a terminal: SIGINT handled by default. (An xdist worker running this test
+    # ignores SIGINT, and a child inherits that, so Python would not turn it into
+    # KeyboardInterrupt.)
     process = subprocess.Popen(
         command(pytester, mnist_dir, store, "-n", "0", f"--freezecheck-report-dir={report}"),
-        cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not (pytester.path / "training-started").exists():
         assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
