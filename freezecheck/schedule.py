@@ -61,15 +61,15 @@ def shard(units: list[Unit], count: int) -> list[list[str]]:
     assigned: list[list[str]] = [[] for _ in range(count)]
     trained: list[set[str]] = [set() for _ in range(count)]  # runs each shard makes
 
-    for unit in sorted(units, key=lambda u: (-u.cost, u.name)):
-        def added_cost(i: int) -> float:
-            cost = 0.0 if unit.name in trained[i] else unit.cost
-            if unit.needs in by_name and unit.needs not in trained[i]:
-                cost += by_name[unit.needs].cost  # this shard trains the baseline too
-            return cost
+    def added_cost(unit: Unit, i: int) -> float:
+        cost = 0.0 if unit.name in trained[i] else unit.cost
+        if unit.needs in by_name and unit.needs not in trained[i]:
+            cost += by_name[unit.needs].cost  # this shard trains the baseline too
+        return cost
 
-        best = min(range(count), key=lambda i: (loads[i] + added_cost(i), i))
-        loads[best] += added_cost(best)
+    for unit in sorted(units, key=lambda u: (-u.cost, u.name)):
+        best = min(range(count), key=lambda i: (loads[i] + added_cost(unit, i), i))
+        loads[best] += added_cost(unit, best)
         assigned[best].append(unit.name)
         trained[best].update(n for n in (unit.name, unit.needs) if n in by_name)
     return [order([by_name[n] for n in names]) for names in assigned]
