@@ -1,6 +1,6 @@
 """Peer: the frozen-layer experiment as a plain PyTorch CPU training loop.
 
-    /work/torchvenv/bin/python benchmarks/peers/torch_train.py --data-dir ../shared/data/mnist \\
+    .torchvenv/bin/python benchmarks/peers/torch_train.py --data-dir ../shared/data/mnist \\
         [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
         [--train-images 55000] [--variants lenet5-frozen=none,lenet5-frozen=conv1] \\
         [--threads 2]
@@ -17,7 +17,7 @@ variant, ``--threads`` intra-op threads (default 2, this machine's cores).
 
 Environment: a separate venv holding only torch and numpy, so that TensorFlow is not
 installed beside it:
-    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 numpy
+    python3 -m venv .torchvenv && .torchvenv/bin/pip install torch==2.13.0 numpy
 The project is deliberately not installed there (its dependencies would pull in
 TensorFlow). The data are still read and hash-checked by ``freezecheck.data``, which
 needs only numpy: when ``freezecheck`` is not importable, the repository root is put on
