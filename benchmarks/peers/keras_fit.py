@@ -4,7 +4,7 @@
         [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
         [--train-images 55000] [--variants lenet5-frozen=none,lenet5-frozen=conv1]
 
-Why it exists: the issue asks for the suite's cost to be compared with what a user
+Why it exists: benchmarks/speed.py compares the suite's cost with what a user
 would otherwise write. This is that script, the naive way: float32 inputs scaled by
 1/255 in numpy, ``compile`` + ``fit`` with Keras defaults, TensorFlow's default thread
 counts, no op determinism. It trains, one after another, each model's baseline

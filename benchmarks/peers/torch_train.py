@@ -5,7 +5,7 @@
         [--train-images 55000] [--variants lenet5-frozen=none,lenet5-frozen=conv1] \\
         [--threads 2]
 
-Why it exists: the issue asks for the suite's cost to be compared with what a user
+Why it exists: benchmarks/speed.py compares the suite's cost with what a user
 would otherwise write; this is the PyTorch answer, an idiomatic loop (data as float
 tensors in memory, a fresh index permutation each epoch, batches by slicing). It trains,
 one after another, each model's baseline ("MODEL-frozen=none") and each weight layer
