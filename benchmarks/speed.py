@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from freezecheck.config import FULL_RECIPES
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 WAYS = ("suite -n auto", "suite -n 0", "keras fit", "torch")
@@ -51,7 +53,7 @@ TARGETS = {
     "warm_rerun_seconds_max": 20.0,
     "peak_rss_mb_per_worker_max": 1536,
 }
-EPOCHS = {"lenet": 10, "lenet5": 15}  # the full tier's recipes (freezecheck/config.py)
+EPOCHS = {model: recipe.epochs for model, recipe in FULL_RECIPES.items()}
 TRAIN_IMAGES = 55_000
 
 # Forward multiply-adds per image of each weight layer, from the shapes in

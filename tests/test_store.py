@@ -112,9 +112,9 @@ def test_the_code_hash_covers_every_module_training_imports():
 
     from freezecheck.store import KEYED_BY_VALUE, PACKAGE_DIR, TRAINING_MODULES
 
-    seen, todo = set(), ["training"]
-    while todo:
-        name = todo.pop()
+    seen, to_visit = set(), ["training"]
+    while to_visit:
+        name = to_visit.pop()
         seen.add(name)
         tree = ast.parse((PACKAGE_DIR / f"{name}.py").read_text())
         for node in ast.walk(tree):
@@ -124,5 +124,5 @@ def test_the_code_hash_covers_every_module_training_imports():
                     if module in KEYED_BY_VALUE:  # only values that the key holds
                         assert {a.name for a in node.names} <= KEYED_BY_VALUE[module], node.lineno
                     elif module not in seen:
-                        todo.append(module)
+                        to_visit.append(module)
     assert seen <= set(TRAINING_MODULES), f"not hashed: {sorted(seen - set(TRAINING_MODULES))}"

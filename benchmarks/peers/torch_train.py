@@ -33,7 +33,6 @@ runs from loading the data to the end of the last variant.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -52,51 +51,8 @@ try:
 except ModuleNotFoundError:  # running from the torch venv, where it is not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from freezecheck.data import load_mnist
-
-WEIGHT_LAYERS = {
-    "lenet": ("conv1", "conv2", "fc1", "out"),
-    "lenet5": ("conv1", "conv2", "fc1", "fc2", "out"),
-}
-PARAMETER_COUNTS = {"lenet": 431_080, "lenet5": 61_706}
-BATCH_SIZE = 64
-LEARNING_RATE = 2e-3
-SEED = 0
-
-
-def log(*parts) -> None:
-    print(*parts, file=sys.stderr, flush=True)
-
-
-def variant_ids(model: str) -> list[str]:
-    return [f"{model}-frozen={layer}" for layer in ("none", *WEIGHT_LAYERS[model])]
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--models", default="lenet,lenet5")
-    parser.add_argument("--epochs-lenet", type=int, default=10)
-    parser.add_argument("--epochs-lenet5", type=int, default=15)
-    parser.add_argument("--train-images", type=int, default=55_000)
-    parser.add_argument("--variants", default="", help="comma-separated variant ids")
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    args.models = [m for m in args.models.split(",") if m]
-    if not args.models or set(args.models) - WEIGHT_LAYERS.keys():
-        parser.error(f"--models: expected names among {', '.join(WEIGHT_LAYERS)}")
-    known = [v for m in args.models for v in variant_ids(m)]
-    wanted = [v for v in args.variants.split(",") if v]
-    if set(wanted) - set(known):
-        parser.error(f"--variants: unknown {sorted(set(wanted) - set(known))}; "
-                     f"known for these models: {', '.join(known)}")
-    args.variants = [v for v in known if not wanted or v in wanted]
-    if not 1 <= args.train_images <= 55_000:
-        parser.error("--train-images: expected 1 to 55000")
-    if min(args.epochs_lenet, args.epochs_lenet5) < 1:
-        parser.error("--epochs-*: expected at least 1")
-    if args.threads < 1:
-        parser.error("--threads: expected at least 1")
-    return args
+from peer_cli import (BATCH_SIZE, LEARNING_RATE, PARAMETER_COUNTS, SEED, WEIGHT_LAYERS,
+                      log, parse_args)
 
 
 def build(model: str, frozen: str) -> nn.Sequential:
@@ -187,7 +143,7 @@ def as_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, to
 
 
 def main() -> None:
-    args = parse_args()
+    args = parse_args(__doc__.splitlines()[0], threads=True)
     # Keep stdout for the one JSON line: anything else written to file descriptor 1
     # is sent to stderr instead.
     result_out = os.fdopen(os.dup(1), "w")
