@@ -26,7 +26,7 @@ def synthetic_mnist():
     for a few steps and need no real data."""
     import numpy as np
 
-    from freezecheck.data import Mnist
+    from freezecheck.data import Dataset
 
     rng = np.random.default_rng(0)
 
@@ -34,7 +34,7 @@ def synthetic_mnist():
         return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n, dtype=np.uint8)
 
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = split(256), split(64), split(64)
-    return Mnist(train_x, train_y, val_x, val_y, test_x, test_y,
+    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y,
                  sha256={"synthetic": "seed-0"}, source="synthetic")
 
 

@@ -1,11 +1,13 @@
-"""Reading and verifying the MNIST IDX files, and the fixed validation hold-out.
+"""Reading and verifying MNIST-format IDX data sets, and the fixed validation hold-out.
 
-Needs only numpy. The four official files are looked for in a directory (given by
-``--freezecheck-data-dir`` or ``FREEZECHECK_DATA_DIR``), each as ``NAME.gz`` or plain
-``NAME``. Every file is decompressed, its IDX header parsed strictly, and the sha256 of
-the decompressed bytes checked against the pinned official value before any array is
-returned. With no directory given, the files are fetched once into the Keras cache with
-``keras.utils.get_file``, which checks the pinned sha256 of the ``.gz`` it downloads.
+Needs only numpy. Two data sets share the format and the four file names: MNIST and
+Fashion-MNIST. The files are looked for in a directory (``--freezecheck-data-dir``, else
+the data set's environment variable, else the directory a system package installs them
+into), each as ``NAME.gz`` or plain ``NAME``. Every file is decompressed, its IDX header
+parsed strictly, and the sha256 of the decompressed bytes checked against the pinned
+value before any array is returned. With no directory found, the files are fetched once
+into the Keras cache with ``keras.utils.get_file``, which checks the pinned hash of each
+``.gz`` it downloads.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from freezecheck.errors import DataFormatError, DataIntegrityError, DataMissingError
+from freezecheck.errors import ConfigError, DataFormatError, DataIntegrityError, DataMissingError
 
 DATA_DIR_ENV = "FREEZECHECK_DATA_DIR"
 
@@ -42,7 +44,7 @@ class IdxFile:
     magic: int
     count: int
     sha256: str  # of the decompressed IDX bytes
-    gz_sha256: str  # of the official .gz, for downloads
+    gz_hash: str  # of the published .gz, for downloads (algorithm: the data set's)
 
 
 # sha256 values as published alongside the official files (torchvision and TensorFlow
@@ -78,25 +80,77 @@ MNIST_FILES = (
     ),
 )
 
-# Mirrors that serve the official .gz files byte for byte (the first is the one
-# torchvision uses; the second is the original site, often unavailable).
-MNIST_MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://yann.lecun.com/exdb/mnist/",
-)
-CACHE_SUBDIR = "datasets/freezecheck-mnist"
-
-HOW_TO_POINT_AT_LOCAL = (
-    "Point freezecheck at a directory holding the four official MNIST files "
-    "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
-    "t10k-labels-idx1-ubyte, each plain or .gz) with --freezecheck-data-dir=DIR "
-    f"or the environment variable {DATA_DIR_ENV}=DIR."
+# sha256 of the decompressed files of Debian's package dataset-fashion-mnist
+# (0.0~git20200523.55506a9-1), measured here. Debian re-compressed the .gz files, so
+# their bytes differ from the upstream ones; the upstream .gz MD5s, as published in the
+# Fashion-MNIST README (Xiao, Rasul and Vollgraf, 2017), check a download instead.
+FASHION_MNIST_FILES = (
+    IdxFile("train-images-idx3-ubyte", IMAGES_MAGIC, 60_000,
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+    IdxFile("train-labels-idx1-ubyte", LABELS_MAGIC, 60_000,
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "25c81989df183df01b3e8a0aad5dffbe"),
+    IdxFile("t10k-images-idx3-ubyte", IMAGES_MAGIC, 10_000,
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "bef4ecab320f06d8554ea6380940ec79"),
+    IdxFile("t10k-labels-idx1-ubyte", LABELS_MAGIC, 10_000,
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            "bb300cfdad3c16e7a12a480ee83cd310"),
 )
 
 
 @dataclasses.dataclass(frozen=True)
-class Mnist:
-    """The verified data set as uint8 arrays.
+class DatasetSpec:
+    """Where one data set comes from and how its files are recognised."""
+
+    name: str  # as given to --freezecheck-dataset
+    title: str  # as written in messages
+    files: tuple[IdxFile, ...]
+    env_var: str  # names its directory when no option does
+    mirrors: tuple[str, ...]  # serve the published .gz files byte for byte
+    gz_hash_algorithm: str
+    system_dir: str | None = None  # where a system package installs the files
+    install_hint: str = ""
+
+    @property
+    def cache_subdir(self) -> str:
+        return f"datasets/freezecheck-{self.name}"
+
+    def how_to_point_at_local(self) -> str:
+        names = ", ".join(spec.name for spec in self.files)
+        return (f"Point freezecheck at a directory holding the four {self.title} files "
+                f"({names}, each plain or .gz) with --freezecheck-data-dir=DIR or the "
+                f"environment variable {self.env_var}=DIR.{self.install_hint}")
+
+
+DATASETS = {
+    "mnist": DatasetSpec(
+        "mnist", "MNIST", MNIST_FILES, DATA_DIR_ENV,
+        # The first serves the official .gz files as torchvision does; the second is
+        # the original site, often unavailable.
+        ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://yann.lecun.com/exdb/mnist/"),
+        "sha256"),
+    "fashion-mnist": DatasetSpec(
+        "fashion-mnist", "Fashion-MNIST", FASHION_MNIST_FILES, "FREEZECHECK_FASHION_MNIST_DIR",
+        ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        "md5", system_dir="/usr/share/datasets/fashion-mnist",
+        install_hint=" On Debian, `apt-get install dataset-fashion-mnist` installs them "
+                     "into /usr/share/datasets/fashion-mnist, which is then found."),
+}
+DATASET_NAMES = tuple(DATASETS)
+
+
+def check_dataset_name(name: str) -> DatasetSpec:
+    if name not in DATASETS:
+        raise ConfigError(f"Unknown dataset: expected one of {', '.join(DATASET_NAMES)}. "
+                          f"Received: dataset={name!r}")
+    return DATASETS[name]
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """A verified data set as uint8 arrays.
 
     Images have shape (n, 28, 28), labels shape (n,). ``train_*`` are the first 55,000
     training images, ``val_*`` the held-out last 5,000, ``test_*`` the 10,000 test images.
@@ -110,6 +164,7 @@ class Mnist:
     test_labels: np.ndarray
     sha256: dict[str, str]  # file name -> verified sha256 of its decompressed bytes
     source: str  # the directory the files were read from
+    name: str = "mnist"  # which data set (a key of DATASETS)
 
 
 def parse_idx(raw: bytes, *, magic: int, name: str = "<bytes>") -> np.ndarray:
@@ -148,9 +203,10 @@ def parse_idx(raw: bytes, *, magic: int, name: str = "<bytes>") -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(dims).copy()
 
 
-def read_idx_file(directory: Path, spec: IdxFile) -> tuple[np.ndarray, str]:
+def read_idx_file(directory: Path, spec: IdxFile, dataset: DatasetSpec = None) -> tuple[np.ndarray, str]:
     """Read, parse and verify one file of ``directory``; return its array and sha256."""
-    path = _find(directory, spec.name)
+    dataset = dataset or DATASETS["mnist"]
+    path = _find(directory, spec.name, dataset)
     try:
         raw = path.read_bytes()
         if path.suffix == ".gz":
@@ -170,30 +226,44 @@ def read_idx_file(directory: Path, spec: IdxFile) -> tuple[np.ndarray, str]:
     digest = hashlib.sha256(raw).hexdigest()
     if digest != spec.sha256:
         raise DataIntegrityError(
-            f"{path}: content differs from the official {spec.name}.\n"
+            f"{path}: content differs from the official {dataset.title} {spec.name}.\n"
             f"  expected sha256 (decompressed): {spec.sha256}\n"
             f"  actual sha256   (decompressed): {digest}\n"
-            f"The file is corrupted or is not the official MNIST file. Replace it with "
-            f"the official copy (the .gz published with sha256 {spec.gz_sha256})."
+            + _identify(digest, dataset)
+            + f"Replace it with the official copy (the .gz published with "
+            f"{dataset.gz_hash_algorithm} {spec.gz_hash})."
         )
     if spec.magic == LABELS_MAGIC and array.max(initial=0) >= NUM_CLASSES:
         raise DataFormatError(f"{path}: holds a label above {NUM_CLASSES - 1}.")
     return array, digest
 
 
-def load_mnist(data_dir: str | os.PathLike | None = None) -> Mnist:
-    """Load and verify MNIST, then split off the validation hold-out.
+def _identify(digest: str, expected: DatasetSpec) -> str:
+    """Say so when a file is another data set's (the usual mix-up: same file names)."""
+    for other in DATASETS.values():
+        if other is not expected and any(f.sha256 == digest for f in other.files):
+            return (f"It is the {other.title} file: this session reads {expected.title} "
+                    f"(--freezecheck-dataset={expected.name}), so point "
+                    f"--freezecheck-data-dir at a {expected.title} directory, or select "
+                    f"--freezecheck-dataset={other.name}.\n")
+    return f"The file is corrupted or is not the official {expected.title} file. "
 
-    ``data_dir`` falls back to ``$FREEZECHECK_DATA_DIR``, then to the Keras cache, into
+
+def load_dataset(name: str = "mnist", data_dir: str | os.PathLike | None = None) -> Dataset:
+    """Load and verify data set ``name``, then split off the validation hold-out.
+
+    ``data_dir`` falls back to the data set's environment variable, then to the
+    directory its system package installs (Fashion-MNIST), then to the Keras cache, into
     which the files are downloaded when they are not already there.
     """
-    directory = resolve_data_dir(data_dir)
+    dataset = check_dataset_name(name)
+    directory = resolve_data_dir(data_dir, dataset)
     arrays, hashes = {}, {}
-    for spec in MNIST_FILES:
-        arrays[spec.name], hashes[spec.name] = read_idx_file(directory, spec)
+    for spec in dataset.files:
+        arrays[spec.name], hashes[spec.name] = read_idx_file(directory, spec, dataset)
     train_x, train_y = arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]
     split = len(train_x) - VALIDATION_SIZE
-    return Mnist(
+    return Dataset(
         train_images=train_x[:split],
         train_labels=train_y[:split],
         val_images=train_x[split:],
@@ -202,25 +272,35 @@ def load_mnist(data_dir: str | os.PathLike | None = None) -> Mnist:
         test_labels=arrays["t10k-labels-idx1-ubyte"],
         sha256=hashes,
         source=str(directory),
+        name=dataset.name,
     )
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
-    """The directory to read: the argument, else the environment, else the cache."""
-    given = data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV)
+def load_mnist(data_dir: str | os.PathLike | None = None) -> Dataset:
+    """MNIST, verified (:func:`load_dataset`)."""
+    return load_dataset("mnist", data_dir)
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None, dataset: DatasetSpec = None) -> Path:
+    """The directory to read: the argument, else the environment, else the system
+    package's directory, else the cache."""
+    dataset = dataset or DATASETS["mnist"]
+    given = data_dir if data_dir not in (None, "") else os.environ.get(dataset.env_var)
     if given:
         directory = Path(given).expanduser()
         if not directory.is_dir():
             raise DataMissingError(
-                f"MNIST data directory {str(directory)!r} does not exist or is not a "
-                f"directory. {HOW_TO_POINT_AT_LOCAL}"
+                f"{dataset.title} data directory {str(directory)!r} does not exist or is "
+                f"not a directory. {dataset.how_to_point_at_local()}"
             )
         return directory
-    return download_mnist()
+    if dataset.system_dir and Path(dataset.system_dir).is_dir():
+        return Path(dataset.system_dir)
+    return download(dataset)
 
 
-def download_mnist() -> Path:
-    """Fetch the four official .gz files into the Keras cache, each hash-checked.
+def download(dataset: DatasetSpec) -> Path:
+    """Fetch the four published .gz files into the Keras cache, each hash-checked.
 
     Works only where a network is reachable; otherwise the error says how to use a
     local copy instead.
@@ -230,16 +310,16 @@ def download_mnist() -> Path:
     keras = keras_module()  # heavy; only needed when nothing local was given
 
     directory = None
-    for spec in MNIST_FILES:
+    for spec in dataset.files:
         errors = []
-        for mirror in MNIST_MIRRORS:
+        for mirror in dataset.mirrors:
             try:
                 path = keras.utils.get_file(
                     fname=spec.name + ".gz",
                     origin=mirror + spec.name + ".gz",
-                    file_hash=spec.gz_sha256,
-                    hash_algorithm="sha256",
-                    cache_subdir=CACHE_SUBDIR,
+                    file_hash=spec.gz_hash,
+                    hash_algorithm=dataset.gz_hash_algorithm,
+                    cache_subdir=dataset.cache_subdir,
                 )
                 directory = Path(path).parent
                 break
@@ -247,18 +327,18 @@ def download_mnist() -> Path:
                 errors.append(f"{mirror}: {exc}")
         else:
             raise DataMissingError(
-                f"No MNIST data directory was given and {spec.name}.gz could not be "
-                f"downloaded (no network?):\n  " + "\n  ".join(errors) + "\n"
-                + HOW_TO_POINT_AT_LOCAL
+                f"No {dataset.title} data directory was given and {spec.name}.gz could "
+                f"not be downloaded (no network?):\n  " + "\n  ".join(errors) + "\n"
+                + dataset.how_to_point_at_local()
             )
     return directory
 
 
-def _find(directory: Path, name: str) -> Path:
+def _find(directory: Path, name: str, dataset: DatasetSpec) -> Path:
     for candidate in (directory / (name + ".gz"), directory / name):
         if candidate.is_file():
             return candidate
     raise DataMissingError(
         f"{directory}: missing {name} (looked for {name}.gz and {name}). "
-        + HOW_TO_POINT_AT_LOCAL
+        + dataset.how_to_point_at_local()
     )

@@ -15,13 +15,13 @@ from freezecheck import models
 from freezecheck import backend
 from freezecheck.backend import keras as keras_module
 from freezecheck.config import Recipe
-from freezecheck.data import Mnist
+from freezecheck.data import Dataset
 from freezecheck.determinism import make_deterministic
 from freezecheck.records import RunRecord
 from freezecheck.variants import Variant
 
 
-def train(variant: Variant, recipe: Recipe, data: Mnist) -> RunRecord:
+def train(variant: Variant, recipe: Recipe, data: Dataset) -> RunRecord:
     """Train ``variant`` from a fresh seeded initialisation with ``recipe`` on ``data``.
 
     Validation accuracy is measured after every epoch on the held-out images; test
@@ -35,7 +35,7 @@ def train(variant: Variant, recipe: Recipe, data: Mnist) -> RunRecord:
     if recipe.train_images is not None:
         x_train, y_train = x_train[: recipe.train_images], y_train[: recipe.train_images]
 
-    net = models.build(variant.model, variant.frozen)
+    net = models.build(variant.model, variant.frozen, variant.kernel_inits)
     before = snapshot(net)
     steps_per_epoch = -(-len(x_train) // recipe.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(

@@ -1,5 +1,6 @@
 """IDX parsing and MNIST verification: round trips, and a clear error for each bad input."""
 
+import dataclasses
 import gzip
 import hashlib
 import os
@@ -112,9 +113,9 @@ def test_environment_variable_is_used_when_no_directory_is_given(tmp_path, monke
 def test_without_network_or_local_copy_the_error_says_how_to_point_at_one(monkeypatch, tmp_path):
     monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty cache
-    monkeypatch.setattr(data, "MNIST_MIRRORS", ("http://127.0.0.1:9/",))  # nothing listens
+    unreachable = dataclasses.replace(data.DATASETS["mnist"], mirrors=("http://127.0.0.1:9/",))
     with pytest.raises(DataMissingError, match="(?s)could not be downloaded.*FREEZECHECK_DATA_DIR"):
-        data.download_mnist()
+        data.download(unreachable)
 
 
 def test_real_mnist_loads_verified_with_the_documented_split(mnist_dir):
