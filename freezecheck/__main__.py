@@ -37,9 +37,38 @@ def main(argv=None) -> int:
                          help="measurements file (JSON lines) to append to")
     measure.add_argument("--workers", type=int, default=2,
                          help="training processes, one thread each (default: %(default)s)")
+    expectations = commands.add_parser(
+        "expectations", help="make freezecheck/measured.py (the expectations table) from "
+                             "measurement files, or print it as Markdown")
+    expectations.add_argument("measurements", nargs="+", type=Path,
+                              help="measurement files (JSON lines) or full-tier results.json")
+    expectations.add_argument("--out", type=Path,
+                              default=Path(__file__).parent / "measured.py",
+                              help="the module to write (default: freezecheck/measured.py)")
+    expectations.add_argument("--readme", type=Path, default=None,
+                              help="also re-render the tables between '<!-- expectations ENV "
+                                   "DATASET -->' and '<!-- /expectations -->' in this file")
+    findings = commands.add_parser(
+        "findings", help="write the findings (Markdown tables and plots) from measurement files")
+    findings.add_argument("measurements", nargs="+", type=Path)
+    findings.add_argument("--out", type=Path, default=Path("freezecheck-findings"),
+                          help="directory for findings.md and the plots (default: %(default)s)")
+    alarms = commands.add_parser(
+        "false-alarms", help="measure the statistical mode's false-alarm rate by comparing "
+                             "seeds of one variant against each other")
+    alarms.add_argument("measurements", nargs="+", type=Path)
+    alarms.add_argument("--variant", default="lenet5-frozen=none")
+    alarms.add_argument("--group-size", type=int, default=5,
+                        help="seeds per group (default: %(default)s)")
+    alarms.add_argument("--alphas", default="0.01,0.05",
+                        help="comma-separated significance levels (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.command in ("findings", "false-alarms"):
+        return _findings(args)
     if args.command == "measure":
         return _measure(args)
+    if args.command == "expectations":
+        return _expectations(args, argv)
 
     from freezecheck.compare import run_compare
 
@@ -69,6 +98,59 @@ def _measure(args) -> int:
     return measure.run(families.variants(chosen, models), seeds, dataset=args.dataset,
                        data_dir=args.data_dir, store_dir=args.store_dir, out=args.out,
                        workers=args.workers)
+
+
+def _findings(args) -> int:
+    from freezecheck import findings, tabulate
+    from freezecheck.config import TIER_GATES, full_curve
+    from freezecheck.expectations import gate_from_baseline
+
+    try:
+        rows = tabulate.read_rows(args.measurements)
+        if args.command == "false-alarms":
+            alphas = [float(a) for a in args.alphas.split(",")]
+            levels = {row["dataset"] for row in rows}
+            for dataset in sorted(levels):
+                subset = [row for row in rows if row["dataset"] == dataset]
+                print("\n".join(findings.false_alarms(subset, args.variant, args.group_size,
+                                                      alphas, full_curve(dataset).level)))
+            return 0
+        gates = {}
+        for row in rows:
+            if row["dataset"] == "mnist":
+                gates[("mnist", row["model"])] = TIER_GATES["full"].min_accuracy
+        for (environment, dataset), by_variant in tabulate.group(rows).items():
+            for variant_id, runs in by_variant.items():
+                if dataset != "mnist" and variant_id.endswith("-frozen=none"):
+                    gates[(dataset, variant_id.split("-frozen=")[0])] = gate_from_baseline(
+                        [r["final_val_accuracy"] for r in runs.values()])
+        written = findings.write(rows, args.out, gates)
+    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
+        print(f"freezecheck {args.command}: {exc}", file=sys.stderr)
+        return 2
+    print("written: " + ", ".join(map(str, written)))
+    return 0
+
+
+def _expectations(args, argv) -> int:
+    from freezecheck import tabulate
+
+    try:
+        measured = tabulate.tabulate(tabulate.read_rows(args.measurements))
+    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
+        print(f"freezecheck expectations: {exc}", file=sys.stderr)
+        return 2
+    command = "python -m freezecheck expectations " + " ".join(
+        str(p) for p in args.measurements)
+    args.out.write_text(tabulate.module_source(measured, command))
+    if args.readme:
+        args.readme.write_text(tabulate.render_readme(args.readme.read_text(), measured))
+    for environment, datasets in measured.items():
+        for dataset, table in datasets.items():
+            print(f"{environment} {dataset}: {len(table['variants'])} variants, "
+                  f"seed spread {table['seed_spread']}")
+    print(f"written: {args.out}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ def load_report(directory: Path) -> dict:
     if results.get("schema_version") != SCHEMA_VERSION or "environment" not in results:
         raise ReportError(f"{path}: report schema {results.get('schema_version')!r}, "
                           f"expected {SCHEMA_VERSION}; re-run that environment.")
+    # A session over several seeds is compared at its first seed: one run a variant.
+    seeds = [run.get("seed", 0) for run in results["runs"]]  # older reports: one seed
+    results["runs"] = [run for run, seed in zip(results["runs"], seeds) if seed == min(seeds, default=0)]
     return results
 
 

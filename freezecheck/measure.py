@@ -19,6 +19,7 @@ from pathlib import Path
 
 from freezecheck import schedule
 from freezecheck.config import FULL_RECIPES
+from freezecheck.errors import ConfigError
 from freezecheck.variants import Variant
 
 MEASUREMENT_SCHEMA = 1
@@ -112,8 +113,14 @@ def read(path: Path) -> list[dict]:
 
 
 def seed_range(text: str) -> list[int]:
-    """``"5"`` -> seeds 0..4; ``"3-7"`` -> seeds 3..7."""
-    first, _, last = text.partition("-")
-    if last:
-        return list(range(int(first), int(last) + 1))
-    return list(range(int(first)))
+    """``"5"`` -> seeds 0..4; ``"3-7"`` -> seeds 3..7; ``"0-0"`` -> seed 0 alone."""
+    first, dash, last = text.partition("-")
+    try:
+        seeds = (list(range(int(first), int(last) + 1)) if dash
+                 else list(range(int(first))))
+    except ValueError:
+        seeds = []
+    if not seeds or seeds[0] < 0:
+        raise ConfigError(f"seeds expected N >= 1 (seeds 0 to N-1) or A-B with "
+                          f"0 <= A <= B (seeds A to B). Received: {text!r}")
+    return seeds

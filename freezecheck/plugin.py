@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from freezecheck import backend, schedule
-from freezecheck.config import TIER_GATES, TIERS, Settings
+from freezecheck.config import DEFAULT_ALPHA, TIER_GATES, TIERS, Settings
 from freezecheck.errors import ConfigError, UnsupportedVersionError
+from freezecheck.models import MODEL_NAMES
 from freezecheck.schedule import parse_shard
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
@@ -29,10 +30,24 @@ DEFAULT_REPORT_DIR = "freezecheck-report"
 
 # option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME
 OPTIONS = {
-    "data_dir": (str, "Directory holding the four MNIST IDX files (plain or .gz). "
-                      "Default: $FREEZECHECK_DATA_DIR, else download into the Keras cache."),
+    "data_dir": (str, "Directory holding the data set's four IDX files (plain or .gz). "
+                      "Default: $FREEZECHECK_DATA_DIR for MNIST, "
+                      "$FREEZECHECK_FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist "
+                      "for Fashion-MNIST, else download into the Keras cache."),
     "tier": (str, f"Which tier to run: {' or '.join(TIERS)} (default: full)."),
-    "seed": (int, "Seed of every run (default: 0)."),
+    "seed": (int, "Seed of every run, or the first of --freezecheck-seeds (default: 0)."),
+    "seeds": (int, "Number of seeds each family variant runs with, from --freezecheck-seed "
+                   "on; 5 or more switches the curve comparison of tests/test_families.py "
+                   "to the statistical mode (default: 1)."),
+    "families": (str, "Run these families of variants (tests/test_families.py): a comma-"
+                      "separated list of single, blocks, inits, init-baselines, or all "
+                      "(default: none; only the experiment runs)."),
+    "models": (str, "Restrict the families to these models, comma-separated (default: "
+                    "lenet,lenet5)."),
+    "dataset": (str, "Data set: mnist or fashion-mnist (full tier only; gates measured "
+                     "from its baselines) (default: mnist)."),
+    "alpha": (float, "Significance level of the statistical curve mode, per variant "
+                     f"(default: {DEFAULT_ALPHA})."),
     "min_accuracy": (float, "Final validation accuracy every variant must reach "
                             f"(default: {TIER_GATES['full'].min_accuracy} in the full tier)."),
     "curve_band": (float, "Largest per-epoch |variant - baseline| validation accuracy "
@@ -69,21 +84,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "training: trains networks; minutes, not seconds")
+    config.addinivalue_line("markers", "families: runs only with --freezecheck-families")
     try:
         backend.check_supported()
     except UnsupportedVersionError as exc:
         raise pytest.UsageError(f"freezecheck: {exc}") from exc
     values = {name: _option(config, name) for name in OPTIONS}
     try:
-        settings = Settings.for_tier(
-            values["tier"] or "full",
-            seed=values["seed"] if values["seed"] is not None else 0,
-            data_dir=values["data_dir"],
-            min_accuracy=values["min_accuracy"],
-            curve_band=values["curve_band"],
-            curve_level=values["curve_level"],
-            curve_max_lag=values["curve_max_lag"],
-        )
+        settings = _settings(values)
     except ConfigError as exc:
         raise pytest.UsageError(f"freezecheck: {exc}") from exc
     if settings.data_dir:
@@ -110,12 +118,43 @@ def pytest_configure(config: pytest.Config) -> None:
         report_dir = config.invocation_params.dir / (values["report_dir"] or DEFAULT_REPORT_DIR)
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
-            SessionReport(report_dir, dataclasses.asdict(settings.gates)), "freezecheck-report")
+            SessionReport(report_dir, dataclasses.asdict(settings.gates), settings.dataset,
+                          settings.model_gates),
+            "freezecheck-report")
+
+
+def _settings(values: dict) -> Settings:
+    from freezecheck.expectations import measured_gates
+    from freezecheck.families import parse_families
+
+    dataset = values["dataset"] or "mnist"
+    return Settings.for_tier(
+        values["tier"] or "full",
+        seed=values["seed"] if values["seed"] is not None else 0,
+        seeds=values["seeds"] if values["seeds"] is not None else 1,
+        families=parse_families(values["families"]) if values["families"] else (),
+        models=[m.strip() for m in values["models"].split(",")] if values["models"]
+        else MODEL_NAMES,
+        dataset=dataset,
+        alpha=values["alpha"] if values["alpha"] is not None else DEFAULT_ALPHA,
+        measured_gates=measured_gates(backend.environment_name(), dataset),
+        data_dir=values["data_dir"],
+        min_accuracy=values["min_accuracy"],
+        curve_band=values["curve_band"],
+        curve_level=values["curve_level"],
+        curve_max_lag=values["curve_max_lag"],
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep this shard's tests, and order them so that two workers finish together
-    (freezecheck/schedule.py; with --no-loadscope-reorder, xdist keeps this order)."""
+    """Drop the families' tests unless asked for; keep this shard's tests, and order
+    them so that two workers finish together (freezecheck/schedule.py; with
+    --no-loadscope-reorder, xdist keeps this order)."""
+    if not config.stash[SETTINGS_KEY].families:
+        unasked = [item for item in items if item.get_closest_marker("families")]
+        if unasked:
+            config.hook.pytest_deselected(items=unasked)
+            items[:] = [item for item in items if not item.get_closest_marker("families")]
     unit_of = {item: _unit_name(item) for item in items}
     units = _units(items, unit_of, config.stash[SETTINGS_KEY])
     shard = config.stash[SHARD_KEY]
@@ -151,9 +190,10 @@ def _units(items, unit_of, settings) -> list[schedule.Unit]:
         name, variant = unit_of[item], _variant_of(item)
         if variant is not None:
             recipe = settings.recipes[variant.model]
-            costs[name] = schedule.estimated_seconds(
+            runs = len(settings.seeds) if item.get_closest_marker("families") else 1
+            costs[name] = max(costs.get(name, 0.0), runs * schedule.estimated_seconds(
                 variant.model, variant.frozen, recipe.epochs,
-                recipe.train_images or schedule.FULL_EPOCH_IMAGES)
+                recipe.train_images or schedule.FULL_EPOCH_IMAGES))
             needs[name] = None if variant.is_baseline else variant.baseline.id
         else:
             trains = item.get_closest_marker("training") is not None
@@ -211,15 +251,17 @@ def freezecheck_settings(pytestconfig) -> Settings:
 
 @pytest.fixture(scope="session")
 def freezecheck_data(freezecheck_settings):
-    """MNIST, verified against its pinned hashes, loaded once per process."""
-    from freezecheck.data import load_mnist
+    """The session's data set, verified against its pinned hashes, loaded once per process."""
+    from freezecheck.data import DATASETS, load_dataset
     from freezecheck.errors import FreezecheckError
 
+    dataset = freezecheck_settings.dataset
     try:
-        return load_mnist(freezecheck_settings.data_dir)
+        return load_dataset(dataset, freezecheck_settings.data_dir)
     except FreezecheckError as exc:
         # The message names the file and the fix; a traceback would only bury it.
-        pytest.fail(f"freezecheck: MNIST refused, nothing trained:\n{exc}", pytrace=False)
+        pytest.fail(f"freezecheck: {DATASETS[dataset].title} refused, nothing trained:\n{exc}",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -248,24 +290,26 @@ def freezecheck_references(pytestconfig):
 
 @pytest.fixture
 def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck_store):
-    """A function ``run(variant) -> RunRecord``: trains once per session, then reuses."""
+    """A function ``run(variant, seed=None) -> RunRecord`` (the session's first seed by
+    default): trains once per session, then reuses."""
     from freezecheck.report import run_figures
     from freezecheck.store import run_key
     from freezecheck.training import train
 
-    def run(variant):
-        recipe = freezecheck_settings.recipes[variant.model]
+    def run(variant, seed=None):
+        recipe = freezecheck_settings.recipe(variant.model, seed)
         key = run_key(variant.id, recipe.as_dict(), freezecheck_data.sha256)
         record = freezecheck_store.get_or_train(
             key, lambda: train(variant, recipe, freezecheck_data)
         )
-        figures = run_figures(record, freezecheck_settings.gates.min_accuracy)
-        request.node.stash.setdefault(RUNS_KEY, {})[variant.id] = figures
+        figures = run_figures(record, freezecheck_settings.gate(variant.model))
+        request.node.stash.setdefault(RUNS_KEY, {})[(variant.id, recipe.seed)] = figures
         # JUnit XML properties (xdist carries user_properties to the controller).
+        name = variant.id if seed is None else f"{variant.id} seed={recipe.seed}"
         request.node.user_properties += [
-            (f"final_val_accuracy[{variant.id}]", figures["final_val_accuracy"]),
-            (f"test_accuracy[{variant.id}]", figures["test_accuracy"]),
-            (f"epochs_to_gate[{variant.id}]", figures["epochs_to_level"]),
+            (f"final_val_accuracy[{name}]", figures["final_val_accuracy"]),
+            (f"test_accuracy[{name}]", figures["test_accuracy"]),
+            (f"epochs_to_gate[{name}]", figures["epochs_to_level"]),
         ]
         return record
 
@@ -284,15 +328,18 @@ def pytest_runtest_makereport(item, call):
 class SessionReport:
     """Collects run figures from test reports; writes them once, at the end."""
 
-    def __init__(self, directory: Path, gates: dict):
+    def __init__(self, directory: Path, gates: dict, dataset: str = "mnist",
+                 model_gates: dict | None = None):
         self.directory = directory
+        self.dataset = dataset
+        self.model_gates = model_gates or {}
         self.gates = gates
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report):
         for figures in getattr(report, "freezecheck_runs", None) or ():
-            self.runs[figures["variant"]] = figures
+            self.runs[f"{figures['variant']} seed={figures['seed']:04d}"] = figures
         if report.when == "call" or report.outcome != "passed":
             self.outcomes[_without_xdist_group(report.nodeid)] = _outcome(report)
 
@@ -302,7 +349,7 @@ class SessionReport:
         from freezecheck.report import table, write_results
 
         written = write_results(self.directory, self.runs, self.outcomes, self.gates,
-                                backend.environment_name())
+                                backend.environment_name(), self.dataset, self.model_gates)
         terminalreporter.write_sep("=", "freezecheck runs")
         for line in table(self.runs):
             terminalreporter.write_line(line)

@@ -2,8 +2,9 @@
 
 Workers compute each run's small figures and attach them to the test report; the
 controller, which sees every test report, merges them and writes ``results.json``,
-``curves.csv``, ``curves.png`` and ``summary.md``, so the output is the same with or
-without xdist. matplotlib is imported only to draw the plot.
+``curves.csv``, ``curves.png`` and ``summary.md`` (and ``families.png`` when the session
+ran variant families), so the output is the same with or without xdist. matplotlib is
+imported only to draw the plots.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def run_figures(record: RunRecord, level: float) -> dict:
     """
     return {
         "variant": record.variant_id,
+        "seed": record.recipe["seed"],
         "model": record.model,
         "frozen": record.frozen,
         "recipe": record.recipe,
@@ -48,7 +50,8 @@ def run_figures(record: RunRecord, level: float) -> dict:
 
 
 def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, str],
-                  gates: dict, environment: str) -> Path:
+                  gates: dict, environment: str, dataset: str = "mnist",
+                  model_gates: dict | None = None) -> Path:
     """Write the report files into ``directory``, each atomically.
 
     ``gates`` are the session's gates (as a dict); ``curve_band`` is drawn around each
@@ -59,6 +62,7 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
     results = {
         "schema_version": SCHEMA_VERSION,
         "environment": environment,
+        "dataset": dataset,
         "gates": gates,
         "runs": [runs[k] for k in sorted(runs)],
         "tests": dict(sorted(outcomes.items())),
@@ -67,6 +71,15 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
     _write_atomic(directory / "curves.csv", curves_csv(runs))
     _write_atomic(directory / "summary.md", summary_markdown(runs, outcomes))
     _write_atomic(directory / "curves.png", plot_png(runs, band))
+    if any(not _in_experiment(r) for r in runs.values()):
+        from freezecheck.findings import plot
+
+        by_variant: dict[str, dict] = {}
+        for r in runs.values():
+            by_variant.setdefault(r["variant"], {})[r["seed"]] = r
+        model_gates = {m: (model_gates or {}).get(m, gates["min_accuracy"])
+                       for m in {r["model"] for r in runs.values()}}
+        _write_atomic(directory / "families.png", plot(by_variant, dataset, model_gates))
     return directory
 
 
@@ -74,11 +87,11 @@ def curves_csv(runs: dict[str, dict]) -> str:
     """One row per variant and epoch (1-based): validation and training accuracy."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["variant", "epoch", "val_accuracy", "train_accuracy"])
+    writer.writerow(["variant", "seed", "epoch", "val_accuracy", "train_accuracy"])
     for key in sorted(runs):
         r = runs[key]
         for epoch, (val, train) in enumerate(zip(r["val_accuracy"], r["train_accuracy"]), 1):
-            writer.writerow([r["variant"], epoch, repr(val), repr(train)])
+            writer.writerow([r["variant"], r["seed"], epoch, repr(val), repr(train)])
     return out.getvalue()
 
 
@@ -102,15 +115,17 @@ def plot_png(runs: dict[str, dict], band: float) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    first_seed = min(r["seed"] for r in runs.values())
+    runs = {k: r for k, r in runs.items() if r["seed"] == first_seed}  # one curve a variant
     models = sorted({r["model"] for r in runs.values()})
     figure = Figure(figsize=(6 * len(models), 4.5), layout="constrained")
     for axes, model in zip(figure.subplots(1, len(models), squeeze=False)[0], models):
         # The baseline first, so that its band lies under the other curves.
         for r in sorted((r for r in runs.values() if r["model"] == model),
-                        key=lambda r: (bool(r["frozen"]), r["variant"])):
+                        key=lambda r: (not _is_baseline(r), r["variant"])):
             epochs = range(1, len(r["val_accuracy"]) + 1)
             label = "frozen: " + ("+".join(r["frozen"]) or "none (baseline)")
-            if not r["frozen"]:
+            if _is_baseline(r):
                 lower = [a - band for a in r["val_accuracy"]]
                 upper = [a + band for a in r["val_accuracy"]]
                 axes.fill_between(epochs, lower, upper, color="0.85", label=f"baseline +-{band:.1%}")
@@ -126,17 +141,28 @@ def plot_png(runs: dict[str, dict], band: float) -> bytes:
     return out.getvalue()
 
 
+def _in_experiment(run: dict) -> bool:
+    """Nothing or one layer frozen, default distribution: the experiment's own variants."""
+    frozen = run["variant"].split("-frozen=", 1)[1]
+    return "+" not in frozen and ",init=" not in frozen
+
+
+def _is_baseline(run: dict) -> bool:
+    return run["variant"].endswith("-frozen=none")
+
+
 def table(runs: dict[str, dict]) -> list[str]:
     """Markdown table lines: one row a run, in variant order."""
     lines = [
-        "| variant | val accuracy | test accuracy | epochs to gate | train s |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| variant | seed | val accuracy | test accuracy | epochs to gate | train s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key in sorted(runs):
         r = runs[key]
         reached = r["epochs_to_level"] if r["epochs_to_level"] is not None else "never"
         lines.append(
-            f"| {r['variant']} | {r['final_val_accuracy']:.2%} | {r['test_accuracy']:.2%} "
+            f"| {r['variant']} | {r['seed']} | {r['final_val_accuracy']:.2%} "
+            f"| {r['test_accuracy']:.2%} "
             f"| {reached} | {r['train_seconds']:.0f} |"
         )
     return lines

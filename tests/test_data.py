@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 from freezecheck import data
 from freezecheck.data import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, load_mnist,
                               parse_idx, read_idx_file)
-from freezecheck.errors import DataFormatError, DataIntegrityError, DataMissingError
+from freezecheck.errors import ConfigError, DataFormatError, DataIntegrityError, DataMissingError
 
 LABELS = MNIST_FILES[1]  # train-labels-idx1-ubyte: the smallest file with 60,000 items
 
@@ -149,3 +149,51 @@ def test_one_flipped_byte_is_refused_with_both_hashes(mnist_dir, tmp_path):
     (tmp_path / LABELS.name).write_bytes(bytes(raw))
     with pytest.raises(DataIntegrityError, match=f"expected sha256.*{LABELS.sha256}"):
         load_mnist(tmp_path)
+
+
+FASHION = data.DATASETS["fashion-mnist"]
+
+
+@pytest.fixture(scope="module")
+def fashion_dir():
+    if not os.path.isdir(FASHION.system_dir):
+        pytest.skip(f"needs Fashion-MNIST: `apt-get install dataset-fashion-mnist` puts it "
+                    f"in {FASHION.system_dir}")
+    return FASHION.system_dir
+
+
+def test_fashion_mnist_loads_verified_from_the_debian_package(fashion_dir, monkeypatch):
+    monkeypatch.delenv(FASHION.env_var, raising=False)
+    fashion = data.load_dataset("fashion-mnist")  # no directory given: the package's is found
+    assert fashion.source == fashion_dir and fashion.name == "fashion-mnist"
+    assert fashion.train_images.shape == (55_000, 28, 28)
+    assert fashion.sha256 == {spec.name: spec.sha256 for spec in FASHION.files}
+    assert sorted(np.unique(fashion.test_labels)) == list(range(10))
+
+
+def test_mnist_files_given_for_fashion_mnist_are_named_for_what_they_are(mnist_dir):
+    with pytest.raises(DataIntegrityError, match="(?s)It is the MNIST file.*--freezecheck-dataset=mnist"):
+        data.load_dataset("fashion-mnist", mnist_dir)
+
+
+def test_fashion_directory_variable_and_missing_files_name_the_data_set(tmp_path, monkeypatch):
+    monkeypatch.setenv(FASHION.env_var, str(tmp_path))
+    with pytest.raises(DataMissingError, match="(?s)missing train-images.*Fashion-MNIST.*apt-get install"):
+        data.load_dataset("fashion-mnist")
+
+
+def test_fashion_downloads_are_checked_against_the_published_md5s():
+    assert FASHION.gz_hash_algorithm == "md5"
+    assert all(len(spec.gz_hash) == 32 for spec in FASHION.files)
+    assert len({spec.sha256 for spec in FASHION.files} | {s.sha256 for s in MNIST_FILES}) == 8
+
+
+def test_unknown_dataset_is_refused_with_the_choices():
+    with pytest.raises(ConfigError, match="expected one of mnist, fashion-mnist. Received: dataset='cifar10'"):
+        data.load_dataset("cifar10")
+
+
+def test_config_and_data_name_the_same_data_sets():
+    from freezecheck.config import DATASETS
+
+    assert DATASETS == data.DATASET_NAMES

@@ -39,3 +39,42 @@ def test_unknown_layer_is_refused_with_the_choices():
 def test_duplicate_layer_is_refused():
     with pytest.raises(ConfigError, match="named twice"):
         models.check_layer_names("lenet", ["conv1", "conv1"])
+
+
+@pytest.mark.parametrize("init", ["he_normal", "lecun_normal", "orthogonal", "normal-0.001", "normal-10"])
+def test_named_layers_draw_their_kernels_from_the_named_distribution(init):
+    import numpy as np
+
+    from freezecheck.determinism import make_deterministic
+
+    make_deterministic(0, 1)
+    net = models.build("lenet5", ["fc1"], {"fc1": init})
+    kernel = net.get_layer("fc1").kernel.numpy()
+    make_deterministic(0, 1)
+    default = models.build("lenet5", ["fc1"]).get_layer("fc1").kernel.numpy()
+    assert not np.array_equal(kernel, default)
+    if init.startswith("normal-"):
+        scale = float(init.split("-")[1])
+        assert abs(kernel.std() / scale - 1) < 0.05  # 10,080 draws
+    if init == "orthogonal":  # 400 x 120: orthonormal columns
+        np.testing.assert_allclose(kernel.T @ kernel, np.eye(120), atol=1e-4)
+    assert not net.get_layer("fc1").bias.numpy().any()  # biases still start at zero
+
+
+def test_default_initialiser_builds_the_same_weights_as_naming_it():
+    import numpy as np
+
+    from freezecheck.determinism import make_deterministic
+
+    make_deterministic(3, 1)
+    implicit = [w.numpy() for w in models.build("lenet").weights]
+    make_deterministic(3, 1)
+    explicit = [w.numpy() for w in models.build("lenet", (), {n: "glorot_uniform" for n in
+                                                           models.WEIGHT_LAYERS["lenet"]}).weights]
+    assert all(np.array_equal(a, b) for a, b in zip(implicit, explicit, strict=True))
+
+
+@pytest.mark.parametrize("name", ["uniform", "normal-0", "normal--1", "normal-inf", "normal-x", 3])
+def test_unknown_initialiser_is_refused_with_the_choices(name):
+    with pytest.raises(ConfigError, match="Unknown initialiser: expected one of glorot_uniform"):
+        models.check_init(name)

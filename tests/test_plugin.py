@@ -28,6 +28,16 @@ EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
         (["--freezecheck-curve-max-lag=-1"], "max_lag expected a non-negative integer"),
         (["--freezecheck-seed=-3"], "seed expected a non-negative integer. Received: seed=-3"),
         (["--freezecheck-seed=x"], "--freezecheck-seed expected an integer. Received: 'x'"),
+        (["--freezecheck-seeds=0"], "seeds expected a positive integer. Received: seeds=0"),
+        (["--freezecheck-families=blocks,cats"], "families expected a comma-separated list of "
+                                                 "single, blocks, inits, init-baselines, or all. "
+                                                 "Received: 'blocks,cats'"),
+        (["--freezecheck-models=alexnet"], "expected one of lenet, lenet5. Received: model='alexnet'"),
+        (["--freezecheck-dataset=cifar10"], "dataset expected one of mnist, fashion-mnist. "
+                                            "Received: dataset='cifar10'"),
+        (["--freezecheck-dataset=fashion-mnist", "--freezecheck-tier=smoke"],
+         "dataset 'fashion-mnist' runs on the full tier only"),
+        (["--freezecheck-alpha=1"], "alpha expected a number in (0, 1). Received: alpha=1.0"),
     ],
 )
 def test_bad_option_is_a_usage_error_at_start_up(pytester, args, message):
@@ -169,3 +179,26 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
     assert len(ran) == 33 and all(len(w) == 1 for w in workers.values()), workers
     first_of_each_worker = {w: v for w, v in reversed(ran)}
     assert set(first_of_each_worker.values()) == {"lenet-frozen=none", "lenet5-frozen=none"}
+
+
+FAMILIES_FILE = Path(__file__).with_name("test_families.py")
+
+
+def test_families_run_only_when_asked_for(pytester):
+    pytester.makepyfile(test_copied_families=FAMILIES_FILE.read_text())
+    result = pytester.runpytest("--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(["*deselected*"])
+
+
+def test_families_option_selects_variants_and_tests(pytester):
+    pytester.makepyfile(test_copied_families=FAMILIES_FILE.read_text())
+    result = pytester.runpytest("--collect-only", "-q", "--freezecheck-families=blocks",
+                                "--freezecheck-models=lenet5")
+    ids = [line for line in result.stdout.lines if "::" in line]
+    # baseline + 9 blocks: bitwise (blocks only), weights changed, accuracy, curve (blocks)
+    assert len(ids) == 9 + 10 + 10 + 9, "\n".join(ids)
+    assert any("test_curve_as_declared[lenet5-frozen=conv1+conv2+fc1+fc2]" in i for i in ids)
+    assert not any("lenet-frozen" in i for i in ids)
+    assert not any("test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5-frozen=none]" in i
+                   for i in ids)

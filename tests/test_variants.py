@@ -1,11 +1,9 @@
-"""The variant matrix: ids, baselines, the declared shortfalls."""
+"""Variants: ids, layers, initialisers and baselines."""
 
 import pytest
 
 from freezecheck.errors import ConfigError
 from freezecheck.models import WEIGHT_LAYERS
-from freezecheck.backend import SUPPORTED_TENSORFLOW
-from freezecheck.expectations import DEFAULT_ENVIRONMENT, SHORTFALLS, shortfalls
 from freezecheck.variants import Variant, experiment
 
 
@@ -32,22 +30,21 @@ def test_unknown_layer_is_refused():
         Variant("lenet", ("fc2",))
 
 
-def test_declared_shortfalls_name_real_variants_and_are_consistent():
-    known = {v.id for v in experiment()}
-    for declared in SHORTFALLS.values():
-        for variant_id, shortfall in declared.items():
-            assert variant_id in known and not variant_id.endswith("=none"), variant_id
-            # Declared means short of something: the gate, or the curve.
-            assert not (shortfall.reaches_gate and shortfall.curve_follows_baseline), variant_id
-            assert (shortfall.final_val_accuracy >= 0.99) == shortfall.reaches_gate, variant_id
-
-
-def test_an_environment_without_measurements_is_judged_by_the_default_one():
-    newest = f"py311-tf{SUPPORTED_TENSORFLOW[1][0]}{SUPPORTED_TENSORFLOW[1][1]}"
-    assert DEFAULT_ENVIRONMENT == newest and DEFAULT_ENVIRONMENT in SHORTFALLS
-    assert shortfalls("py399-tf299")[0] == DEFAULT_ENVIRONMENT
-    assert shortfalls("py311-tf215") == ("py311-tf215", SHORTFALLS["py311-tf215"])
-
-
 def test_every_model_has_a_weight_layer_list():
     assert all(WEIGHT_LAYERS[m] for m in WEIGHT_LAYERS)
+
+
+def test_init_enters_the_id_only_when_not_the_default_and_applies_to_frozen_layers():
+    assert Variant("lenet5", ("conv2",), "glorot_uniform").id == "lenet5-frozen=conv2"
+    frozen = Variant("lenet5", ("conv2",), "normal-0.001")
+    assert frozen.id == "lenet5-frozen=conv2,init=normal-0.001"
+    assert frozen.kernel_inits == {"conv2": "normal-0.001"} and not frozen.is_baseline
+    everything = Variant("lenet", (), "he_normal")
+    assert everything.id == "lenet-frozen=none,init=he_normal" and not everything.is_baseline
+    assert everything.kernel_inits == {n: "he_normal" for n in WEIGHT_LAYERS["lenet"]}
+    assert everything.baseline == Variant("lenet")
+
+
+def test_unknown_init_is_refused():
+    with pytest.raises(ConfigError, match="Unknown initialiser"):
+        Variant("lenet", ("conv1",), "zeros")

@@ -1,0 +1,199 @@
+"""From measurements to the expectations table, and from the table to Markdown.
+
+``python -m freezecheck expectations FILE...`` reads measurement files (the JSON lines
+``python -m freezecheck measure`` writes, or a full-tier session's ``results.json``),
+checks that no run was measured twice with different results, and writes
+``freezecheck/measured.py``: per environment and data set, every variant's final
+validation accuracy at each measured seed, whether its curve kept the full tier's
+tolerance at the first seed, and, where at least five seeds of it and of its baseline
+were measured, the statistical mode's verdict. ``--markdown`` prints the table as the
+README shows it instead.
+"""
+
+from __future__ import annotations
+
+import json
+import pprint
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from freezecheck.config import DEFAULT_ALPHA, full_curve
+from freezecheck.curves import compare_curves
+from freezecheck.errors import ConfigError
+from freezecheck.families import FAMILIES, family
+from freezecheck.models import DEFAULT_INIT, MODEL_NAMES
+from freezecheck.statistics import MIN_SEEDS, compare_seeds
+from freezecheck.variants import Variant
+
+DEFAULT_MODEL = "lenet5"  # whose baseline's seed spread widens every declared range
+
+
+def read_rows(paths) -> list[dict]:
+    """Measurement rows from JSON-lines files and full-tier ``results.json`` reports."""
+    rows = []
+    for path in map(Path, paths):
+        text = path.read_text()
+        if path.suffix == ".json":
+            report = json.loads(text)
+            for run in report["runs"]:
+                rows.append({"environment": report["environment"],
+                             "dataset": report.get("dataset", "mnist"),
+                             "variant": run["variant"], "model": run["model"],
+                             "seed": run["recipe"]["seed"], "recipe": run["recipe"],
+                             "val_accuracy": run["val_accuracy"],
+                             "final_val_accuracy": run["final_val_accuracy"],
+                             "test_accuracy": run["test_accuracy"],
+                             "train_seconds": run["train_seconds"]})
+        else:
+            rows += [json.loads(line) for line in text.splitlines() if line.strip()]
+    return rows
+
+
+def group(rows) -> dict:
+    """{(environment, dataset): {variant: {seed: row}}}; a run measured twice must agree."""
+    runs: dict = defaultdict(lambda: defaultdict(dict))
+    for row in rows:
+        table = runs[(row["environment"], row["dataset"])][row["variant"]]
+        seen = table.get(row["seed"])
+        if seen is not None and seen["val_accuracy"] != row["val_accuracy"]:
+            raise ConfigError(
+                f"{row['variant']} seed {row['seed']} ({row['environment']}, "
+                f"{row['dataset']}) was measured twice with different curves: "
+                f"{seen['val_accuracy']} and {row['val_accuracy']}")
+        table[row["seed"]] = row
+    return runs
+
+
+def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
+    """The MEASURED table (see freezecheck/expectations.py) from measurement rows."""
+    measured: dict = {}
+    for (environment, dataset), variants in sorted(group(rows).items()):
+        curve = full_curve(dataset)
+        entries = {}
+        for variant_id, by_seed in sorted(variants.items()):
+            variant = variant_from_id(variant_id)
+            seeds = sorted(by_seed)
+            baseline = variants.get(variant.baseline.id, {})
+            first = seeds[0]
+            if variant.is_baseline:
+                follows = True
+            elif first in baseline:
+                follows = compare_curves(by_seed[first]["val_accuracy"],
+                                         baseline[first]["val_accuracy"], curve).ok
+            else:
+                raise ConfigError(f"{variant_id} was measured at seed {first}, its baseline "
+                                  f"{variant.baseline.id} not ({environment}, {dataset})")
+            entry = {"seeds": seeds,
+                     "finals": [by_seed[s]["final_val_accuracy"] for s in seeds],
+                     "follows_baseline": follows}
+            common = [s for s in seeds if s in baseline]
+            if not variant.is_baseline and len(common) >= MIN_SEEDS:
+                entry["follows_statistically"] = compare_seeds(
+                    [by_seed[s]["val_accuracy"] for s in common],
+                    [baseline[s]["val_accuracy"] for s in common],
+                    alpha=alpha, level=curve.level).ok
+            entries[variant_id] = entry
+        spread = None
+        reference = entries.get(Variant(DEFAULT_MODEL).id)
+        if reference and len(reference["finals"]) >= MIN_SEEDS:
+            spread = round(max(reference["finals"]) - min(reference["finals"]), 6)
+        measured.setdefault(environment, {})[dataset] = {"seed_spread": spread,
+                                                         "variants": entries}
+    return measured
+
+
+def module_source(measured: dict, command: str) -> str:
+    """The source of freezecheck/measured.py holding ``measured``."""
+    return (
+        '"""Measured expectations: the data behind freezecheck/expectations.py.\n\n'
+        "Generated from real training runs; do not edit by hand. Made with:\n\n"
+        f"    {command}\n"
+        '"""\n\n'
+        f"MEASURED = {pprint.pformat(measured, indent=1, width=96, sort_dicts=True)}\n"
+    )
+
+
+def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> list[str]:
+    """The table of one environment and data set, variants in family order.
+
+    ``gates``: model -> the gate its variants are judged by.
+    """
+    table = measured[environment][dataset]["variants"]
+    lines = ["| variant | family | seeds | final val accuracy (floor to ceiling) | declared "
+             "| curve (first seed) | curve (statistical) |",
+             "| --- | --- | ---: | --- | --- | --- | --- |"]
+    for model in MODEL_NAMES:
+        for variant in family_order(model):
+            entry = table.get(variant.id)
+            if entry is None:
+                continue
+            finals = entry["finals"]
+            spread = (f"{finals[0]:.2%}" if len(finals) == 1
+                      else f"{min(finals):.2%} to {max(finals):.2%} (olympic mean "
+                           f"{_olympic(finals):.2%})" if len(finals) >= 3
+                      else f"{min(finals):.2%} to {max(finals):.2%}")
+            gate = gates[model]
+            kind = ("reaches" if min(finals) >= gate
+                    else "short" if max(finals) < gate else "mixed")
+            statistical = {True: "follows", False: "differs", None: ""}[
+                entry.get("follows_statistically")]
+            lines.append(
+                f"| `{variant.id}` | {family_of(variant)} | {len(finals)} | {spread} | "
+                f"{kind} | {'follows' if entry['follows_baseline'] else 'leaves'} | "
+                f"{statistical} |")
+    return lines
+
+
+README_BLOCK = re.compile(
+    r"(<!-- expectations (?P<environment>\S+) (?P<dataset>\S+) -->\n)(?P<table>.*?)(<!-- /expectations -->)",
+    re.S)
+
+
+def readme_gates(environment: str, dataset: str) -> dict:
+    """model -> the gate the README's table marks variants against."""
+    from freezecheck.config import TIER_GATES
+    from freezecheck.expectations import measured_gates
+
+    if dataset == "mnist":
+        return {m: TIER_GATES["full"].min_accuracy for m in MODEL_NAMES}
+    return measured_gates(environment, dataset)
+
+
+def render_readme(text: str, measured: dict) -> str:
+    """``text`` with every expectations block re-rendered from ``measured``."""
+    def render(match):
+        environment, dataset = match["environment"], match["dataset"]
+        table = markdown(measured, environment, dataset, readme_gates(environment, dataset))
+        return match.group(1) + "\n".join(table) + "\n" + match.group(5)
+    return README_BLOCK.sub(render, text)
+
+
+def _olympic(values) -> float:
+    values = sorted(values)
+    return float(np.mean(values[1:-1]))
+
+
+def family_order(model: str) -> list[Variant]:
+    seen: list[Variant] = []
+    for name in FAMILIES:
+        for v in family(name, model):
+            if v not in seen:
+                seen.append(v)
+    return seen
+
+
+def family_of(variant: Variant) -> str:
+    if variant.init != DEFAULT_INIT:
+        return "init-baselines" if not variant.frozen else "inits"
+    return "single" if len(variant.frozen) <= 1 else "blocks"
+
+
+def variant_from_id(variant_id: str) -> Variant:
+    """The Variant whose id is ``variant_id``."""
+    model, _, rest = variant_id.partition("-frozen=")
+    frozen, _, init = rest.partition(",init=")
+    layers = () if frozen == "none" else tuple(frozen.split("+"))
+    return Variant(model, layers, init or DEFAULT_INIT)

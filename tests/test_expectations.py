@@ -1,0 +1,134 @@
+"""The expectations table: how a run is judged against it, and how it is made."""
+
+import json
+
+import pytest
+
+from freezecheck import expectations, tabulate
+from freezecheck.config import Settings
+from freezecheck.errors import ConfigError
+from freezecheck.expectations import Expectation, judge_accuracy, lookup, measured_gates
+from freezecheck.families import FAMILIES, variants
+from freezecheck.measured import MEASURED
+
+REACHES = Expectation(seeds=(0, 1), finals=(0.9912, 0.9931), follows_baseline=True)
+SHORT = Expectation(seeds=(0, 1, 2), finals=(0.9862, 0.9882, 0.9898), follows_baseline=True)
+MIXED = Expectation(seeds=(0, 1), finals=(0.9882, 0.9906), follows_baseline=False)
+
+
+def test_kinds_follow_the_measured_floor_and_ceiling():
+    assert [e.kind(0.99) for e in (REACHES, SHORT, MIXED)] == ["reaches", "short", "mixed"]
+    assert SHORT.describe(0.99) == "short (98.62% to 98.98% at seeds 0, 1, 2)"
+
+
+@pytest.mark.parametrize("value, expectation, broken", [
+    (0.9900, None, False), (0.9899, None, True),
+    (0.9950, REACHES, False), (0.9890, REACHES, True),
+    # a declared shortfall: must stay short, and above its floor less the spread (here
+    # its own range, 0.36 points, wider than the baseline's 0.28)
+    (0.9870, SHORT, False), (0.9827, SHORT, False), (0.9825, SHORT, True), (0.9900, SHORT, True),
+    # mixed: anywhere in its range widened by the spread (the baseline's 0.28 points,
+    # wider than its own 0.24), either side of the gate
+    (0.9857, MIXED, False), (0.9931, MIXED, False), (0.9853, MIXED, True), (0.9935, MIXED, True),
+])
+def test_judging_catches_a_change_in_either_direction(value, expectation, broken):
+    problem = judge_accuracy(value, expectation, 0.99, slack=0.0028)
+    assert (problem is not None) == broken, problem
+
+
+def test_a_shortfall_that_reaches_the_gate_says_to_remeasure():
+    assert "declared to fall short" in judge_accuracy(0.991, SHORT, 0.99, 0.003)
+    assert "regenerate the table" in judge_accuracy(0.991, SHORT, 0.99, 0.003)
+
+
+def test_an_unmeasured_environment_is_judged_by_the_default_one_and_says_so():
+    table = lookup("py399-tf299", "mnist")
+    assert table.measured_in == expectations.DEFAULT_ENVIRONMENT
+    assert "py399-tf299 has no measurements of its own" in table.where
+
+
+def test_the_committed_table_covers_the_experiment_and_the_families_of_the_default_model():
+    table = MEASURED[expectations.DEFAULT_ENVIRONMENT]["mnist"]
+    every = {v.id for v in variants(FAMILIES, ("lenet5",))}
+    assert every <= set(table["variants"]), sorted(every - set(table["variants"]))
+    for v in variants(("single", "blocks"), ("lenet5",)):
+        assert len(table["variants"][v.id]["seeds"]) >= 5, v.id
+    assert table["seed_spread"] is not None
+
+
+def test_the_committed_table_is_consistent():
+    for environment, datasets in MEASURED.items():
+        for dataset, table in datasets.items():
+            for variant_id, row in table["variants"].items():
+                assert len(row["seeds"]) == len(row["finals"]) >= 1, variant_id
+                assert all(0 <= a <= 1 for a in row["finals"]), variant_id
+                baseline = variant_id.split("-frozen=")[0] + "-frozen=none"
+                assert baseline in table["variants"], (environment, dataset, variant_id)
+
+
+def test_fashion_gates_are_measured_from_the_baselines():
+    gates = measured_gates(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist")
+    assert set(gates) == {"lenet", "lenet5"}
+    table = lookup(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist").expectations
+    for model, gate in gates.items():
+        floor = table[f"{model}-frozen=none"].floor
+        assert floor - 0.001 < gate <= floor
+    settings = Settings.for_tier("full", dataset="fashion-mnist", measured_gates=gates)
+    assert settings.gate("lenet5") == gates["lenet5"] and settings.gates.curve_level < 0.99
+
+
+def test_fashion_without_measured_gates_says_how_to_measure_them():
+    with pytest.raises(ConfigError, match="no measured gate for lenet5.*python -m freezecheck measure"):
+        Settings.for_tier("full", dataset="fashion-mnist", models=("lenet5",), measured_gates={})
+
+
+def row(variant, seed, curve, environment="envA", dataset="mnist"):
+    return {"environment": environment, "dataset": dataset, "variant": variant, "seed": seed,
+            "val_accuracy": curve, "final_val_accuracy": curve[-1]}
+
+
+def test_tabulate_declares_what_was_measured():
+    base = [0.97, 0.98, 0.99]
+    rows = [row("lenet5-frozen=none", s, [a + s * 1e-4 for a in base]) for s in range(5)]
+    rows += [row("lenet5-frozen=conv2", s, [0.90, 0.93, 0.95 + s * 1e-4]) for s in range(5)]
+    table = tabulate.tabulate(rows)["envA"]["mnist"]
+    conv2 = table["variants"]["lenet5-frozen=conv2"]
+    assert conv2["seeds"] == [0, 1, 2, 3, 4] and conv2["finals"][0] == 0.95
+    assert conv2["follows_baseline"] is False and conv2["follows_statistically"] is False
+    assert table["seed_spread"] == pytest.approx(4e-4)
+    source = tabulate.module_source(tabulate.tabulate(rows), "the command")
+    namespace = {}
+    exec(source, namespace)  # the generated module is plain data
+    assert namespace["MEASURED"]["envA"]["mnist"] == table
+
+
+def test_a_run_measured_twice_with_different_results_is_refused():
+    rows = [row("lenet5-frozen=none", 0, [0.9, 0.99]), row("lenet5-frozen=none", 0, [0.9, 0.98])]
+    with pytest.raises(ConfigError, match="measured twice with different curves"):
+        tabulate.tabulate(rows)
+
+
+def test_a_variant_without_its_baseline_at_the_same_seed_is_refused():
+    with pytest.raises(ConfigError, match="its baseline lenet5-frozen=none not"):
+        tabulate.tabulate([row("lenet5-frozen=fc1", 3, [0.9, 0.99])])
+
+
+def test_report_json_is_read_as_measurements(tmp_path):
+    report = {"environment": "envB", "runs": [{
+        "variant": "lenet-frozen=none", "model": "lenet", "recipe": {"seed": 2},
+        "val_accuracy": [0.98, 0.99], "final_val_accuracy": 0.99, "test_accuracy": 0.991,
+        "train_seconds": 1.0}]}
+    (tmp_path / "results.json").write_text(json.dumps(report))
+    [read] = tabulate.read_rows([tmp_path / "results.json"])
+    assert (read["environment"], read["dataset"], read["seed"]) == ("envB", "mnist", 2)
+
+
+def test_the_readme_renders_the_committed_table():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = list(tabulate.README_BLOCK.finditer(readme))
+    assert blocks, "README.md has no expectations table"
+    assert tabulate.render_readme(readme, MEASURED) == readme, (
+        "README.md's expectations tables differ from freezecheck/measured.py: run "
+        "python -m freezecheck expectations ... --readme README.md")

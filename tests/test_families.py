@@ -1,0 +1,151 @@
+"""Where the finding holds and where it breaks: the variant families, over many seeds.
+
+Runs only with ``--freezecheck-families`` (else every test here is deselected), on the
+full tier. Each variant's tests judge its runs at every seed of the session against the
+expectations measured for it (freezecheck/measured.py): the bitwise check holds for every
+variant and seed; accuracy and curve must do what the table declares, in both
+directions. With five or more seeds the curve comparison is statistical
+(freezecheck/statistics.py); with fewer, the fixed tolerance at the first seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from freezecheck.backend import environment_name
+from freezecheck.curves import compare_curves
+from freezecheck.expectations import judge_accuracy, lookup
+from freezecheck.families import variants as family_variants
+from freezecheck.fingerprints import changes
+from freezecheck.statistics import MIN_SEEDS, compare_seeds, olympic_mean
+
+pytestmark = [pytest.mark.training, pytest.mark.families]
+
+# Tests that apply to some variants only; the others run for every variant.
+APPLIES_TO = {
+    "test_frozen_weights_bitwise_unchanged_at_every_seed": lambda v: bool(v.frozen),
+    "test_curve_as_declared": lambda v: not v.is_baseline,
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "variant" not in metafunc.fixturenames:
+        return
+    from freezecheck.plugin import SETTINGS_KEY
+
+    settings = metafunc.config.stash[SETTINGS_KEY]
+    chosen = family_variants(settings.families or ("single",), settings.models)
+    applies = APPLIES_TO.get(metafunc.function.__name__, lambda v: True)
+    chosen = [v for v in chosen if applies(v)]
+    metafunc.parametrize("variant", [
+        pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in chosen])
+
+
+@pytest.fixture
+def runs(freezecheck_run, freezecheck_settings):
+    """``runs(variant) -> [RunRecord]``, one per seed of the session."""
+    return lambda variant: [freezecheck_run(variant, seed) for seed in freezecheck_settings.seeds]
+
+
+@pytest.fixture
+def expectations(freezecheck_settings):
+    return lookup(environment_name(), freezecheck_settings.dataset)
+
+
+@pytest.fixture(autouse=True)
+def _full_tier_only(freezecheck_settings):
+    if freezecheck_settings.tier != "full":
+        pytest.skip("the families' expectations are measured on the full tier")
+
+
+def declared(expectations, variant):
+    expectation = expectations.expectations.get(variant.id)
+    if expectation is None:
+        pytest.fail(
+            f"{variant}: no expectation measured ({expectations.where}). Measure it with "
+            f"`python -m freezecheck measure --dataset {expectations.dataset} --models "
+            f"{variant.model} --families ... --seeds 5 --store-dir DIR --out FILE`, then "
+            f"`python -m freezecheck expectations FILE...`, review and commit "
+            f"freezecheck/measured.py.", pytrace=False)
+    return expectation
+
+
+def summary(values) -> tuple[float, str]:
+    """The figure a set of seeds is judged by: one run's value, or the (olympic) mean."""
+    if len(values) == 1:
+        return values[0], "final validation accuracy"
+    if len(values) < 3:
+        return float(np.mean(values)), f"mean final validation accuracy of {len(values)} seeds"
+    return float(olympic_mean(values)), f"olympic mean final validation accuracy of {len(values)} seeds"
+
+
+def test_frozen_weights_bitwise_unchanged_at_every_seed(variant, runs):
+    failures = []
+    for record in runs(variant):
+        paths = [p for layer in variant.frozen for p in record.variables_of(layer)]
+        assert paths, f"no variables recorded for {variant.frozen}: the record is malformed"
+        changed = changes(record.weights_before, record.weights_after, paths)
+        failures += [f"  seed {record.recipe['seed']}: {c.describe()}" for c in changed]
+    if failures:
+        pytest.fail(f"{variant}: frozen variables changed during training:\n"
+                    + "\n".join(failures), pytrace=False)
+
+
+def test_trainable_weights_changed_at_every_seed(variant, runs):
+    still = []
+    for record in runs(variant):
+        paths = [p for layer in variant.trainable for p in record.variables_of(layer)]
+        moved = {c.path for c in changes(record.weights_before, record.weights_after, paths)}
+        still += [f"seed {record.recipe['seed']}: {p}" for p in paths if p not in moved]
+    if still:
+        pytest.fail(f"{variant}: trainable variables ended bitwise equal to their initial "
+                    f"values: {', '.join(still)}", pytrace=False)
+
+
+def test_accuracy_as_declared(variant, runs, expectations, freezecheck_settings,
+                              record_property):
+    expectation = declared(expectations, variant)
+    records = runs(variant)
+    finals = [r.final_val_accuracy for r in records]
+    value, what = summary(finals)
+    record_property("judged_accuracy", value)
+    gate = freezecheck_settings.gate(variant.model)
+    slack = expectations.spread or 0.0
+    problem = judge_accuracy(value, expectation, gate, slack)
+    if problem:
+        seeds = ", ".join(f"{r.recipe['seed']}: {r.final_val_accuracy:.4f}" for r in records)
+        pytest.fail(f"{variant}: {what} {problem} (measured in {expectations.where}).\n"
+                    f"  per seed: {seeds}", pytrace=False)
+
+
+def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezecheck_settings):
+    expectation = declared(expectations, variant)
+    seeds = freezecheck_settings.seeds
+    if len(seeds) >= MIN_SEEDS:
+        if expectation.follows_statistically is None:
+            pytest.skip(f"{variant}: measured at {len(expectation.seeds)} seed(s), fewer than "
+                        f"{MIN_SEEDS}: no statistical declaration to check")
+        mine = [r.val_accuracy for r in runs(variant)]
+        theirs = [freezecheck_run(variant.baseline, s).val_accuracy for s in seeds]
+        comparison = compare_seeds(mine, theirs, alpha=freezecheck_settings.alpha,
+                                   level=freezecheck_settings.gates.curve_level)
+        follows, wanted = comparison.ok, expectation.follows_statistically
+        detail = comparison.report(variant.id, variant.baseline.id)
+        mode = f"statistically over seeds {seeds[0]}-{seeds[-1]}"
+    else:
+        record = freezecheck_run(variant)
+        baseline = freezecheck_run(variant.baseline)
+        comparison = compare_curves(record.val_accuracy, baseline.val_accuracy,
+                                    freezecheck_settings.gates.curve)
+        follows, wanted = comparison.ok, expectation.follows_baseline
+        detail = (comparison.report(variant.id, variant.baseline.id)
+                  + f"\n  {variant.id}: {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
+                  + f"\n  {variant.baseline.id}: "
+                  + ", ".join(f"{a:.4f}" for a in baseline.val_accuracy))
+        mode = f"at seed {seeds[0]}"
+    if follows != wanted:
+        said = "follow" if wanted else "leave"
+        did = "follows" if follows else "leaves"
+        pytest.fail(f"{variant}: declared to {said} its baseline's curve ({expectations.where}), "
+                    f"but {did} it {mode}.\n{detail}".rstrip(), pytrace=False)
