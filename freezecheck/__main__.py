@@ -102,8 +102,7 @@ def _measure(args) -> int:
 
 def _findings(args) -> int:
     from freezecheck import findings, tabulate
-    from freezecheck.config import TIER_GATES, full_curve
-    from freezecheck.expectations import gate_from_baseline
+    from freezecheck.config import full_curve
 
     try:
         rows = tabulate.read_rows(args.measurements)
@@ -115,16 +114,7 @@ def _findings(args) -> int:
                 print("\n".join(findings.false_alarms(subset, args.variant, args.group_size,
                                                       alphas, full_curve(dataset).level)))
             return 0
-        gates = {}
-        for row in rows:
-            if row["dataset"] == "mnist":
-                gates[("mnist", row["model"])] = TIER_GATES["full"].min_accuracy
-        for (environment, dataset), by_variant in tabulate.group(rows).items():
-            for variant_id, runs in by_variant.items():
-                if dataset != "mnist" and variant_id.endswith("-frozen=none"):
-                    gates[(dataset, variant_id.split("-frozen=")[0])] = gate_from_baseline(
-                        [r["final_val_accuracy"] for r in runs.values()])
-        written = findings.write(rows, args.out, gates)
+        written = findings.write(rows, args.out)
     except (FreezecheckError, OSError, ValueError, KeyError) as exc:
         print(f"freezecheck {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from freezecheck.errors import FreezecheckError
-from freezecheck.report import SCHEMA_VERSION, _write_atomic
+from freezecheck.report import READABLE_SCHEMA_VERSIONS, _write_atomic
 
 
 class ReportError(FreezecheckError, ValueError):
@@ -29,9 +29,9 @@ def load_report(directory: Path) -> dict:
                           f"--freezecheck-report-dir.") from None
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path}: not valid JSON ({exc}).") from exc
-    if results.get("schema_version") != SCHEMA_VERSION or "environment" not in results:
+    if results.get("schema_version") not in READABLE_SCHEMA_VERSIONS or "environment" not in results:
         raise ReportError(f"{path}: report schema {results.get('schema_version')!r}, "
-                          f"expected {SCHEMA_VERSION}; re-run that environment.")
+                          f"expected one of {READABLE_SCHEMA_VERSIONS}; re-run that environment.")
     # A session over several seeds is compared at its first seed: one run a variant.
     seeds = [run.get("seed", 0) for run in results["runs"]]  # older reports: one seed
     results["runs"] = [run for run, seed in zip(results["runs"], seeds) if seed == min(seeds, default=0)]

@@ -64,7 +64,8 @@ class Lookup:
     measured_in: str  # whose measurements apply
     dataset: str
     expectations: dict[str, Expectation]
-    spread: float | None  # the default model's baseline: highest - lowest final accuracy
+    # per model, its baseline's highest minus lowest final accuracy over >= 5 seeds
+    spreads: dict[str, float]
 
     @property
     def where(self) -> str:
@@ -85,7 +86,7 @@ def lookup(environment: str, dataset: str) -> Lookup:
                                            follows_baseline=row["follows_baseline"],
                                            follows_statistically=row.get("follows_statistically"))
                       for variant, row in table.get("variants", {}).items()},
-        spread=table.get("seed_spread"),
+        spreads=dict(table.get("seed_spread") or {}),
     )
 
 
@@ -97,9 +98,9 @@ def judge_accuracy(value: float, expectation: Expectation | None, gate: float,
     A declared shortfall must stay short of the gate and must not fall below its
     measured floor by more than the seed spread; a mixed variant may leave its measured
     range by the seed spread on either side. The seed spread is the larger of ``slack``
-    (the default model's baseline: highest minus lowest final accuracy over its seeds)
-    and the variant's own measured range: other seeds, or another environment, land
-    anywhere within about that much of the measured ones.
+    (its model's baseline: highest minus lowest final accuracy over its seeds) and the
+    variant's own measured range: other seeds, or another environment, land anywhere
+    within about that much of the measured ones.
     """
     if expectation is None or expectation.kind(gate) == "reaches":
         if value >= gate:

@@ -20,7 +20,10 @@ from freezecheck.curves import epochs_to_reach
 from freezecheck.fingerprints import fingerprint
 from freezecheck.records import RunRecord
 
-SCHEMA_VERSION = 1
+# 2 added each run's seed and the session's data set (results.json), and a seed column
+# (curves.csv); version 1 reports are still read by `compare` (they hold one seed).
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)
 
 
 def run_figures(record: RunRecord, level: float) -> dict:

@@ -28,9 +28,6 @@ from freezecheck.models import DEFAULT_INIT, MODEL_NAMES
 from freezecheck.statistics import MIN_SEEDS, compare_seeds
 from freezecheck.variants import Variant
 
-DEFAULT_MODEL = "lenet5"  # whose baseline's seed spread widens every declared range
-
-
 def read_rows(paths) -> list[dict]:
     """Measurement rows from JSON-lines files and full-tier ``results.json`` reports."""
     rows = []
@@ -96,11 +93,12 @@ def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
                     [baseline[s]["val_accuracy"] for s in common],
                     alpha=alpha, level=curve.level).ok
             entries[variant_id] = entry
-        spread = None
-        reference = entries.get(Variant(DEFAULT_MODEL).id)
-        if reference and len(reference["finals"]) >= MIN_SEEDS:
-            spread = round(max(reference["finals"]) - min(reference["finals"]), 6)
-        measured.setdefault(environment, {})[dataset] = {"seed_spread": spread,
+        spreads = {}  # per model: its baseline's highest - lowest final accuracy
+        for model in MODEL_NAMES:
+            finals = entries.get(Variant(model).id, {}).get("finals", [])
+            if len(finals) >= MIN_SEEDS:
+                spreads[model] = round(max(finals) - min(finals), 6)
+        measured.setdefault(environment, {})[dataset] = {"seed_spread": spreads,
                                                          "variants": entries}
     return measured
 

@@ -39,3 +39,24 @@ def test_a_directory_without_a_report_is_refused_by_name(tmp_path, capsys):
 def test_no_directory_is_a_usage_error():
     with pytest.raises(SystemExit):
         main(["compare"])
+
+
+def test_a_report_over_several_seeds_is_compared_at_its_first_seed(tmp_path):
+    one = write_report(tmp_path / "a", "py311-tf215", [("lenet-frozen=none", 0.9942, 3)])
+    many = tmp_path / "b"
+    many.mkdir()
+    (many / "results.json").write_text(json.dumps({
+        "schema_version": 2, "environment": "py311-tf221", "dataset": "mnist", "gates": GATES,
+        "tests": {}, "runs": [
+            {"variant": "lenet-frozen=none", "seed": seed, "final_val_accuracy": accuracy,
+             "epochs_to_level": 3} for seed, accuracy in ((1, 0.9936), (2, 0.9990))]}))
+    assert main(["compare", str(one), str(many), "--out", str(tmp_path / "out")]) == 0
+    assert "| lenet-frozen=none | 99.42% | 3 | 99.36% | 3 |" in (tmp_path / "out" / "compare.md").read_text()
+
+
+def test_an_unknown_report_schema_is_refused(tmp_path, capsys):
+    report = write_report(tmp_path / "a", "py311-tf215", [("lenet-frozen=none", 0.9942, 3)])
+    data = json.loads((report / "results.json").read_text()) | {"schema_version": 9}
+    (report / "results.json").write_text(json.dumps(data))
+    assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
+    assert "expected one of (1, 2)" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The experiment: every variant's frozen weights, accuracy and curve, on real MNIST.
+"""The experiment: every variant's frozen weights, accuracy and curve, on real MNIST (or Fashion-MNIST).
 
 One training run per variant per session (the run store sees to that); the tests only
 judge the records. Every test of a variant is in one xdist group, so the worker that
@@ -79,7 +79,7 @@ def test_reaches_accuracy_gate(variant, freezecheck_run, freezecheck_settings):
     expectation, table = declared(freezecheck_settings, variant)
     record = freezecheck_run(variant)
     problem = judge_accuracy(record.final_val_accuracy, expectation, gate,
-                             (table.spread or 0.0) if table else 0.0)
+                             table.spreads.get(variant.model, 0.0) if table else 0.0)
     if problem:
         curve = ", ".join(f"{a:.4f}" for a in record.val_accuracy)
         where = f" (measured in {table.where})" if expectation else ""

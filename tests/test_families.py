@@ -111,7 +111,7 @@ def test_accuracy_as_declared(variant, runs, expectations, freezecheck_settings,
     value, what = summary(finals)
     record_property("judged_accuracy", value)
     gate = freezecheck_settings.gate(variant.model)
-    slack = expectations.spread or 0.0
+    slack = expectations.spreads.get(variant.model, 0.0)
     problem = judge_accuracy(value, expectation, gate, slack)
     if problem:
         seeds = ", ".join(f"{r.recipe['seed']}: {r.final_val_accuracy:.4f}" for r in records)

@@ -142,10 +142,10 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     report = next(pytester.path.glob("report*"))
     assert sorted(p.name for p in report.iterdir()) == [
         "curves.csv", "curves.png", "results.json", "summary.md"]
-    assert results["schema_version"] == 1
+    assert results["schema_version"] == 2 and results["dataset"] == "mnist"
     assert [r["variant"] for r in results["runs"]] == ["lenet5-frozen=fc2", "lenet5-frozen=none"]
     csv_rows = (report / "curves.csv").read_text().splitlines()
-    assert csv_rows[0] == "variant,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2
+    assert csv_rows[0] == "variant,seed,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2
     assert (report / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| lenet5-frozen=fc2 |" in (report / "summary.md").read_text()
     junit = (pytester.path / "junit.xml").read_text()
