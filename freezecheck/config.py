@@ -135,9 +135,11 @@ DATASETS = ("mnist", "fashion-mnist")
 # Fashion-MNIST is harder: no LeNet reaches 99% on it. Each model's gate there is
 # measured from its own baseline (freezecheck.expectations.measured_gates: the lowest
 # final validation accuracy over the measured seeds, rounded down to a tenth of a
-# point). Curve band and lag are MNIST's; the curve level is where the baselines
-# arrive within a few epochs, as 98.5% is on MNIST (README, "Findings").
-FASHION_CURVE = {"curve_band": 0.015, "curve_level": 0.88, "curve_max_lag": 2}
+# point). Its baseline seeds differ more early on: up to 2.34 points at epoch 1 (LeNet-5,
+# seeds 0-4), so the band is 3 points; every baseline seed reaches 88% by epoch 3, as
+# every MNIST one reaches 98.5%, so that is the level, with MNIST's lag (README,
+# "Fashion-MNIST").
+FASHION_CURVE = {"curve_band": 0.03, "curve_level": 0.88, "curve_max_lag": 2}
 
 def full_curve(dataset: str):
     """The full tier's curve tolerance on ``dataset`` (a CurveTolerance)."""

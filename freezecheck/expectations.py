@@ -67,6 +67,15 @@ class Lookup:
     # per model, its baseline's highest minus lowest final accuracy over >= 5 seeds
     spreads: dict[str, float]
 
+    def how_to_measure(self, variant) -> str:
+        """What to run when ``variant`` has no expectation here."""
+        return (
+            f"{variant}: no expectation measured ({self.where}). Measure it with "
+            f"`python -m freezecheck measure --dataset {self.dataset} --models "
+            f"{variant.model} --families FAMILY --seeds 5 --store-dir DIR --out FILE`, "
+            f"then `python -m freezecheck expectations FILE...`, and review and commit "
+            f"freezecheck/measured.py.")
+
     @property
     def where(self) -> str:
         if self.measured_in == self.environment:

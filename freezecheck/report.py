@@ -119,7 +119,9 @@ def plot_png(runs: dict[str, dict], band: float) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     first_seed = min(r["seed"] for r in runs.values())
-    runs = {k: r for k, r in runs.items() if r["seed"] == first_seed}  # one curve a variant
+    # One curve a variant, and only the experiment's own (nothing or one layer frozen):
+    # the families, a hundred and more, are drawn in families.png instead.
+    runs = {k: r for k, r in runs.items() if r["seed"] == first_seed and _in_experiment(r)}
     models = sorted({r["model"] for r in runs.values()})
     figure = Figure(figsize=(6 * len(models), 4.5), layout="constrained")
     for axes, model in zip(figure.subplots(1, len(models), squeeze=False)[0], models):

@@ -62,12 +62,7 @@ def _full_tier_only(freezecheck_settings):
 def declared(expectations, variant):
     expectation = expectations.expectations.get(variant.id)
     if expectation is None:
-        pytest.fail(
-            f"{variant}: no expectation measured ({expectations.where}). Measure it with "
-            f"`python -m freezecheck measure --dataset {expectations.dataset} --models "
-            f"{variant.model} --families ... --seeds 5 --store-dir DIR --out FILE`, then "
-            f"`python -m freezecheck expectations FILE...`, review and commit "
-            f"freezecheck/measured.py.", pytrace=False)
+        pytest.fail(expectations.how_to_measure(variant), pytrace=False)
     return expectation
 
 

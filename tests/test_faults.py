@@ -49,8 +49,8 @@ def _compile_kill_once(net, *args, **kwargs):
     return epoch_then_kill
 _training.compile_epoch = _compile_kill_once
 _models_build = _training.models.build
-def _build_named(model, frozen=()):
-    net = _models_build(model, frozen)
+def _build_named(model, frozen=(), kernel_inits=None):
+    net = _models_build(model, frozen, kernel_inits)
     net._freezecheck_variant = f"{model}-frozen={'+'.join(frozen) or 'none'}"
     return net
 _training.models.build = _build_named

@@ -39,8 +39,8 @@ _training.train = _counted
 FROZEN_AFTER_TRAIN_FUNCTION_BUILT = """
 import freezecheck.models as _models
 _build = _models.build
-def _build_unfrozen(model, frozen=()):
-    net = _build(model, ())
+def _build_unfrozen(model, frozen=(), kernel_inits=None):
+    net = _build(model, (), kernel_inits)
     net._planted_frozen = tuple(frozen)
     return net
 _models.build = _build_unfrozen
