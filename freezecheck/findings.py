@@ -20,14 +20,10 @@ from freezecheck.config import TIER_GATES, full_curve
 from freezecheck.expectations import gate_from_baseline
 from freezecheck.families import INITS, init_blocks
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
+from freezecheck.statistics import centre
 from freezecheck.tabulate import family_of, family_order, group
 
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
-
-
-def _centre(values) -> float:
-    values = sorted(values)
-    return float(np.mean(values[1:-1] if len(values) >= 3 else values))
 
 
 def summary_rows(by_variant: dict, model: str, level: float) -> list[dict]:
@@ -36,7 +32,7 @@ def summary_rows(by_variant: dict, model: str, level: float) -> list[dict]:
     baseline = by_variant.get(f"{model}-frozen=none")
     if baseline is None:
         return []
-    base = _centre([r["final_val_accuracy"] for r in baseline.values()])
+    base = centre([r["final_val_accuracy"] for r in baseline.values()])
     rows = []
     for variant in family_order(model):
         runs = by_variant.get(variant.id)
@@ -46,8 +42,8 @@ def summary_rows(by_variant: dict, model: str, level: float) -> list[dict]:
         first = runs[min(runs)]
         rows.append({
             "variant": variant.id, "family": family_of(variant), "seeds": len(finals),
-            "centre": _centre(finals), "low": min(finals), "high": max(finals),
-            "difference": (_centre(finals) - base) * 100,
+            "centre": centre(finals), "low": min(finals), "high": max(finals),
+            "difference": (centre(finals) - base) * 100,
             "epochs_to_level": epochs_to_reach(first["val_accuracy"], level),
         })
     return rows
@@ -128,7 +124,7 @@ def _plot_blocks(axes, by_variant, model, gate):
         errors = [max(1 - r["final_val_accuracy"], 1e-4) for r in by_variant[variant.id].values()]
         colour = "black" if variant.is_baseline else ("C0" if len(variant.frozen) == 1 else "C3")
         axes.scatter([i] * len(errors), errors, color=colour, s=14)
-        axes.plot([i - 0.3, i + 0.3], [1 - _centre([1 - e for e in errors])] * 2, color=colour)
+        axes.plot([i - 0.3, i + 0.3], [centre(errors)] * 2, color=colour)
     if gate is not None:
         axes.axhline(1 - gate, color="red", linestyle=":", label=f"gate {gate:.1%} accuracy")
     axes.set_yscale("log")

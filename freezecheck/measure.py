@@ -86,8 +86,8 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
         for line in out.read_text().splitlines():
             row = json.loads(line)
             done.add((row["variant"], row["seed"]))
-    todo = [(v, s) for v, s in plan(variants, seeds) if (v.id, s) not in done]
-    print(f"measure: {len(todo)} runs to make ({len(done)} already in {out}), "
+    to_measure = [(v, s) for v, s in plan(variants, seeds) if (v.id, s) not in done]
+    print(f"measure: {len(to_measure)} runs to make ({len(done)} already in {out}), "
           f"{dataset}, {workers} processes, environment {environment_name()}", flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     session = uuid.uuid4().hex
@@ -96,12 +96,12 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
             out.open("a") as sink:
         futures = {pool.submit(measure_one, v, s, dataset, data_dir, str(store_dir), session):
-                   (v, s) for v, s in todo}
+                   (v, s) for v, s in to_measure}
         for count, future in enumerate(concurrent.futures.as_completed(futures), 1):
             row = future.result() | {"environment": environment_name()}
             sink.write(json.dumps(row, sort_keys=True) + "\n")
             sink.flush()
-            print(f"[{count}/{len(todo)} {time.perf_counter() - started:7.0f}s] "
+            print(f"[{count}/{len(to_measure)} {time.perf_counter() - started:7.0f}s] "
                   f"{row['variant']} seed {row['seed']}: {row['final_val_accuracy']:.4f} "
                   f"({row['train_seconds']:.0f}s)", flush=True)
     return 0

@@ -36,6 +36,13 @@ ACCURACY_STEP = 1 / 5_000  # one validation image
 EPOCH_STEP = 1.0
 
 
+def centre(values) -> float:
+    """What a set of seeds is summarised by: the olympic mean of three or more values,
+    else the plain mean."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(olympic_mean(values) if values.size >= 3 else values.mean())
+
+
 @dataclasses.dataclass(frozen=True)
 class YuenTest:
     """Yuen's test of ``a`` against ``b`` (variant against baseline), per column."""

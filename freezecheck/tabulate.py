@@ -18,14 +18,14 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 
 from freezecheck.config import DEFAULT_ALPHA, full_curve
 from freezecheck.curves import compare_curves
 from freezecheck.errors import ConfigError
 from freezecheck.families import FAMILIES, family
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES
-from freezecheck.statistics import MIN_SEEDS, compare_seeds
+from freezecheck.expectations import Expectation
+from freezecheck.statistics import MIN_SEEDS, compare_seeds, olympic_mean
 from freezecheck.variants import Variant
 
 def read_rows(paths) -> list[dict]:
@@ -131,11 +131,10 @@ def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> lis
             finals = entry["finals"]
             spread = (f"{finals[0]:.2%}" if len(finals) == 1
                       else f"{min(finals):.2%} to {max(finals):.2%} (olympic mean "
-                           f"{_olympic(finals):.2%})" if len(finals) >= 3
+                           f"{olympic_mean(finals):.2%})" if len(finals) >= 3
                       else f"{min(finals):.2%} to {max(finals):.2%}")
-            gate = gates[model]
-            kind = ("reaches" if min(finals) >= gate
-                    else "short" if max(finals) < gate else "mixed")
+            kind = Expectation(tuple(entry["seeds"]), tuple(finals),
+                               entry["follows_baseline"]).kind(gates[model])
             statistical = {True: "follows", False: "differs", None: ""}[
                 entry.get("follows_statistically")]
             lines.append(
@@ -167,11 +166,6 @@ def render_readme(text: str, measured: dict) -> str:
         table = markdown(measured, environment, dataset, readme_gates(environment, dataset))
         return match.group(1) + "\n".join(table) + "\n" + match.group(5)
     return README_BLOCK.sub(render, text)
-
-
-def _olympic(values) -> float:
-    values = sorted(values)
-    return float(np.mean(values[1:-1]))
 
 
 def family_order(model: str) -> list[Variant]:
