@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from freezecheck.config import DEFAULT_ALPHA
 from freezecheck.errors import FreezecheckError
 from freezecheck.models import MODEL_NAMES
 
@@ -62,8 +63,15 @@ def main(argv=None) -> int:
                         help="seeds per group (default: %(default)s)")
     alarms.add_argument("--alphas", default="0.01,0.05",
                         help="comma-separated significance levels (default: %(default)s)")
+    replication = commands.add_parser(
+        "replication", help="measure how often a curve claim declared from half of the "
+                            "seeds fails on the other half (variants with 10+ seeds)")
+    replication.add_argument("measurements", nargs="+", type=Path,
+                             help="measurement files (JSON lines) or full-tier results.json")
+    replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                             help="the curve claims' significance level (default: %(default)s)")
     args = parser.parse_args(argv)
-    if args.command in ("findings", "false-alarms"):
+    if args.command in ("findings", "false-alarms", "replication"):
         return _findings(args)
     if args.command == "measure":
         return _measure(args)
@@ -106,6 +114,9 @@ def _findings(args) -> int:
 
     try:
         rows = tabulate.read_rows(args.measurements)
+        if args.command == "replication":
+            print("\n".join(findings.replication(rows, args.alpha)))
+            return 0
         if args.command == "false-alarms":
             alphas = [float(a) for a in args.alphas.split(",")]
             levels = {row["dataset"] for row in rows}

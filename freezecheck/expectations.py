@@ -31,8 +31,11 @@ class Expectation:
     seeds: tuple[int, ...]
     finals: tuple[float, ...]  # final validation accuracy per seed, in seed order
     follows_baseline: bool  # at the first seed, the curve kept the full tier's tolerance
-    # With >= 5 seeds of the variant and its baseline: the statistical mode's verdict.
-    follows_statistically: bool | None = None
+    # With >= 5 seeds of the variant and its baseline: what those seeds establish about
+    # the curve (follows, leaves or undetermined; freezecheck/claims.py) and the
+    # measured effect it rests on, as stored (see claims.Effect.as_dict).
+    curve_claim: str | None = None
+    effect: dict | None = None
 
     @property
     def floor(self) -> float:
@@ -93,7 +96,8 @@ def lookup(environment: str, dataset: str) -> Lookup:
         expectations={variant: Expectation(seeds=tuple(row["seeds"]),
                                            finals=tuple(row["finals"]),
                                            follows_baseline=row["follows_baseline"],
-                                           follows_statistically=row.get("follows_statistically"))
+                                           curve_claim=row.get("curve_claim"),
+                                           effect=row.get("effect"))
                       for variant, row in table.get("variants", {}).items()},
         spreads=dict(table.get("seed_spread") or {}),
     )

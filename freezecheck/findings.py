@@ -5,7 +5,9 @@
 one plot per data set: the single layers and blocks as accuracy per variant with every
 seed shown, and the other distributions as a grid of frozen layers against
 distributions. ``python -m freezecheck false-alarms FILE`` measures the statistical
-mode's false-alarm rate on seeds of one variant compared against each other.
+mode's false-alarm rate on seeds of one variant compared against each other;
+``python -m freezecheck replication FILE...`` measures how often a curve claim declared
+from half of the seeds fails on the other half.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from freezecheck.expectations import gate_from_baseline
 from freezecheck.families import INITS, init_blocks
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
 from freezecheck.statistics import centre
-from freezecheck.tabulate import family_of, family_order, group
+from freezecheck.tabulate import family_of, family_order, group, variant_from_id
 
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
@@ -179,4 +181,49 @@ def false_alarms(rows, variant_id: str, group_size: int, alphas, level: float) -
             alarms, splits = false_alarm_rate(curves, group_size, alpha=alpha, level=level)
             lines.append(f"| {environment} | {dataset} | {len(curves)} | {alpha} | "
                          f"{alarms} of {splits} | {alarms / splits:.1%} |")
+    return lines
+
+
+def replication(rows, alpha: float) -> list[str]:
+    """Markdown lines: for every variant measured at ten or more seeds (its baseline at
+    the same seeds), how often a claim declared from one half of them fails on the
+    other half; then per family and overall. Beside it, for comparison, how often a
+    verdict of significance alone (the statistical mode's "differs or not" at
+    ``alpha``) changes between the halves."""
+    from freezecheck.claims import CLAIMS, replication_failures
+    from freezecheck.statistics import significance_flips
+
+    lines = ["| environment | data set | variant | family | seeds | declared (follows / leaves "
+             "/ undetermined) | claim failed | rate | significance changed |",
+             "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: |"]
+    totals: dict = {}
+    for (environment, dataset), by_variant in sorted(group(rows).items()):
+        curve = full_curve(dataset)
+        for variant_id, runs in sorted(by_variant.items()):
+            variant = variant_from_id(variant_id)
+            baseline = by_variant.get(variant.baseline.id, {})
+            seeds = [s for s in sorted(runs) if s in baseline]
+            if variant.is_baseline or len(seeds) < 10:
+                continue
+            seeds = seeds[:10]  # two halves of five, as the suite judges five seeds
+            mine = [runs[s]["val_accuracy"] for s in seeds]
+            theirs = [baseline[s]["val_accuracy"] for s in seeds]
+            result = replication_failures(mine, theirs, seeds, band=curve.band,
+                                          max_lag=curve.max_lag, level=curve.level,
+                                          alpha=alpha, variant=variant_id)
+            flips, halves = significance_flips(mine, theirs, alpha=alpha, level=curve.level)
+            family = family_of(variant)
+            for key in (family, "all"):
+                failed, judged, flipped = totals.get(key, (0, 0, 0))
+                totals[key] = (failed + result.failures, judged + result.judgements,
+                               flipped + flips)
+            declared = " / ".join(str(result.claims[c]) for c in CLAIMS)
+            lines.append(f"| {environment} | {dataset} | `{variant_id}` | {family} | "
+                         f"{seeds[0]}-{seeds[-1]} | {declared} | {result.failures} of "
+                         f"{result.judgements} | {result.rate:.1%} | {flips} of {halves} |")
+    lines += ["", f"| family | claim failed | rate (alpha {alpha}) | significance changed |",
+              "| --- | ---: | ---: | ---: |"]
+    for key, (failed, judged, flipped) in totals.items():
+        rate = failed / judged if judged else 0.0
+        lines.append(f"| {key} | {failed} of {judged} | {rate:.2%} | {flipped} of {judged} |")
     return lines

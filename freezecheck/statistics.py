@@ -203,3 +203,23 @@ def false_alarm_rate(curves, group_size: int, *, alpha: float, level: float) -> 
             alarms += not compare_seeds(curves[list(first)], curves[list(second)],
                                         alpha=alpha, level=level).ok
     return alarms, splits
+
+
+def significance_flips(variant_curves, baseline_curves, *, alpha: float,
+                       level: float) -> tuple[int, int]:
+    """Split the seeds into two halves in every way (each half first once) and count the
+    halves whose verdict of significance (:func:`compare_seeds`'s ``ok``) differs from
+    the other half's. This is how often a declaration made of that verdict alone
+    would fail on unchanged code. Returns (flips, halves)."""
+    a = np.asarray(variant_curves, dtype=np.float64)
+    b = np.asarray(baseline_curves, dtype=np.float64)
+    n = a.shape[0]
+    half = n // 2
+    flips = halves = 0
+    for first in itertools.combinations(range(n), half):
+        second = [i for i in range(n) if i not in first][:half]
+        one = compare_seeds(a[list(first)], b[list(first)], alpha=alpha, level=level).ok
+        two = compare_seeds(a[second], b[second], alpha=alpha, level=level).ok
+        flips += one != two
+        halves += 1
+    return flips, halves

@@ -6,7 +6,8 @@ checks that no run was measured twice with different results, and writes
 ``freezecheck/measured.py``: per environment and data set, every variant's final
 validation accuracy at each measured seed, whether its curve kept the full tier's
 tolerance at the first seed, and, where at least five seeds of it and of its baseline
-were measured, the statistical mode's verdict. ``--markdown`` prints the table as the
+were measured, the claim those seeds establish about its curve and the measured effect
+behind it (:mod:`freezecheck.claims`). ``--markdown`` prints the table as the
 README shows it instead.
 """
 
@@ -19,13 +20,14 @@ from collections import defaultdict
 from pathlib import Path
 
 
+from freezecheck import claims
 from freezecheck.config import DEFAULT_ALPHA, full_curve
 from freezecheck.curves import compare_curves
 from freezecheck.errors import ConfigError
 from freezecheck.families import FAMILIES, family
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES
 from freezecheck.expectations import Expectation
-from freezecheck.statistics import MIN_SEEDS, compare_seeds, olympic_mean
+from freezecheck.statistics import MIN_SEEDS, olympic_mean
 from freezecheck.variants import Variant
 
 def read_rows(paths) -> list[dict]:
@@ -88,10 +90,13 @@ def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
                      "follows_baseline": follows}
             common = [s for s in seeds if s in baseline]
             if not variant.is_baseline and len(common) >= MIN_SEEDS:
-                entry["follows_statistically"] = compare_seeds(
+                effect = claims.measure_effect(
                     [by_seed[s]["val_accuracy"] for s in common],
                     [baseline[s]["val_accuracy"] for s in common],
-                    alpha=alpha, level=curve.level).ok
+                    level=curve.level, seeds=common)
+                entry["curve_claim"] = claims.declare(effect, band=curve.band,
+                                                      max_lag=curve.max_lag, alpha=alpha)
+                entry["effect"] = effect.as_dict()
             entries[variant_id] = entry
         spreads = {}  # per model: its baseline's highest - lowest final accuracy
         for model in MODEL_NAMES:
@@ -135,8 +140,7 @@ def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> lis
                       else f"{min(finals):.2%} to {max(finals):.2%}")
             kind = Expectation(tuple(entry["seeds"]), tuple(finals),
                                entry["follows_baseline"]).kind(gates[model])
-            statistical = {True: "follows", False: "differs", None: ""}[
-                entry.get("follows_statistically")]
+            statistical = entry.get("curve_claim") or ""
             lines.append(
                 f"| `{variant.id}` | {family_of(variant)} | {len(finals)} | {spread} | "
                 f"{kind} | {'follows' if entry['follows_baseline'] else 'leaves'} | "

@@ -17,7 +17,8 @@ from freezecheck.curves import compare_curves
 from freezecheck.expectations import judge_accuracy, lookup
 from freezecheck.families import variants as family_variants
 from freezecheck.fingerprints import changes
-from freezecheck.statistics import MIN_SEEDS, centre, compare_seeds
+from freezecheck import claims
+from freezecheck.statistics import MIN_SEEDS, centre
 
 pytestmark = [pytest.mark.training, pytest.mark.families]
 
@@ -115,27 +116,34 @@ def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezec
     expectation = declared(expectations, variant)
     seeds = freezecheck_settings.seeds
     if len(seeds) >= MIN_SEEDS:
-        if expectation.follows_statistically is None:
+        if expectation.curve_claim is None:
             pytest.skip(f"{variant}: measured at {len(expectation.seeds)} seed(s), fewer than "
                         f"{MIN_SEEDS}: no statistical declaration to check")
-        mine = [r.val_accuracy for r in runs(variant)]
-        theirs = [freezecheck_run(variant.baseline, s).val_accuracy for s in seeds]
-        comparison = compare_seeds(mine, theirs, alpha=freezecheck_settings.alpha,
-                                   level=freezecheck_settings.gates.curve_level)
-        follows, wanted = comparison.ok, expectation.follows_statistically
-        detail = comparison.report(variant.id, variant.baseline.id)
-        mode = f"statistically over seeds {seeds[0]}-{seeds[-1]}"
-    else:
-        record = freezecheck_run(variant)
-        baseline = freezecheck_run(variant.baseline)
-        comparison = compare_curves(record.val_accuracy, baseline.val_accuracy,
-                                    freezecheck_settings.gates.curve)
-        follows, wanted = comparison.ok, expectation.follows_baseline
-        detail = (comparison.report(variant.id, variant.baseline.id)
-                  + f"\n  {variant.id}: {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
-                  + f"\n  {variant.baseline.id}: "
-                  + ", ".join(f"{a:.4f}" for a in baseline.val_accuracy))
-        mode = f"at seed {seeds[0]}"
+        tolerance = freezecheck_settings.gates.curve
+        alpha = freezecheck_settings.alpha
+        declared_effect = claims.Effect.from_dict(expectation.effect)
+        new_effect = claims.measure_effect(
+            [r.val_accuracy for r in runs(variant)],
+            [freezecheck_run(variant.baseline, s).val_accuracy for s in seeds],
+            level=tolerance.level, seeds=seeds)
+        findings = claims.judge(expectation.curve_claim, declared_effect, new_effect,
+                                band=tolerance.band, max_lag=tolerance.max_lag, alpha=alpha)
+        if findings:
+            pytest.fail(claims.explain(variant.id, expectation.curve_claim, declared_effect,
+                                       new_effect, findings, where=expectations.where,
+                                       alpha=alpha, band=tolerance.band,
+                                       max_lag=tolerance.max_lag), pytrace=False)
+        return
+    record = freezecheck_run(variant)
+    baseline = freezecheck_run(variant.baseline)
+    comparison = compare_curves(record.val_accuracy, baseline.val_accuracy,
+                                freezecheck_settings.gates.curve)
+    follows, wanted = comparison.ok, expectation.follows_baseline
+    detail = (comparison.report(variant.id, variant.baseline.id)
+              + f"\n  {variant.id}: {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
+              + f"\n  {variant.baseline.id}: "
+              + ", ".join(f"{a:.4f}" for a in baseline.val_accuracy))
+    mode = f"at seed {seeds[0]}"
     if follows != wanted:
         said = "follow" if wanted else "leave"
         did = "follows" if follows else "leaves"

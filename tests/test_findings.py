@@ -53,3 +53,24 @@ def test_false_alarms_need_two_groups_of_seeds(tmp_path, capsys):
     path.write_text("\n".join(json.dumps(r) for r in rows))
     assert main(["false-alarms", str(path), "--alphas", "0.01"]) == 0
     assert "| envA | mnist | 10 | 0.01 | " in capsys.readouterr().out
+
+
+def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
+    import numpy as np
+
+    from freezecheck import findings
+
+    rng = np.random.default_rng(0)
+    base = 1 - 0.1 * np.exp(-np.arange(1, 11) / 2)
+    rows = []
+    for variant, shift in (("lenet5-frozen=none", 0.0), ("lenet5-frozen=fc1", -0.003),
+                           ("lenet5-frozen=out", 0.0)):
+        seeds = range(10) if variant != "lenet5-frozen=out" else range(5)
+        for seed in seeds:
+            curve = [round(float(a), 4) for a in base + shift + rng.normal(0, 0.002, 10)]
+            rows.append({"environment": "envA", "dataset": "mnist", "variant": variant,
+                         "seed": seed, "val_accuracy": curve, "final_val_accuracy": curve[-1]})
+    lines = findings.replication(rows, 0.01)
+    assert sum("`lenet5-frozen=fc1`" in line for line in lines) == 1
+    assert not any("`lenet5-frozen=out`" in line for line in lines)  # five seeds only
+    assert any(line.startswith("| single | ") and " of 252 |" in line for line in lines)

@@ -91,3 +91,15 @@ def test_false_alarm_rate_counts_each_split_once():
     assert 0 <= alarms <= splits
     shifted = np.r_[curves(rng, 5, 6), curves(rng, 5, 6, shift=-0.05)]
     assert false_alarm_rate(shifted, 5, alpha=0.01, level=0.95)[0] >= 1  # the true split
+
+
+def test_significance_flips_count_halves_whose_verdicts_disagree():
+    from freezecheck.statistics import significance_flips
+
+    rng = np.random.default_rng(2)
+    same = curves(rng, 10, 6)
+    flips, halves = significance_flips(same, curves(rng, 10, 6), alpha=0.01, level=0.95)
+    assert halves == 252 and flips <= halves
+    # Half the variant's seeds far below the baseline: some halves see it, others not.
+    mixed = np.r_[curves(rng, 5, 6), curves(rng, 5, 6, shift=-0.05)]
+    assert significance_flips(mixed, curves(rng, 10, 6), alpha=0.01, level=0.95)[0] > 0

@@ -1,0 +1,287 @@
+"""What a set of seeds establishes about a variant's curve, and whether new seeds keep it.
+
+Needs numpy and scipy. The statistical curve mode declares, from measured seeds, one of
+three claims about a variant against its baseline, and judges later seeds by what that
+claim says, never by whether significance is reached again:
+
+``follows``
+    Equivalence within the curve tolerance, established by two one-sided tests (TOST,
+    Schuirmann 1987) at every epoch against the band, and on the lag in epochs to
+    reach the level against ``max_lag``. Equivalence must hold at every epoch, an
+    intersection-union test, so each test runs at the full ``alpha`` (Berger and Hsu
+    1996). New seeds break the claim only by showing, with confidence, a gap beyond
+    the tolerance: a one-sided test against the band at some epoch (or against
+    ``max_lag``), Bonferroni-corrected over the epochs and the lag. A smaller gap, or
+    one that is merely not shown to be inside the band, is no evidence of change.
+``leaves``
+    A difference established: the gap at some epoch, or the lag, differs from zero
+    (Yuen's test, two-sided, Bonferroni over the epochs and the lag). The measured
+    effect is stored (gap per epoch and lag, each with its standard error and degrees
+    of freedom). New seeds break the claim only when their effect is inconsistent with
+    the stored one: the difference of the two estimates, whose variance is the sum of
+    both (they come from disjoint seeds), is significant at some epoch or in the lag.
+    This is the replication test of Patil, Peng and Leek (2016): the new estimate must
+    fall in the prediction interval the stored one makes for it. A sign flipped with
+    confidence falls outside it; a loss of significance does not.
+``undetermined``
+    Neither established. The measured effect is stored all the same and new seeds are
+    judged by the same consistency test, so a variant the measurements could not
+    classify is still held to what they showed.
+
+Every per-quantity test uses Yuen's trimmed-mean statistics from
+:mod:`freezecheck.statistics` (olympic means, winsorized variances with the rounding
+floor, Welch-Satterthwaite degrees of freedom). Under unchanged code each judgement
+fails with probability at most ``alpha``; how often it does in practice is measured by
+:func:`replication_failures` on disjoint halves of measured seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+
+from freezecheck.errors import ConfigError
+from freezecheck.statistics import ACCURACY_STEP, EPOCH_STEP, MIN_SEEDS, epochs_to_level, yuen
+
+CLAIMS = ("follows", "leaves", "undetermined")
+# How a failure message says what was declared.
+PHRASES = {
+    "follows": "declared to follow its baseline's curve within the tolerance",
+    "leaves": "declared to leave its baseline's curve by its measured effect",
+    "undetermined": "declared undetermined against its baseline's curve (neither following "
+                    "nor leaving it was established), so held to its measured effect",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Effect:
+    """A variant's difference from its baseline over a set of seeds.
+
+    ``gap`` is per epoch the olympic-mean validation accuracy of the variant minus the
+    baseline's (a fraction); ``lag`` is the olympic-mean epochs to first reach
+    ``level`` of the variant minus the baseline's (never counts as one past the last
+    epoch). Each comes with its standard error and Welch-Satterthwaite degrees of
+    freedom (Yuen's test).
+    """
+
+    seeds: tuple[int, ...]
+    level: float
+    gap: tuple[float, ...]
+    gap_se: tuple[float, ...]
+    gap_dof: tuple[float, ...]
+    lag: float
+    lag_se: float
+    lag_dof: float
+
+    @property
+    def epochs(self) -> int:
+        return len(self.gap)
+
+    def quantities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(estimate, standard error, dof): the epochs' gaps, then the lag."""
+        return (np.r_[self.gap, self.lag], np.r_[self.gap_se, self.lag_se],
+                np.r_[self.gap_dof, self.lag_dof])
+
+    def as_dict(self) -> dict:
+        """JSON-ready builtins, rounded to what the measurement resolves."""
+        def r(values):
+            return [round(float(v), 6) for v in values]
+        return {"seeds": list(self.seeds), "level": self.level,
+                "gap": r(self.gap), "gap_se": r(self.gap_se), "gap_dof": r(self.gap_dof),
+                "lag": round(float(self.lag), 6), "lag_se": round(float(self.lag_se), 6),
+                "lag_dof": round(float(self.lag_dof), 6)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Effect":
+        return cls(seeds=tuple(data["seeds"]), level=data["level"],
+                   gap=tuple(data["gap"]), gap_se=tuple(data["gap_se"]),
+                   gap_dof=tuple(data["gap_dof"]), lag=data["lag"], lag_se=data["lag_se"],
+                   lag_dof=data["lag_dof"])
+
+
+def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -> Effect:
+    """The effect of per-seed validation curves (seeds x epochs) against the baseline's."""
+    a = np.asarray(variant_curves, dtype=np.float64)
+    b = np.asarray(baseline_curves, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"curves must be seeds x epochs of equal epochs. Received "
+                         f"shapes {a.shape} and {b.shape}")
+    for name, x in (("variant", a), ("baseline", b)):
+        if x.shape[0] < MIN_SEEDS:
+            raise ConfigError(f"the statistical curve mode needs at least {MIN_SEEDS} seeds "
+                              f"of the {name}; got {x.shape[0]}. Use "
+                              f"--freezecheck-seeds={MIN_SEEDS} or more.")
+    curve = yuen(a, b, step=ACCURACY_STEP)
+    lag = yuen(epochs_to_level(a, level), epochs_to_level(b, level), step=EPOCH_STEP)
+    return Effect(seeds=tuple(int(s) for s in seeds), level=level,
+                  gap=tuple(curve.difference), gap_se=tuple(curve.standard_error),
+                  gap_dof=tuple(curve.dof), lag=float(lag.difference),
+                  lag_se=float(lag.standard_error), lag_dof=float(lag.dof))
+
+
+def _margins(effect: Effect, band: float, max_lag: int) -> np.ndarray:
+    return np.r_[np.full(effect.epochs, band), max_lag]
+
+
+def declare(effect: Effect, *, band: float, max_lag: int, alpha: float) -> str:
+    """The claim ``effect`` establishes at ``alpha``: follows, leaves or undetermined.
+
+    Equivalence is preferred when both hold (a gap that is significant but inside the
+    tolerance is what the tolerance calls the same curve)."""
+    from scipy import stats
+
+    estimate, se, dof = effect.quantities()
+    margin = _margins(effect, band, max_lag)
+    # TOST at every quantity, each at alpha (intersection-union).
+    upper = stats.t.isf(alpha, dof)
+    if np.all(np.abs(estimate) + upper * se < margin):
+        return "follows"
+    # Two-sided tests against zero, Bonferroni over the quantities.
+    critical = stats.t.isf(alpha / len(estimate) / 2, dof)
+    if np.any(np.abs(estimate) > critical * se):
+        return "leaves"
+    return "undetermined"
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One quantity (an epoch's gap, or the lag) at which new seeds break a claim."""
+
+    what: str  # "epoch 3" or "lag"
+    new: float
+    new_se: float
+    declared: float | None  # the stored estimate, for leaves/undetermined
+    declared_se: float | None
+    bound: float  # the limit the new estimate crossed (band, or the prediction interval)
+    p_value: float
+
+
+def judge(claim: str, declared: Effect, new: Effect, *, band: float, max_lag: int,
+          alpha: float) -> list[Finding]:
+    """Where ``new`` breaks ``claim`` (made with ``declared``); empty if it keeps it.
+
+    Bonferroni over the epochs and the lag, so under unchanged code the chance of any
+    finding is at most ``alpha``."""
+    from scipy import stats
+
+    if claim not in CLAIMS:
+        raise ValueError(f"claim expected one of {CLAIMS}. Received: claim={claim!r}")
+    if new.epochs != declared.epochs:
+        raise ConfigError(f"the declared effect has {declared.epochs} epochs, the new runs "
+                          f"have {new.epochs} epochs: they were not trained on the same recipe")
+    estimate, se, dof = new.quantities()
+    names = [f"epoch {i + 1}" for i in range(new.epochs)] + ["lag"]
+    per_test = alpha / len(estimate)
+    findings = []
+    if claim == "follows":
+        margin = _margins(new, band, max_lag)
+        # One-sided: is |gap| beyond the margin with confidence?
+        p = stats.t.sf((np.abs(estimate) - margin) / se, dof)
+        for i in np.flatnonzero(p < per_test):
+            findings.append(Finding(names[i], float(estimate[i]), float(se[i]), None, None,
+                                    float(np.copysign(margin[i], estimate[i])), float(p[i])))
+        return findings
+    stored, stored_se, stored_dof = declared.quantities()
+    combined_se = np.sqrt(se ** 2 + stored_se ** 2)
+    combined_dof = combined_se ** 4 / (se ** 4 / dof + stored_se ** 4 / stored_dof)
+    p = 2 * stats.t.sf(np.abs(estimate - stored) / combined_se, combined_dof)
+    half_width = stats.t.isf(per_test / 2, combined_dof) * combined_se
+    for i in np.flatnonzero(p < per_test):
+        findings.append(Finding(names[i], float(estimate[i]), float(se[i]), float(stored[i]),
+                                float(stored_se[i]), float(half_width[i]), float(p[i])))
+    return findings
+
+
+def report(claim: str, findings: list[Finding], *, alpha: float, quantities: int,
+           band: float, max_lag: int) -> str:
+    """The findings as lines a person reads: which test, which epoch, by how much."""
+    def show(finding: Finding, value: float) -> str:
+        return f"{value:+.2f} epochs" if finding.what == "lag" else f"{value * 100:+.2f} points"
+
+    per_test = alpha / quantities
+    if claim == "follows":
+        lines = [f"the gap to the baseline is beyond the tolerance (band +-{band * 100:.2f} "
+                 f"points, lag +-{max_lag} epochs) with confidence (one-sided test against "
+                 f"the tolerance, alpha {alpha} over {quantities} quantities: {per_test:.2g} "
+                 f"each):"]
+        for f in findings:
+            lines.append(f"  {f.what:>8}: {show(f, f.new)} (standard error "
+                         f"{show(f, f.new_se).lstrip('+')}); the limit is {show(f, f.bound)}; "
+                         f"p = {f.p_value:.2g}")
+        return "\n".join(lines)
+    lines = [f"the effect is inconsistent with the declared one (difference of the two "
+             f"estimates, two-sided, alpha {alpha} over {quantities} quantities: "
+             f"{per_test:.2g} each):"]
+    for f in findings:
+        lines.append(f"  {f.what:>8}: now {show(f, f.new)}, declared {show(f, f.declared)}; "
+                     f"they may differ by {show(f, f.bound).lstrip('+')} at most; "
+                     f"p = {f.p_value:.2g}")
+    return "\n".join(lines)
+
+
+def explain(variant: str, claim: str, declared: Effect, new: Effect, findings: list[Finding],
+            *, where: str, alpha: float, band: float, max_lag: int) -> str:
+    """The failure message: what was declared and where, the new effect, and each
+    epoch (or the lag) that breaks the claim."""
+    detail = report(claim, findings, alpha=alpha, quantities=new.epochs + 1, band=band,
+                    max_lag=max_lag)
+    return (f"{variant}: {PHRASES[claim]} ({where}; {describe(declared)}); the new seeds "
+            f"break it ({describe(new)}): {detail}")
+
+
+def describe(effect: Effect) -> str:
+    """The effect in a few words: its seeds, largest gap and lag."""
+    worst = int(np.argmax(np.abs(effect.gap)))
+    seeds = effect.seeds
+    where = f"seeds {seeds[0]}-{seeds[-1]}: " if seeds else ""
+    return (f"{where}largest gap {effect.gap[worst] * 100:+.2f} points at epoch "
+            f"{worst + 1}, lag {effect.lag:+.2f} epochs")
+
+
+@dataclasses.dataclass(frozen=True)
+class Replication:
+    """How often a claim declared from one half of the seeds fails on the other half."""
+
+    variant: str
+    claims: dict[str, int]  # claim declared -> how many halves declared it
+    failures: int
+    judgements: int
+
+    @property
+    def rate(self) -> float:
+        return self.failures / self.judgements if self.judgements else 0.0
+
+
+def replication_failures(variant_curves, baseline_curves, seeds, *, band: float,
+                         max_lag: int, level: float, alpha: float,
+                         variant: str = "variant") -> Replication:
+    """Split the seeds (shared by variant and baseline) into two disjoint halves in
+    every way; declare from one half, judge the other, both ways round.
+
+    Nothing changes between the halves, so every failure is a false alarm of the
+    declaration check."""
+    a = np.asarray(variant_curves, dtype=np.float64)
+    b = np.asarray(baseline_curves, dtype=np.float64)
+    n = a.shape[0]
+    half = n // 2
+    if half < MIN_SEEDS:
+        raise ConfigError(f"{variant}: replication needs two halves of at least "
+                          f"{MIN_SEEDS} seeds; got {n} seeds")
+    seeds = list(seeds)
+    counts = dict.fromkeys(CLAIMS, 0)
+    failures = judgements = 0
+    for first in itertools.combinations(range(n), half):
+        second = tuple(i for i in range(n) if i not in first)[:half]
+        if len(second) < half:
+            continue
+        one, two = list(first), list(second)
+        declared = measure_effect(a[one], b[one], level=level, seeds=[seeds[i] for i in one])
+        new = measure_effect(a[two], b[two], level=level, seeds=[seeds[i] for i in two])
+        claim = declare(declared, band=band, max_lag=max_lag, alpha=alpha)
+        counts[claim] += 1
+        judgements += 1
+        failures += bool(judge(claim, declared, new, band=band, max_lag=max_lag, alpha=alpha))
+    return Replication(variant, counts, failures, judgements)
+

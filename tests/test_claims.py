@@ -1,0 +1,145 @@
+"""Declaring a curve claim from seeds and judging new seeds by it (freezecheck/claims.py)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from freezecheck import claims
+from freezecheck.errors import ConfigError
+
+BAND, LAG, LEVEL, ALPHA = 0.015, 2, 0.97, 0.01
+
+
+def curves(rng, seeds, epochs=10, shift=0.0, noise=0.002, delay=0.0):
+    """Smooth rising curves, ``delay`` epochs late, shifted and with noise per seed."""
+    t = np.arange(1, epochs + 1) - delay
+    base = 1 - 0.1 * np.exp(-np.maximum(t, 0) / 2)
+    return np.clip(base + shift + rng.normal(0, noise, (seeds, epochs)), 0, 1)
+
+
+def effect(rng, shift=0.0, seeds=5, noise=0.002, delay=0.0):
+    return claims.measure_effect(curves(rng, seeds, shift=shift, noise=noise, delay=delay),
+                                 curves(rng, seeds, noise=noise), level=LEVEL,
+                                 seeds=range(seeds))
+
+
+def declare(e):
+    return claims.declare(e, band=BAND, max_lag=LAG, alpha=ALPHA)
+
+
+def judge(claim, declared, new):
+    return claims.judge(claim, declared, new, band=BAND, max_lag=LAG, alpha=ALPHA)
+
+
+def test_a_variant_drawn_like_its_baseline_is_declared_to_follow_it():
+    assert declare(effect(np.random.default_rng(0))) == "follows"
+
+
+def test_a_clear_and_large_difference_is_declared_to_leave():
+    assert declare(effect(np.random.default_rng(0), shift=-0.03)) == "leaves"
+
+
+def test_noise_too_large_to_say_either_is_undetermined():
+    # Seeds spread by 2 points: no equivalence within 1.5 points, no difference from 0.
+    assert declare(effect(np.random.default_rng(0), noise=0.02)) == "undetermined"
+
+
+def test_a_significant_gap_inside_the_band_counts_as_following():
+    e = effect(np.random.default_rng(0), shift=-0.004, noise=0.0005)
+    assert declare(e) == "follows"
+
+
+def test_follows_is_broken_only_by_a_gap_beyond_the_band_with_confidence():
+    rng = np.random.default_rng(1)
+    declared = effect(rng)
+    assert judge("follows", declared, effect(rng, shift=-0.008)) == []  # smaller than the band
+    findings = judge("follows", declared, effect(rng, shift=-0.04))
+    epochs = [f for f in findings if f.what.startswith("epoch")]
+    assert epochs and all(f.new < -BAND and f.bound == -BAND for f in epochs)
+
+
+def test_follows_is_broken_by_a_lag_beyond_max_lag():
+    rng = np.random.default_rng(2)
+    late = effect(rng, delay=5, noise=0.0005)
+    findings = judge("follows", effect(rng), late)
+    assert "lag" in {f.what for f in findings}
+
+
+def test_leaves_is_kept_by_the_same_effect_and_broken_by_a_vanished_or_flipped_one():
+    rng = np.random.default_rng(3)
+    declared = effect(rng, shift=-0.03)
+    assert judge("leaves", declared, effect(rng, shift=-0.03)) == []
+    vanished = judge("leaves", declared, effect(rng))
+    flipped = judge("leaves", declared, effect(rng, shift=+0.02))
+    assert vanished and flipped
+    assert all(f.declared < 0 for f in vanished)
+
+
+def test_a_lost_significance_is_no_failure():
+    """The false alarm this module exists to remove: a small effect declared from some
+    seeds, not significant at others, is consistent with its declaration."""
+    rng = np.random.default_rng(4)
+    declared = claims.measure_effect(curves(rng, 5, shift=-0.004), curves(rng, 5), level=LEVEL)
+    new = claims.measure_effect(curves(rng, 5, shift=-0.001), curves(rng, 5), level=LEVEL)
+    assert judge(declare(declared), declared, new) == []
+
+
+def test_report_names_the_test_the_epochs_and_the_limits():
+    rng = np.random.default_rng(5)
+    declared = effect(rng, shift=-0.03)
+    findings = judge("leaves", declared, effect(rng))
+    text = claims.report("leaves", findings, alpha=ALPHA, quantities=11, band=BAND, max_lag=LAG)
+    assert "inconsistent with the declared one" in text and "alpha 0.01 over 11" in text
+    assert "declared -3." in text and "p = " in text
+    findings = judge("follows", effect(rng), effect(rng, shift=-0.04))
+    text = claims.report("follows", findings, alpha=ALPHA, quantities=11, band=BAND, max_lag=LAG)
+    assert "beyond the tolerance (band +-1.50 points, lag +-2 epochs)" in text
+    assert "the limit is -1.50 points" in text
+
+
+def test_effects_survive_their_stored_form():
+    e = effect(np.random.default_rng(6))
+    again = claims.Effect.from_dict(e.as_dict())
+    assert again.seeds == e.seeds and again.gap == pytest.approx(e.gap, abs=1e-6)
+    assert declare(again) == declare(e)
+
+
+def test_bad_inputs_are_refused_by_name():
+    e = effect(np.random.default_rng(7))
+    with pytest.raises(ValueError, match="claim expected one of"):
+        claims.judge("differs", e, e, band=BAND, max_lag=LAG, alpha=ALPHA)
+    short = claims.measure_effect(np.full((5, 3), 0.9), np.full((5, 3), 0.9), level=LEVEL)
+    with pytest.raises(ConfigError, match="3 epochs"):
+        claims.judge("follows", e, short, band=BAND, max_lag=LAG, alpha=ALPHA)
+    with pytest.raises(ConfigError, match="at least 5 seeds of the variant; got 4"):
+        claims.measure_effect(np.zeros((4, 3)), np.zeros((5, 3)), level=LEVEL)
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([0.0, -0.004, -0.03]))
+def test_an_unchanged_variant_rarely_breaks_its_own_declaration(seed, shift):
+    """Whatever was declared from ten seeds, ten other seeds of the same law keep it.
+
+    With alpha 0.01 a failure is possible but should almost never be drawn; every case
+    here is one law, declared and judged on fresh noise."""
+    rng = np.random.default_rng(seed)
+    declared = effect(rng, shift=shift, seeds=10)
+    new = effect(rng, shift=shift, seeds=10)
+    assert judge(declare(declared), declared, new) == []
+
+
+def test_replication_counts_every_split_both_ways_and_catches_nothing_in_one_law():
+    rng = np.random.default_rng(8)
+    variant, baseline = curves(rng, 10, shift=-0.004), curves(rng, 10)
+    result = claims.replication_failures(variant, baseline, range(10), band=BAND,
+                                         max_lag=LAG, level=LEVEL, alpha=ALPHA)
+    assert result.judgements == 252  # C(10, 5): each half declares once
+    assert sum(result.claims.values()) == 252
+    assert result.rate <= ALPHA
+
+
+def test_replication_needs_two_halves_of_five():
+    with pytest.raises(ConfigError, match="two halves of at least 5 seeds; got 9"):
+        claims.replication_failures(np.zeros((9, 3)), np.zeros((9, 3)), range(9), band=BAND,
+                                    max_lag=LAG, level=LEVEL, alpha=ALPHA, variant="v")
