@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def main(argv=None) -> int:
     compare.add_argument("--out", type=Path, default=Path("freezecheck-compare"),
                          help="where compare.md and compare.png go (default: %(default)s)")
     measure = commands.add_parser(
-        "measure", help="train families of variants over several seeds into a run store "
-                        "and a measurements file (full-tier recipe)")
+        "measure", help="train families of variants over several seeds on Dask (an "
+                        "embedded local cluster, or --scheduler) into a run store and a "
+                        "measurements file")
     measure.add_argument("--families", default="single",
                          help="comma-separated families, or all (default: %(default)s)")
     measure.add_argument("--models", default=",".join(MODEL_NAMES),
@@ -36,8 +38,14 @@ def main(argv=None) -> int:
                          help="run store to train into and reuse from")
     measure.add_argument("--out", type=Path, required=True,
                          help="measurements file (JSON lines) to append to")
-    measure.add_argument("--workers", type=int, default=2,
-                         help="training processes, one thread each (default: %(default)s)")
+    measure.add_argument("--tier", choices=("full", "smoke"), default="full",
+                         help="whose recipe to train with (default: %(default)s)")
+    measure.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="worker processes of the embedded cluster, one thread each "
+                              "(default: the core count, %(default)s)")
+    measure.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                         help="send the runs to this Dask scheduler instead of an embedded "
+                              "cluster (start workers with `dask worker --nthreads 1`)")
     expectations = commands.add_parser(
         "expectations", help="make freezecheck/measured.py (the expectations table) from "
                              "measurement files, or print it as Markdown")
@@ -103,9 +111,13 @@ def _measure(args) -> int:
     except (FreezecheckError, ValueError) as exc:
         print(f"freezecheck measure: {exc}", file=sys.stderr)
         return 2
+    if args.workers < 1:
+        print(f"freezecheck measure: --workers expected a positive integer. Received: "
+              f"{args.workers}", file=sys.stderr)
+        return 2
     return measure.run(families.variants(chosen, models), seeds, dataset=args.dataset,
                        data_dir=args.data_dir, store_dir=args.store_dir, out=args.out,
-                       workers=args.workers)
+                       workers=args.workers, tier=args.tier, scheduler=args.scheduler)
 
 
 def _findings(args) -> int:

@@ -1,32 +1,47 @@
-"""Measuring families of variants over many seeds, outside pytest.
+"""Measuring families of variants over many seeds, outside pytest, on Dask.
 
 ``python -m freezecheck measure`` trains every (variant, seed) of the chosen families on
-the full-tier recipe, in parallel processes, through the same run store the suite uses
-(so a later ``pytest --freezecheck-store-dir=DIR`` reuses every run), and appends one
-JSON line per run to a measurements file. Those lines are what the expectations table
-(:mod:`freezecheck.expectations`) is made from, and what the README's findings show.
+a tier's recipe and appends one JSON line per run to a measurements file. Those lines
+are what the expectations table (:mod:`freezecheck.expectations`) is made from, and what
+the findings show.
+
+Scheduling is Dask distributed's: by default an embedded ``LocalCluster`` of
+single-thread worker processes on this machine; with ``--scheduler tcp://HOST:PORT`` an
+existing cluster (``dask scheduler``, ``dask worker --nthreads 1``). Each task trains
+one run where it lands, reading the data set from that worker's own directory (checked
+by sha256, once per worker process), and returns the whole record; the client writes it
+to its own run store and appends the line, so workers need no shared disk and nothing
+partial is ever stored. The store key is computed where the run trained (it includes
+that machine's CPU flags). A worker that dies mid-task has the task run again elsewhere
+(Dask's own rescheduling, plus ``retries`` for errors); a re-run skips every run the
+measurements file already holds; Ctrl-C or SIGTERM cancels what is pending and closes
+a cluster the command started.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import dataclasses
 import json
-import multiprocessing
+import os
+import signal
+import socket
 import time
 import uuid
 from pathlib import Path
 
 from freezecheck import schedule
-from freezecheck.config import FULL_RECIPES
+from freezecheck.config import FULL_RECIPES, SMOKE_RECIPES
 from freezecheck.errors import ConfigError
 from freezecheck.variants import Variant
 
-MEASUREMENT_SCHEMA = 1
+MEASUREMENT_SCHEMA = 2  # 2: which worker and host trained the run, and the tier
+TIERS = {"full": FULL_RECIPES, "smoke": SMOKE_RECIPES}
+RETRIES = 2  # a task that raises is tried again this many times (a dead worker: always)
 
 
 def plan(variants: list[Variant], seeds: list[int]) -> list[tuple[Variant, int]]:
-    """Every (variant, seed), costliest first so that the processes finish together."""
+    """Every (variant, seed), costliest first so that the workers finish together."""
     def cost(pair):
         variant, _ = pair
         recipe = FULL_RECIPES[variant.model]
@@ -36,34 +51,57 @@ def plan(variants: list[Variant], seeds: list[int]) -> list[tuple[Variant, int]]
     return sorted(pairs, key=lambda pair: (-cost(pair), pair[0].id, pair[1]))
 
 
-_DATA = {}  # per process: the data set, loaded once
+def recipe_for(variant: Variant, seed: int, tier: str):
+    if tier not in TIERS:
+        raise ConfigError(f"tier expected one of {sorted(TIERS)}. Received: tier={tier!r}")
+    return dataclasses.replace(TIERS[tier][variant.model], seed=seed)
 
 
-def measure_one(variant: Variant, seed: int, dataset: str, data_dir: str | None,
-                store_dir: str, session: str) -> dict:
-    """Train (or reuse from the store) one run; its summary as JSON-ready builtins."""
+_DATA: dict = {}  # per worker process: each data set, loaded and verified once
+
+
+def train_task(variant: Variant, seed: int, tier: str, dataset: str,
+               data_dir: str | None) -> dict:
+    """Train one run where this task runs; the record, its store key and who trained it.
+
+    Runs in a Dask worker (or in this process): the data set is read from this
+    machine's ``data_dir`` and verified once per process."""
     from freezecheck.data import load_dataset
-    from freezecheck.fingerprints import changes
-    from freezecheck.store import RunStore, run_key
+    from freezecheck.store import run_key
     from freezecheck.training import train
 
-    if dataset not in _DATA:
-        _DATA[dataset] = load_dataset(dataset, data_dir)
-    data = _DATA[dataset]
-    recipe = dataclasses.replace(FULL_RECIPES[variant.model], seed=seed)
-    key = run_key(variant.id, recipe.as_dict(), data.sha256)
-    record = RunStore(Path(store_dir), session=session).get_or_train(
-        key, lambda: train(variant, recipe, data))
+    if (dataset, data_dir) not in _DATA:
+        _DATA[(dataset, data_dir)] = load_dataset(dataset, data_dir)
+    data = _DATA[(dataset, data_dir)]
+    recipe = recipe_for(variant, seed, tier)
+    try:
+        from distributed import get_worker
+        worker = get_worker().address
+    except (ImportError, ValueError):
+        worker = "in-process"
+    return {"record": train(variant, recipe, data),
+            "key": run_key(variant.id, recipe.as_dict(), data.sha256),
+            "worker": worker, "host": socket.gethostname()}
+
+
+def measurement(variant: Variant, seed: int, tier: str, dataset: str, result: dict,
+                environment: str) -> dict:
+    """The JSON line of one trained run."""
+    from freezecheck.fingerprints import changes
+
+    record = result["record"]
     frozen_paths = [p for layer in variant.frozen for p in record.variables_of(layer)]
     return {
         "schema": MEASUREMENT_SCHEMA,
+        "environment": environment,
         "variant": variant.id,
         "model": variant.model,
         "frozen": list(variant.frozen),
         "init": variant.init,
         "dataset": dataset,
+        "tier": tier,
         "seed": seed,
-        "recipe": recipe.as_dict(),
+        "recipe": record.recipe,
         "val_accuracy": record.val_accuracy,
         "val_loss": record.history["val_loss"],
         "final_val_accuracy": record.final_val_accuracy,
@@ -72,38 +110,126 @@ def measure_one(variant: Variant, seed: int, dataset: str, data_dir: str | None,
                                         frozen_paths),
         "train_seconds": record.train_seconds,
         "versions": record.versions,
-        "key": key,
+        "key": result["key"],
+        "worker": result["worker"],
+        "host": result["host"],
     }
 
 
-def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: str | None,
-        store_dir: Path, out: Path, workers: int) -> int:
-    """Measure every (variant, seed) not yet in ``out``; append each as it finishes."""
-    from freezecheck.backend import environment_name
+def measured(out: Path) -> set[tuple[str, int]]:
+    """(variant id, seed) of every run ``out`` already holds."""
+    if not out.exists():
+        return set()
+    return {(row["variant"], row["seed"]) for row in read(out)}
 
-    done = set()
-    if out.exists():
-        for line in out.read_text().splitlines():
-            row = json.loads(line)
-            done.add((row["variant"], row["seed"]))
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, workers: int):
+    """A Dask client: to ``scheduler``, or to a LocalCluster of ``workers``
+    single-thread worker processes that closes with the client."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ConfigError("measure runs on Dask distributed, which is not installed: "
+                          "pip install 'freezecheck[dask]'") from exc
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    dashboard = ":0" if _has_dashboard() else None
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=dashboard, scheduler_port=0) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _has_dashboard() -> bool:
+    try:
+        import bokeh  # noqa: F401  (the dashboard needs it)
+    except ImportError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM is handled like Ctrl-C, so the pending tasks and the cluster are closed."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Progress:
+    """Runs done of total, the rate and the time left, one line per finished run."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+
+    def line(self, row: dict) -> str:
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        rate = self.done / elapsed * 3600
+        left = (self.total - self.done) * elapsed / self.done
+        return (f"[{self.done}/{self.total} {elapsed:6.0f}s, {rate:.1f} runs/h, about "
+                f"{left / 60:.0f} min left] {row['variant']} seed {row['seed']}: "
+                f"{row['final_val_accuracy']:.4f} ({row['train_seconds']:.0f}s on "
+                f"{row['worker']} at {row['host']})")
+
+
+def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: str | None,
+        store_dir: Path, out: Path, workers: int, tier: str = "full",
+        scheduler: str | None = None) -> int:
+    """Measure every (variant, seed) not yet in ``out``; append each as it finishes.
+
+    Returns 0, or 130 when interrupted (what finished by then is kept)."""
+    from freezecheck.backend import environment_name
+    from freezecheck.store import RunStore
+
+    if tier not in TIERS:
+        raise ConfigError(f"tier expected one of {sorted(TIERS)}. Received: tier={tier!r}")
+    done = measured(out)
     to_measure = [(v, s) for v, s in plan(variants, seeds) if (v.id, s) not in done]
+    where = scheduler or f"an embedded cluster of {workers} single-thread workers"
     print(f"measure: {len(to_measure)} runs to make ({len(done)} already in {out}), "
-          f"{dataset}, {workers} processes, environment {environment_name()}", flush=True)
+          f"{dataset}, {tier} tier, on {where}, environment {environment_name()}",
+          flush=True)
+    if not to_measure:
+        return 0
     out.parent.mkdir(parents=True, exist_ok=True)
-    session = uuid.uuid4().hex
-    started = time.perf_counter()
-    context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool, \
-            out.open("a") as sink:
-        futures = {pool.submit(measure_one, v, s, dataset, data_dir, str(store_dir), session):
-                   (v, s) for v, s in to_measure}
-        for count, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            row = future.result() | {"environment": environment_name()}
-            sink.write(json.dumps(row, sort_keys=True) + "\n")
-            sink.flush()
-            print(f"[{count}/{len(to_measure)} {time.perf_counter() - started:7.0f}s] "
-                  f"{row['variant']} seed {row['seed']}: {row['final_val_accuracy']:.4f} "
-                  f"({row['train_seconds']:.0f}s)", flush=True)
+    store = RunStore(Path(store_dir), session=uuid.uuid4().hex)
+    environment = environment_name()
+    progress = Progress(len(to_measure))
+    futures = []
+    with _sigterm_as_interrupt(), dask_client(scheduler, workers) as client:
+        if client.dashboard_link and _has_dashboard():
+            print(f"measure: Dask dashboard at {client.dashboard_link}", flush=True)
+        try:
+            futures = [client.submit(train_task, v, s, tier, dataset, data_dir,
+                                     key=f"train-{v.id}-seed-{s}-{uuid.uuid4().hex[:8]}",
+                                     retries=RETRIES, pure=False)
+                       for v, s in to_measure]
+            pairs = {f.key: pair for f, pair in zip(futures, to_measure)}
+            from distributed import as_completed
+
+            with out.open("a") as sink:
+                for future in as_completed(futures):
+                    variant, seed = pairs[future.key]
+                    result = future.result()
+                    store.get_or_train(result["key"], lambda: result["record"])
+                    row = measurement(variant, seed, tier, dataset, result, environment)
+                    sink.write(json.dumps(row, sort_keys=True) + "\n")
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                    print(progress.line(row), flush=True)
+        except KeyboardInterrupt:
+            client.cancel(futures)
+            print(f"measure: interrupted; {progress.done} of {len(to_measure)} runs kept in "
+                  f"{out}, the rest cancelled. Run the same command to go on.", flush=True)
+            return 130
     return 0
 
 

@@ -1,0 +1,165 @@
+"""`freezecheck measure` on Dask, as a user runs it: an embedded cluster, an existing
+scheduler with `dask worker` processes, a worker killed mid-sweep, a client stopped
+with SIGTERM. Smoke-tier runs of LeNet-5, so each test takes a minute or a few.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from freezecheck.measure import read, train_task
+from freezecheck.records import RunRecord
+from freezecheck.variants import Variant
+
+pytestmark = pytest.mark.training
+
+DASK = Path(sys.executable).with_name("dask")
+
+
+def measure_command(tmp_path, data_dir, *extra):
+    return [sys.executable, "-m", "freezecheck", "measure", "--tier", "smoke",
+            "--models", "lenet5", "--data-dir", str(data_dir),
+            "--store-dir", str(tmp_path / "store"), "--out", str(tmp_path / "m.jsonl"), *extra]
+
+
+@pytest.fixture(scope="module")
+def in_process(mnist_dir):
+    """LeNet-5 with `out` frozen, smoke tier, seed 0, trained in this process."""
+    return train_task(Variant("lenet5", ("out",)), 0, "smoke", "mnist", mnist_dir)
+
+
+def assert_bitwise_equal(row: dict, store: Path, reference: dict, context: str = ""):
+    assert row["val_accuracy"] == reference["record"].val_accuracy, context
+    assert row["key"] == reference["key"]
+    stored = RunRecord.load(store / row["key"])
+    for path, value in reference["record"].weights_after.items():
+        assert np.array_equal(stored.weights_after[path], value), path
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below ``pid``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_run_on_the_embedded_cluster_is_bitwise_the_in_process_run(tmp_path, mnist_dir,
+                                                                       in_process):
+    result = subprocess.run(
+        measure_command(tmp_path, mnist_dir, "--families", "single", "--seeds", "0-0",
+                        "--workers", "1"),
+        capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {row["variant"]: row for row in read(tmp_path / "m.jsonl")}
+    assert len(rows) == 6 and all(row["worker"].startswith("tcp://") for row in rows.values())
+    assert "[6/6 " in result.stdout and "runs/h" in result.stdout
+    assert_bitwise_equal(rows["lenet5-frozen=out"], tmp_path / "store", in_process)
+    # A second run finds everything measured and trains nothing.
+    again = subprocess.run(measure_command(tmp_path, mnist_dir, "--families", "single",
+                                           "--seeds", "0-0", "--workers", "1"),
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "0 runs to make (6 already in" in again.stdout
+
+
+def test_an_existing_cluster_survives_a_killed_worker_and_measures_every_run_once(
+        tmp_path, mnist_dir):
+    """Not asserted here: that the runs are bitwise those of an undisturbed sweep. In two
+    tries on a 2-core machine, after the kill one run of six (a different one each time)
+    ended a few validation images away from its in-process result, while undisturbed
+    sweeps on this cluster matched it bitwise; the cause is not known yet."""
+    scheduler_file = tmp_path / "scheduler.json"
+    started = []
+
+    def start(*args):
+        process = subprocess.Popen([str(DASK), *args], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        started.append(process)
+        return process
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+              "--scheduler-file", str(scheduler_file))
+        deadline = time.monotonic() + 120
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = [start("worker", address, "--nthreads", "1", "--nworkers", "1",
+                         "--host", "127.0.0.1", "--no-dashboard") for _ in range(2)]
+        client = subprocess.Popen(
+            measure_command(tmp_path, mnist_dir, "--families", "single", "--seeds", "0-0",
+                            "--scheduler", address),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        for line in client.stdout:  # kill one worker once the first run is in
+            lines.append(line)
+            if line.startswith("[1/6 "):
+                os.killpg(workers[0].pid, signal.SIGKILL)
+                break
+        lines += client.stdout.readlines()
+        client.stdout.close()
+        assert client.wait(timeout=1800) == 0, "".join(lines)
+    finally:
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    rows = read(tmp_path / "m.jsonl")
+    assert sorted(row["variant"] for row in rows) == sorted(
+        f"lenet5-frozen={v}" for v in ("none", "conv1", "conv2", "fc1", "fc2", "out"))
+    assert all(row["worker"].startswith("tcp://127.0.0.1:") for row in rows)
+    assert len({row["key"] for row in rows}) == 6
+    assert not list((tmp_path / "store").glob(".*partial*"))
+
+
+def test_sigterm_to_the_client_cancels_the_sweep_and_leaves_no_process(tmp_path, mnist_dir):
+    client = subprocess.Popen(
+        measure_command(tmp_path, mnist_dir, "--families", "single,blocks", "--seeds", "2",
+                        "--workers", "2"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    below: set[int] = set()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # until both workers are up and training
+        below |= descendants(client.pid)
+        if len(below) >= 3:
+            break
+        time.sleep(1)
+    time.sleep(20)
+    below |= descendants(client.pid)
+    client.send_signal(signal.SIGTERM)
+    output, _ = client.communicate(timeout=300)
+    assert client.returncode == 130, output
+    assert "interrupted;" in output and "Run the same command to go on" in output
+    deadline = time.monotonic() + 60
+    while any(alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not [pid for pid in below if alive(pid)], "processes outlived the client"
+    kept = read(tmp_path / "m.jsonl") if (tmp_path / "m.jsonl").exists() else []
+    assert len(kept) < 30  # cancelled long before the sweep's 15 x 2 runs
