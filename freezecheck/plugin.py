@@ -119,7 +119,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
             SessionReport(report_dir, dataclasses.asdict(settings.gates), settings.dataset,
-                          settings.model_gates),
+                          settings.model_gates, references_dir=config.stash[REFERENCES_KEY]),
             "freezecheck-report")
 
 
@@ -329,21 +329,30 @@ class SessionReport:
     """Collects run figures from test reports; writes them once, at the end."""
 
     def __init__(self, directory: Path, gates: dict, dataset: str = "mnist",
-                 model_gates: dict | None = None):
+                 model_gates: dict | None = None, references_dir: Path | None = None):
         self.directory = directory
         self.dataset = dataset
         self.model_gates = model_gates or {}
         self.gates = gates
+        self.references_dir = references_dir
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
+        self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
 
     def pytest_runtest_logreport(self, report):
         for figures in getattr(report, "freezecheck_runs", None) or ():
             self.runs[f"{figures['variant']} seed={figures['seed']:04d}"] = figures
         if report.when == "call" or report.outcome != "passed":
             self.outcomes[_without_xdist_group(report.nodeid)] = _outcome(report)
+        if report.when == "call":
+            for name, value in report.user_properties:
+                if name == "reference_environment" and value != backend.environment_name():
+                    self.borrowed.setdefault(value, []).append(
+                        _without_xdist_group(report.nodeid))
 
     def pytest_terminal_summary(self, terminalreporter):
+        if self.borrowed:
+            self._summarise_borrowed(terminalreporter)
         if not self.runs:
             return
         from freezecheck.report import table, write_results
@@ -354,6 +363,21 @@ class SessionReport:
         for line in table(self.runs):
             terminalreporter.write_line(line)
         terminalreporter.write_line(f"report: {written}")
+
+    def _summarise_borrowed(self, terminalreporter):
+        """Say, pass or fail, which reference curves were another environment's."""
+        from freezecheck.references import References
+
+        references = References(self.references_dir or Path("references"),
+                                backend.environment_name())
+        terminalreporter.write_sep("=", "freezecheck reference curves borrowed")
+        for whose, tests in sorted(self.borrowed.items()):
+            variants = sorted(test[test.index("[") + 1:-1] for test in tests)
+            terminalreporter.write_line(
+                f"{references.environment} has no reference of its own for "
+                f"{len(variants)} variant(s), compared with {whose}'s (the nearest "
+                f"supported environment that has them): {', '.join(variants)}")
+        terminalreporter.write_line(references.how_to_create())
 
 
 def _without_xdist_group(nodeid: str) -> str:

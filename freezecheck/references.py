@@ -6,18 +6,59 @@ A reference is a small JSON file per environment and variant,
 tolerance, so a TensorFlow or Keras upgrade that moves convergence turns the build red
 even when the baseline moved with it. References change only by an explicit
 regeneration, which fails the run that does it (the pytest-regressions convention).
+
+An environment with no reference of its own for a variant (one that TensorFlow's range
+allows but tox.ini does not list, e.g. ``py312-tf218``, or a listed one whose files were
+never made) borrows the reference of the nearest supported environment that has one, in
+the order :func:`fallback_order` defines, and is compared within the same tolerance;
+every message, and the session summary, names the environment whose reference was used
+and how to create this one's own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from freezecheck.records import RunRecord
 
 SCHEMA_VERSION = 1
+
+# The supported environments, as tox.ini names them; each has its references committed.
+SUPPORTED_ENVIRONMENTS = (
+    "py311-tf215", "py311-tf216", "py311-tf217", "py311-tf218", "py311-tf219",
+    "py311-tf220", "py311-tf221", "py312-tf221", "py311-tf221-keras2",
+)
+_NAME = re.compile(r"py(?P<python>\d)(?P<python_minor>\d+)-tf(?P<tf>\d)(?P<tf_minor>\d+)"
+                   r"(?P<keras2>-keras2)?")
+
+
+def _coordinates(environment: str) -> tuple[int, int, int]:
+    """(Keras line, TensorFlow minor, Python minor) of an environment name."""
+    match = _NAME.fullmatch(environment)
+    if match is None:
+        raise ValueError(f"not an environment name: {environment!r} (expected e.g. py311-tf221)")
+    tf_minor = int(match["tf_minor"])
+    keras = 2 if match["keras2"] or (int(match["tf"]), tf_minor) <= (2, 15) else 3
+    return keras, tf_minor, int(match["python_minor"])
+
+
+def fallback_order(environment: str) -> list[str]:
+    """The supported environments whose references stand in for ``environment``'s,
+    nearest first: the same Keras line before the other, then the nearest TensorFlow,
+    then the nearest Python, then the newer TensorFlow. ``environment`` itself is not
+    in the list."""
+    keras, tf, python = _coordinates(environment)
+
+    def distance(other: str):
+        other_keras, other_tf, other_python = _coordinates(other)
+        return (other_keras != keras, abs(other_tf - tf), abs(other_python - python),
+                -other_tf, other)
+
+    return sorted((e for e in SUPPORTED_ENVIRONMENTS if e != environment), key=distance)
 
 
 class References:
@@ -28,14 +69,30 @@ class References:
         self.environment = environment
         self.regenerate = regenerate
 
-    def path(self, variant_id: str) -> Path:
+    def path(self, variant_id: str, environment: str | None = None) -> Path:
         # Variant ids are built from known model and layer names (variants.py), so the
         # name cannot leave the environment's directory.
-        return self.root / self.environment / f"{variant_id}.json"
+        return self.root / (environment or self.environment) / f"{variant_id}.json"
 
     def load(self, variant_id: str) -> dict | None:
+        """This environment's own reference, or None."""
         path = self.path(variant_id)
         return json.loads(path.read_text()) if path.is_file() else None
+
+    def find(self, variant_id: str) -> tuple[dict, str] | None:
+        """(reference, whose) for ``variant_id``: this environment's own, else the
+        first in :func:`fallback_order` that has one; None if no environment has."""
+        for environment in (self.environment, *fallback_order(self.environment)):
+            path = self.path(variant_id, environment)
+            if path.is_file():
+                return json.loads(path.read_text()), environment
+        return None
+
+    def borrowed(self, environment: str) -> str:
+        """Says that ``environment``'s reference stood in for this environment's."""
+        return (f"{self.environment} has no reference of its own for this variant: "
+                f"compared with {environment}'s, the nearest supported environment that "
+                f"has one (same Keras line first, then nearest TensorFlow).")
 
     def write(self, record: RunRecord) -> Path:
         """Store ``record``'s curve as the reference, atomically; return its path."""
@@ -57,9 +114,13 @@ class References:
         return path
 
     def how_to_create(self) -> str:
+        command = ("pytest -n auto tests/test_experiment.py --freezecheck-tier=full "
+                   "--freezecheck-regen-references")
+        if self.environment in SUPPORTED_ENVIRONMENTS:
+            command = (f"tox -e {self.environment} -- tests/test_experiment.py "
+                       f"--freezecheck-tier=full --freezecheck-regen-references")
         return (
-            f"Create it by running the full tier in this environment with "
-            f"--freezecheck-regen-references (e.g. `tox -e {self.environment} -- "
-            f"--freezecheck-tier=full --freezecheck-regen-references`), review the "
-            f"files written under {self.root / self.environment}, and commit them."
+            f"Create {self.environment}'s own by running the full tier in this "
+            f"environment with --freezecheck-regen-references (e.g. `{command}`), review "
+            f"the files written under {self.root / self.environment}, and commit them."
         )

@@ -130,23 +130,30 @@ def test_curve_matches_stored_reference(variant, freezecheck_run, freezecheck_se
         path = references.write(record)
         pytest.fail(f"regenerated {path}: review it, commit it, and run again without "
                     f"--freezecheck-regen-references.", pytrace=False)
-    reference = references.load(variant.id)
-    if reference is None:
+    found = references.find(variant.id)
+    if found is None:
         pytest.fail(f"no reference curve for {variant} in environment "
-                    f"{references.environment}: expected {references.path(variant.id)}.\n"
-                    + references.how_to_create(), pytrace=False)
+                    f"{references.environment}, nor in any supported environment: expected "
+                    f"{references.path(variant.id)}.\n" + references.how_to_create(),
+                    pytrace=False)
+    reference, whose = found
+    path = references.path(variant.id, whose)
+    # Which environment's reference judged this run, whether it passes or fails.
+    record_property("reference_environment", whose)
+    borrowed = "" if whose == references.environment else references.borrowed(whose) + " "
     if reference["recipe"] != record.recipe:
-        pytest.fail(f"the reference {references.path(variant.id)} was made with recipe "
+        pytest.fail(f"the reference {path} was made with recipe "
                     f"{reference['recipe']}, this run used {record.recipe}.\n"
-                    + references.how_to_create(), pytrace=False)
+                    + borrowed + references.how_to_create(), pytrace=False)
     comparison = compare_curves(record.val_accuracy, reference["val_accuracy"],
                                 freezecheck_settings.gates.curve)
     record_property("largest_reference_deviation", comparison.largest_deviation)
     if not comparison.ok:
         pytest.fail(
-            comparison.report(variant.id, f"its {references.environment} reference")
+            comparison.report(variant.id, f"its {whose} reference")
             + f"\n  this run:  {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
             + f"\n  reference: {', '.join(f'{a:.4f}' for a in reference['val_accuracy'])}"
-            + f"\n  ({references.path(variant.id)}, made with {reference['versions']})",
+            + f"\n  ({path}, made with {reference['versions']})"
+            + (f"\n{borrowed}{references.how_to_create()}" if borrowed else ""),
             pytrace=False,
         )

@@ -1,17 +1,22 @@
-"""Stored reference curves: regenerated only by the flag (which fails), then compared.
+"""Stored reference curves: regenerated only by the flag (which fails), then compared;
+borrowed from the nearest supported environment where an environment has none.
 
-The full tier's recipe is swapped, by the pytester conftest, for a one-epoch run on
+The full tier's recipe is swapped, by the pytester conftest, for a two-epoch run on
 2,000 images, so that the reference machinery runs as in the full tier, in seconds.
 """
 
+import configparser
+import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from freezecheck.backend import environment_name
+from freezecheck.references import SUPPORTED_ENVIRONMENTS, References, fallback_order
 
-pytestmark = pytest.mark.training
+ROOT = Path(__file__).parent.parent
 
 EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
 TINY_FULL_TIER = """
@@ -28,6 +33,7 @@ def run(pytester, data_dir, *args):
         f"--freezecheck-data-dir={data_dir}", "--freezecheck-references-dir=refs", *args)
 
 
+@pytest.mark.training
 def test_references_are_written_only_by_the_flag_and_then_compared(pytester, mnist_dir):
     pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
     pytester.makeconftest(TINY_FULL_TIER)
@@ -53,3 +59,78 @@ def test_references_are_written_only_by_the_flag_and_then_compared(pytester, mni
     moved.assert_outcomes(passed=1, failed=1)
     moved.stdout.fnmatch_lines([f"*left the band*its {environment_name()} reference at 1 epoch(s)*",
                                 "*epoch   2:*-5.00 points*"])
+
+
+@pytest.mark.training
+def test_an_environment_without_references_borrows_the_nearest_and_says_so(pytester, mnist_dir):
+    """A supported environment with no reference of its own is judged by the nearest
+    one's, within the same tolerance, and says whose, pass or fail."""
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
+    pytester.makeconftest(TINY_FULL_TIER)
+    run(pytester, mnist_dir, "--freezecheck-regen-references").assert_outcomes(failed=2)
+    nearest = fallback_order(environment_name())[0]
+    (pytester.path / "refs" / environment_name()).rename(pytester.path / "refs" / nearest)
+
+    borrowed = run(pytester, mnist_dir, "--junitxml=junit.xml")
+    borrowed.assert_outcomes(passed=2)
+    borrowed.stdout.fnmatch_lines([
+        "*freezecheck reference curves borrowed*",
+        f"{environment_name()} has no reference of its own for 2 variant(s), compared with "
+        f"{nearest}'s*: lenet5-frozen=none, lenet5-frozen=out",
+        f"Create {environment_name()}'s own *--freezecheck-regen-references*"])
+    junit = (pytester.path / "junit.xml").read_text()
+    assert junit.count(f'name="reference_environment" value="{nearest}"') == 2
+
+    stored = json.loads((pytester.path / "refs" / nearest / "lenet5-frozen=out.json").read_text())
+    stored["val_accuracy"][1] += 0.05
+    (pytester.path / "refs" / nearest / "lenet5-frozen=out.json").write_text(json.dumps(stored))
+    moved = run(pytester, mnist_dir)
+    moved.assert_outcomes(passed=1, failed=1)
+    moved.stdout.fnmatch_lines([f"*left the band*its {nearest} reference at 1 epoch(s)*",
+                                f"*{environment_name()} has no reference of its own for this "
+                                f"variant: compared with {nearest}'s*Create*own*"
+                                f"--freezecheck-regen-references*"])
+
+
+@pytest.mark.parametrize("environment, nearest", [
+    ("py311-tf218", ["py311-tf219", "py311-tf217", "py311-tf220", "py311-tf216"]),
+    ("py311-tf221", ["py312-tf221", "py311-tf220"]),  # same Keras line before Python
+    ("py312-tf218", ["py311-tf218"]),  # a TensorFlow the range allows, not tox.ini
+    ("py311-tf215", ["py311-tf221-keras2", "py311-tf216"]),  # Keras 2 before Keras 3
+    ("py311-tf216-keras2", ["py311-tf215", "py311-tf221-keras2", "py311-tf216"]),
+    ("py311-tf221-keras2", ["py311-tf215", "py311-tf221"]),
+])
+def test_fallback_prefers_the_keras_line_then_the_nearest_tensorflow(environment, nearest):
+    order = fallback_order(environment)
+    assert order[:len(nearest)] == nearest
+    assert sorted(order) == sorted(set(SUPPORTED_ENVIRONMENTS) - {environment})
+
+
+def test_find_takes_the_own_reference_then_the_nearest_then_none(tmp_path):
+    def store(environment, value):
+        (tmp_path / environment).mkdir(exist_ok=True)
+        (tmp_path / environment / "lenet5-frozen=out.json").write_text(json.dumps(value))
+
+    references = References(tmp_path, "py311-tf218")
+    assert references.find("lenet5-frozen=out") is None
+    store("py311-tf215", "keras 2")
+    store("py311-tf221", "newest")
+    assert references.find("lenet5-frozen=out") == ("newest", "py311-tf221")
+    store("py311-tf217", "nearest")
+    assert references.find("lenet5-frozen=out") == ("nearest", "py311-tf217")
+    store("py311-tf218", "own")
+    assert references.find("lenet5-frozen=out") == ("own", "py311-tf218")
+    assert "tox -e py311-tf218 --" in references.how_to_create()
+    assert "tox" not in References(tmp_path, "py312-tf218").how_to_create()
+
+
+def test_supported_environments_are_the_tox_environments():
+    ini = configparser.ConfigParser()
+    ini.read(ROOT / "tox.ini")
+    names = []
+    for line in ini["tox"]["envlist"].split():
+        parts = re.split(r"\{([^}]*)\}", line)  # py311-tf{215,216} -> every combination
+        choices = [part.split(",") if i % 2 else [part] for i, part in enumerate(parts)]
+        names += ["".join(combination) for combination in itertools.product(*choices)]
+    assert sorted(names) == sorted(SUPPORTED_ENVIRONMENTS)
+

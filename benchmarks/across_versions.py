@@ -1,0 +1,102 @@
+"""Which environments train bitwise the same runs, and how far the others move.
+
+    python benchmarks/across_versions.py REPORT_DIR... [--out FILE.md]
+
+Reads each directory's results.json (a full-tier session per environment, e.g. one per
+tox environment, written by --freezecheck-report-dir) and writes Markdown:
+
+1. groups of environments whose runs are bitwise identical: every variant's validation
+   and training curve, test accuracy and the sha256 of every weight after training
+   equal (``python -m freezecheck compare`` shows accuracies; this shows identity);
+2. per variant, each group against the first group (the first report's): the largest
+   per-epoch difference of the validation curve, the final validation accuracy's
+   difference and the epochs to the gate, in points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def identity(run: dict) -> tuple:
+    """Everything a bitwise-identical run must repeat."""
+    return (tuple(run["val_accuracy"]), tuple(run["train_accuracy"]), run["test_accuracy"],
+            tuple(sorted(run["weights_after_sha256"].items())))
+
+
+def load(directory: Path) -> dict:
+    report = json.loads((Path(directory) / "results.json").read_text())
+    runs = {run["variant"]: run for run in report["runs"] if run.get("seed", 0) == 0}
+    return {"environment": report["environment"], "runs": runs,
+            "versions": next(iter(runs.values()))["versions"] if runs else {}}
+
+
+def groups(reports: list[dict]) -> list[list[dict]]:
+    """Reports grouped by bitwise identity of every run, in first-seen order."""
+    found: list[list[dict]] = []
+    for report in reports:
+        key = {variant: identity(run) for variant, run in report["runs"].items()}
+        for group in found:
+            first = group[0]["runs"]
+            if first.keys() == key.keys() and all(identity(first[v]) == key[v] for v in key):
+                group.append(report)
+                break
+        else:
+            found.append([report])
+    return found
+
+
+def markdown(reports: list[dict]) -> list[str]:
+    found = groups(reports)
+    lines = ["Bitwise-identical groups (every curve, test accuracy and weight sha256 equal):",
+             ""]
+    for i, group in enumerate(found, 1):
+        versions = group[0]["versions"]
+        lines.append(f"- group {i}: " + ", ".join(r["environment"] for r in group)
+                     + f" ({len(group[0]['runs'])} runs each; first: "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ")")
+    lines += ["", f"Per variant, each group against group 1 ({found[0][0]['environment']}): "
+              "largest per-epoch validation-curve difference, final validation accuracy "
+              "difference (points), and epochs to 99% (group 1 -> this group).", ""]
+    header = "| variant | " + " | ".join(
+        f"group {i} ({group[0]['environment']}) curve / final / epochs"
+        for i, group in enumerate(found[1:], 2)) + " |"
+    lines += [header, "|" + " --- |" * len(found)]
+    base = found[0][0]["runs"]
+    for variant in sorted(base):
+        cells = []
+        for group in found[1:]:
+            run = group[0]["runs"].get(variant)
+            if run is None:
+                cells.append("(not run)")
+                continue
+            largest = max(abs(a - b) for a, b in zip(run["val_accuracy"], base[variant]["val_accuracy"]))
+            final = run["final_val_accuracy"] - base[variant]["final_val_accuracy"]
+            epochs = (_epochs(base[variant]["epochs_to_level"]) + " -> "
+                      + _epochs(run["epochs_to_level"]))
+            cells.append(f"{largest * 100:.2f} / {final * 100:+.2f} / {epochs}")
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _epochs(value) -> str:
+    return "never" if value is None else str(value)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("reports", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    text = "\n".join(markdown([load(d) for d in args.reports])) + "\n"
+    if args.out:
+        args.out.write_text(text)
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
