@@ -400,7 +400,10 @@ class SessionReport:
         judged = verdicts(self.runs, self.outcomes, context)
         for line in table(self.runs, self.outcomes, context, judged):
             terminalreporter.write_line(line)
-        terminalreporter.write_line(f"report: {written / 'index.html'}")
+        page = written / "index.html"
+        start = terminalreporter.config.invocation_params.dir
+        terminalreporter.write_line(
+            f"report: {page.relative_to(start) if page.is_relative_to(start) else page}")
 
 
 def _without_xdist_group(nodeid: str) -> str:
