@@ -1,5 +1,6 @@
-"""Command line: ``python -m freezecheck compare DIR... [--out DIR]`` and
-``python -m freezecheck measure ...``."""
+"""The ``freezecheck`` command (also ``python -m freezecheck``): compare, measure,
+expectations, findings, false-alarms and replication. ``freezecheck COMMAND --help`` says what each
+takes."""
 
 from __future__ import annotations
 
@@ -13,30 +14,50 @@ from freezecheck.errors import FreezecheckError
 from freezecheck.models import MODEL_NAMES
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m freezecheck")
-    commands = parser.add_subparsers(dest="command", required=True)
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per command, every argument with its help."""
+    from freezecheck import __version__
+    from freezecheck.data import DATASET_NAMES
+    from freezecheck.families import FAMILIES
+
+    parser = argparse.ArgumentParser(
+        prog="freezecheck",
+        description="Commands around the freezecheck pytest suite (the tests themselves "
+                    "run with pytest). Also runs as python -m freezecheck.")
+    parser.add_argument("--version", action="version", version=f"freezecheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compare = commands.add_parser(
-        "compare", help="merge the reports of several environments into one table and plot")
-    compare.add_argument("reports", nargs="+", type=Path,
+        "compare", help="merge the reports of several environments into one table and plot",
+        description="Merge the results.json of several sessions (one per environment) "
+                    "into compare.md and compare.png.")
+    compare.add_argument("reports", nargs="+", type=Path, metavar="REPORT_DIR",
                          help="report directories (each holding results.json)")
     compare.add_argument("--out", type=Path, default=Path("freezecheck-compare"),
                          help="where compare.md and compare.png go (default: %(default)s)")
     measure = commands.add_parser(
         "measure", help="train families of variants over several seeds on Dask (an "
                         "embedded local cluster, or --scheduler) into a run store and a "
-                        "measurements file")
+                        "measurements file",
+        description="Train each (variant, seed) on a tier's recipe on Dask distributed, "
+                    "store every finished run in the run store, and append one JSON line "
+                    "per run to a measurements file; a re-run skips what the file holds.")
     measure.add_argument("--families", default="single",
-                         help="comma-separated families, or all (default: %(default)s)")
+                         help=f"comma-separated families ({', '.join(FAMILIES)}), or all "
+                              f"(default: %(default)s)")
     measure.add_argument("--models", default=",".join(MODEL_NAMES),
-                         help="comma-separated models (default: %(default)s)")
+                         help=f"comma-separated models ({', '.join(MODEL_NAMES)}) "
+                              f"(default: %(default)s)")
     measure.add_argument("--seeds", default="5",
                          help="N for seeds 0..N-1, or A-B for seeds A..B (default: %(default)s)")
-    measure.add_argument("--dataset", default="mnist", help="mnist or fashion-mnist")
-    measure.add_argument("--data-dir", default=None, help="the data set's directory")
-    measure.add_argument("--store-dir", type=Path, required=True,
+    measure.add_argument("--dataset", default="mnist", choices=DATASET_NAMES,
+                         help="the data set (default: %(default)s)")
+    measure.add_argument("--data-dir", default=None, metavar="DIR",
+                         help="the data set's directory (default: as the pytest option "
+                              "--freezecheck-data-dir: environment variable, system "
+                              "package, then download)")
+    measure.add_argument("--store-dir", type=Path, required=True, metavar="DIR",
                          help="run store to train into and reuse from")
-    measure.add_argument("--out", type=Path, required=True,
+    measure.add_argument("--out", type=Path, required=True, metavar="FILE",
                          help="measurements file (JSON lines) to append to")
     measure.add_argument("--tier", choices=("full", "smoke"), default="full",
                          help="whose recipe to train with (default: %(default)s)")
@@ -45,39 +66,63 @@ def main(argv=None) -> int:
                               "(default: the core count, %(default)s)")
     measure.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                          help="send the runs to this Dask scheduler instead of an embedded "
-                              "cluster (start workers with `dask worker --nthreads 1`)")
+                              "cluster (its workers started by `dask worker` with one thread "
+                              "each)")
     expectations = commands.add_parser(
         "expectations", help="make freezecheck/measured.py (the expectations table) from "
-                             "measurement files, or print it as Markdown")
-    expectations.add_argument("measurements", nargs="+", type=Path,
+                             "measurement files",
+        description="Read measurement files, refuse a run measured twice with different "
+                    "curves, write the expectations module, and optionally re-render the "
+                    "expectations tables of a Markdown page.")
+    expectations.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
                               help="measurement files (JSON lines) or full-tier results.json")
     expectations.add_argument("--out", type=Path,
                               default=Path(__file__).parent / "measured.py",
                               help="the module to write (default: freezecheck/measured.py)")
-    expectations.add_argument("--readme", type=Path, default=None,
+    expectations.add_argument("--page", type=Path, default=None, metavar="MARKDOWN_FILE",
                               help="also re-render the tables between '<!-- expectations ENV "
-                                   "DATASET -->' and '<!-- /expectations -->' in this file")
+                                   "DATASET -->' and '<!-- /expectations -->' in this file "
+                                   "(the docs keep them in docs/findings.md)")
     findings = commands.add_parser(
-        "findings", help="write the findings (Markdown tables and plots) from measurement files")
-    findings.add_argument("measurements", nargs="+", type=Path)
+        "findings", help="draw the findings plots (and optionally their tables) from "
+                         "measurement files",
+        description="One plot per environment and data set: the single layers and blocks "
+                    "at every seed, and the frozen layers against distributions.")
+    findings.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
+                          help="measurement files (JSON lines) or full-tier results.json")
     findings.add_argument("--out", type=Path, default=Path("freezecheck-findings"),
-                          help="directory for findings.md and the plots (default: %(default)s)")
+                          help="directory for the plots (default: %(default)s)")
+    findings.add_argument("--tables", type=Path, default=None, metavar="MARKDOWN_FILE",
+                          help="also write a table per data set and model to this file")
     alarms = commands.add_parser(
         "false-alarms", help="measure the statistical mode's false-alarm rate by comparing "
-                             "seeds of one variant against each other")
-    alarms.add_argument("measurements", nargs="+", type=Path)
-    alarms.add_argument("--variant", default="lenet5-frozen=none")
+                             "seeds of one variant against each other",
+        description="Split one variant's seeds into two groups in every way, compare each "
+                    "group against the other, and print how many splits are called "
+                    "different at each significance level.")
+    alarms.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
+                        help="measurement files (JSON lines) holding the variant's seeds")
+    alarms.add_argument("--variant", default="lenet5-frozen=none",
+                        help="the variant whose seeds are split (default: %(default)s)")
     alarms.add_argument("--group-size", type=int, default=5,
                         help="seeds per group (default: %(default)s)")
     alarms.add_argument("--alphas", default="0.01,0.05",
                         help="comma-separated significance levels (default: %(default)s)")
     replication = commands.add_parser(
         "replication", help="measure how often a curve claim declared from half of the "
-                            "seeds fails on the other half (variants with 10+ seeds)")
-    replication.add_argument("measurements", nargs="+", type=Path,
+                            "seeds fails on the other half (variants with 10+ seeds)",
+        description="For every variant measured at ten or more seeds with its baseline, "
+                    "declare its curve claim from each half of five seeds and judge the "
+                    "other half; print the failures per variant, per family and overall.")
+    replication.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
                              help="measurement files (JSON lines) or full-tier results.json")
     replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                              help="the curve claims' significance level (default: %(default)s)")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("findings", "false-alarms", "replication"):
         return _findings(args)
@@ -137,7 +182,7 @@ def _findings(args) -> int:
                 print("\n".join(findings.false_alarms(subset, args.variant, args.group_size,
                                                       alphas, full_curve(dataset).level)))
             return 0
-        written = findings.write(rows, args.out)
+        written = findings.write(rows, args.out, args.tables)
     except (FreezecheckError, OSError, ValueError, KeyError) as exc:
         print(f"freezecheck {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -153,11 +198,11 @@ def _expectations(args, argv) -> int:
     except (FreezecheckError, OSError, ValueError, KeyError) as exc:
         print(f"freezecheck expectations: {exc}", file=sys.stderr)
         return 2
-    command = "python -m freezecheck expectations " + " ".join(
+    command = "freezecheck expectations " + " ".join(
         str(p) for p in args.measurements)
     args.out.write_text(tabulate.module_source(measured, command))
-    if args.readme:
-        args.readme.write_text(tabulate.render_readme(args.readme.read_text(), measured))
+    if args.page:
+        args.page.write_text(tabulate.render_page(args.page.read_text(), measured))
     for environment, datasets in measured.items():
         for dataset, table in datasets.items():
             print(f"{environment} {dataset}: {len(table['variants'])} variants, "

@@ -1,6 +1,6 @@
 """Comparing the reports of several environments: one table, one plot.
 
-``python -m freezecheck compare DIR...`` reads each DIR/results.json (written by a
+``freezecheck compare DIR...`` reads each DIR/results.json (written by a
 session, e.g. one per tox environment) and shows, per variant, the final validation
 accuracy and epochs to the gate in each environment. A figure that moved from the first
 environment's by more than the curve tolerance (accuracy beyond the band, or epochs to
@@ -68,7 +68,10 @@ def compare(reports: list[dict]) -> list[str]:
 
 
 def plot(reports: list[dict]) -> bytes:
-    """Final validation accuracy of each variant across environments."""
+    """Per model, each variant's final validation accuracy as the change (in points)
+    from the first environment's, across environments, with the tolerance shaded: what
+    the table's `*` marks is what leaves the shaded band. Variants missing from the
+    first environment are drawn from the first environment that has them, and say so."""
     import io
 
     import matplotlib
@@ -76,20 +79,50 @@ def plot(reports: list[dict]) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    from freezecheck.report import LAYER_COLOURS
+
     environments = [r["environment"] for r in reports]
-    figure = Figure(figsize=(max(6, 1.5 * len(environments) + 4), 5), layout="constrained")
-    axes = figure.subplots()
-    axes.set_prop_cycle(color=matplotlib.colormaps["tab20"].colors)  # 11+ distinct lines
-    variants = sorted({run["variant"] for r in reports for run in r["runs"]})
-    for variant in variants:
-        points = [(i, run["final_val_accuracy"]) for i, r in enumerate(reports)
-                  for run in r["runs"] if run["variant"] == variant]
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=variant)
-    axes.axhline(reports[0]["gates"]["min_accuracy"], color="red", linestyle=":", label="gate")
-    axes.set_xticks(range(len(environments)), environments)
-    axes.set(xlabel="environment", ylabel="final validation accuracy",
-             title="freezecheck across environments")
-    axes.legend(fontsize="small", loc="center left", bbox_to_anchor=(1, 0.5))
+    band = reports[0]["gates"]["curve_band"] * 100
+    by_env = [{run["variant"]: run for run in r["runs"]} for r in reports]
+    variants = sorted(set().union(*by_env))
+    models = sorted({v.split("-frozen=")[0] for v in variants})
+    figure = Figure(figsize=(8.5, 0.8 + 3.4 * len(models)), layout="constrained")
+    for axes, model in zip(figure.subplots(len(models), 1, squeeze=False)[:, 0], models):
+        mine = [v for v in variants if v.startswith(model + "-frozen=")]
+        mine.sort(key=lambda v: (not v.endswith("=none"), v))
+        axes.axhline(0, color="0.6", linewidth=0.8)
+        largest = 0.05
+        for k, variant in enumerate(mine):
+            # Side by side, so that variants that did not move do not hide each other.
+            shift = (k - (len(mine) - 1) / 2) * 0.06
+            first = next(i for i, runs in enumerate(by_env) if variant in runs)
+            base = by_env[first][variant]["final_val_accuracy"]
+            points = [(i, (runs[variant]["final_val_accuracy"] - base) * 100)
+                      for i, runs in enumerate(by_env) if variant in runs]
+            largest = max(largest, *(abs(d) for _, d in points))
+            frozen = variant.split("-frozen=", 1)[1]
+            baseline = frozen == "none"
+            label = ("nothing frozen (baseline)" if baseline else f"{frozen} frozen")
+            if first:
+                label += f" (from {environments[first]})"
+            axes.plot([i + shift for i, _ in points], [d for _, d in points], marker="o",
+                      markersize=4, linewidth=2 if baseline else 1.2,
+                      color="black" if baseline else LAYER_COLOURS.get(frozen),
+                      label=label)
+        limit = largest * 1.3
+        if band <= limit:
+            axes.axhspan(-band, band, color="0.9", zorder=0, label=f"tolerance +-{band:.1f} points")
+            note = ""
+        else:  # zoomed to the changes: the tolerance lies beyond the axis
+            note = f"\n(tolerance +-{band:.1f} points, beyond this axis)"
+        axes.set_ylim(-limit, limit)
+        axes.set_xticks(range(len(environments)), environments, rotation=30, ha="right",
+                        fontsize="small")
+        axes.set(ylabel="change in final val\naccuracy (points)",
+                 title=f"{model}: final validation accuracy, change from {environments[0]}{note}")
+        axes.title.set_fontsize("medium")
+        axes.grid(axis="y", alpha=0.3)
+        axes.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=100)
     return out.getvalue()

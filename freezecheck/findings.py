@@ -1,13 +1,13 @@
 """The findings: where freezing keeps the baseline's accuracy, and where it breaks.
 
-``python -m freezecheck findings FILE... --out DIR`` turns measurement rows (see
-:mod:`freezecheck.measure`) into ``findings.md`` (a table per data set and model) and
-one plot per data set: the single layers and blocks as accuracy per variant with every
-seed shown, and the other distributions as a grid of frozen layers against
-distributions. ``python -m freezecheck false-alarms FILE`` measures the statistical
-mode's false-alarm rate on seeds of one variant compared against each other;
-``python -m freezecheck replication FILE...`` measures how often a curve claim declared
-from half of the seeds fails on the other half.
+``freezecheck findings FILE... --out DIR`` turns measurement rows (see
+:mod:`freezecheck.measure`) into one plot per environment and data set: the single
+layers and blocks as final accuracy per variant with every seed shown, and the other
+distributions as a grid of frozen layers against distributions; ``--tables FILE`` also
+writes a table per data set and model. ``freezecheck false-alarms FILE`` measures the
+statistical mode's false-alarm rate on seeds of one variant compared against each other;
+``freezecheck replication FILE...`` measures how often a curve claim declared from half of the seeds
+fails on the other half.
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ def gate(dataset: str, model: str, by_variant: dict) -> float | None:
     return gate_from_baseline([r["final_val_accuracy"] for r in baseline.values()]) if baseline else None
 
 
-def write(rows_in, out: Path) -> list[Path]:
-    """findings.md and findings-ENVIRONMENT-DATASET.png into ``out``."""
+def write(rows_in, out: Path, tables: Path | None = None) -> list[Path]:
+    """findings-ENVIRONMENT-DATASET.png into ``out``, and, with ``tables``, a Markdown
+    table per data set and model into that file."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     lines = ["# Findings", "",
@@ -94,53 +95,129 @@ def write(rows_in, out: Path) -> list[Path]:
         path.write_bytes(plot(by_variant, dataset, {m: gate(dataset, m, by_variant)
                                                     for m in MODEL_NAMES}))
         written.append(path)
-    (out / "findings.md").write_text("\n".join(lines))
-    return [out / "findings.md", *written]
+    if tables is not None:
+        tables.write_text("\n".join(lines))
+        written.insert(0, tables)
+    return written
+
+
+# Final accuracies span 99.4% down to chance (10%). The accuracy axes are stretched
+# toward 100% (linear in log(100% - accuracy)), so that 99.0% and 98.5% are as far apart
+# as 90% and 85%; the tick labels are accuracies.
+ACCURACY_TICKS = (99.5, 99, 98, 97, 95, 92, 90, 88, 85, 80, 70, 50, 30, 10)
+
+COLOURS = {"baseline": "black", "single": "C0", "blocks": "C1"}
 
 
 def plot(by_variant: dict, dataset: str, gates: dict) -> bytes:
-    """Per model: accuracy of the single layers and blocks (every seed a dot), and a grid
-    of frozen layers against distributions (colour: final accuracy at the first seed)."""
+    """Per model with variants measured: final accuracy of the single layers and blocks
+    (every seed a dot, the centre a bar), and a grid of frozen layers against
+    distributions (final accuracy at the first seed). A model with only its baseline
+    measured is named in a note, not drawn as an empty panel."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    models = [m for m in MODEL_NAMES if f"{m}-frozen=none" in by_variant]
-    figure = Figure(figsize=(15, 5.5 * len(models)), layout="constrained")
-    grid = figure.subplots(len(models), 2, squeeze=False, width_ratios=[1.1, 1])
-    for (bars, heat), model in zip(grid, models):
-        _plot_blocks(bars, by_variant, model, gates.get(model))
-        _plot_inits(figure, heat, by_variant, model)
-    figure.suptitle(f"Frozen at random initial weights: {TITLES[dataset]}")
+    present = [m for m in MODEL_NAMES if f"{m}-frozen=none" in by_variant]
+    models = [m for m in present if any(v.startswith(f"{m}-") and not v.endswith("=none")
+                                        for v in by_variant)]
+    baseline_only = [m for m in present if m not in models]
+    has_inits = {m: any(",init=" in v for v in by_variant if v.startswith(f"{m}-"))
+                 for m in models}
+    columns = 2 if any(has_inits.values()) else 1
+    figure = Figure(figsize=(7.5 * columns, 0.6 + 5.2 * max(1, len(models))),
+                    layout="constrained")
+    grid = figure.subplots(max(1, len(models)), columns, squeeze=False,
+                           width_ratios=[1.1, 1][:columns])
+    for row, model in zip(grid, models):
+        _plot_blocks(row[0], by_variant, model, gates.get(model))
+        if columns == 2:
+            if has_inits[model]:
+                _plot_inits(figure, row[1], by_variant, model)
+            else:
+                row[1].axis("off")
+                row[1].text(0.5, 0.5, f"{model}: other distributions not measured",
+                            ha="center", va="center", transform=row[1].transAxes)
+    if not models:
+        grid[0][0].axis("off")
+        grid[0][0].text(0.5, 0.5, "No variant measured beyond the baselines",
+                        ha="center", va="center", transform=grid[0][0].transAxes)
+    title = f"Layers frozen at their random initial weights: {TITLES[dataset]}"
+    if baseline_only:
+        title += "\n" + "; ".join(
+            f"{m}: only the baseline measured ({_centre_text(by_variant[f'{m}-frozen=none'])}), "
+            f"its variants not measured" for m in baseline_only)
+    figure.suptitle(title)
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=90)
     return out.getvalue()
 
 
+def _centre_text(runs: dict) -> str:
+    finals = [r["final_val_accuracy"] for r in runs.values()]
+    return f"{centre(finals):.2%} over {len(finals)} seed{'s' if len(finals) > 1 else ''}"
+
+
+def _error(accuracy: float) -> float:
+    """100% - accuracy, in percent, floored so that the log axis can show 100%."""
+    return max(100.0 - accuracy * 100.0, 0.05)
+
+
+def _accuracy_axis(axis, ticks=ACCURACY_TICKS) -> None:
+    """An axis of 100% - accuracy on a log scale, labelled in accuracy, 100% at the top."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    axis.set_major_locator(FixedLocator([100 - a for a in ticks]))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda e, _: f"{100 - e:g}%"))
+
+
 def _plot_blocks(axes, by_variant, model, gate):
-    """Validation error (1 - accuracy) on a log scale: 0.8% and 70% on one axis."""
+    """Final validation accuracy of the baseline, each single layer and each block
+    frozen (Glorot uniform): every seed a dot, the centre a bar."""
+    from matplotlib.lines import Line2D
+
     shown = [v for v in family_order(model)
              if v.init == DEFAULT_INIT and v.id in by_variant]
     for i, variant in enumerate(shown):
-        errors = [max(1 - r["final_val_accuracy"], 1e-4) for r in by_variant[variant.id].values()]
-        colour = "black" if variant.is_baseline else ("C0" if len(variant.frozen) == 1 else "C3")
-        axes.scatter([i] * len(errors), errors, color=colour, s=14)
-        axes.plot([i - 0.3, i + 0.3], [centre(errors)] * 2, color=colour)
+        runs = by_variant[variant.id]
+        errors = [_error(r["final_val_accuracy"]) for r in runs.values()]
+        kind = ("baseline" if variant.is_baseline
+                else "single" if len(variant.frozen) == 1 else "blocks")
+        axes.scatter([i] * len(errors), errors, color=COLOURS[kind], s=14, alpha=0.8)
+        axes.plot([i - 0.3, i + 0.3], [_error(centre([r["final_val_accuracy"]
+                                                      for r in runs.values()]))] * 2,
+                  color=COLOURS[kind], linewidth=2)
+    handles = [Line2D([], [], color=COLOURS["baseline"], marker="o", linestyle="", label="nothing frozen (baseline)"),
+               Line2D([], [], color=COLOURS["single"], marker="o", linestyle="", label="one layer frozen"),
+               Line2D([], [], color=COLOURS["blocks"], marker="o", linestyle="", label="a block of layers frozen"),
+               Line2D([], [], color="0.4", marker="o", linestyle="", markersize=4, label="one seed"),
+               Line2D([], [], color="0.4", linewidth=2, label="centre of the seeds (olympic mean)")]
     if gate is not None:
-        axes.axhline(1 - gate, color="red", linestyle=":", label=f"gate {gate:.1%} accuracy")
+        axes.axhline(_error(gate), color="0.3", linestyle="--", linewidth=1)
+        handles.append(Line2D([], [], color="0.3", linestyle="--", label=f"gate {gate:.1%}"))
     axes.set_yscale("log")
+    axes.invert_yaxis()
+    _accuracy_axis(axes.yaxis)
     axes.set_xticks(range(len(shown)),
                     ["+".join(v.frozen) or "none" for v in shown], rotation=60, ha="right",
                     fontsize="small")
-    axes.set(title=f"{model}: frozen layers (Glorot uniform), every seed",
-             ylabel="final validation error (1 - accuracy), log scale")
-    axes.legend(loc="upper left", fontsize="small")
+    axes.grid(axis="y", alpha=0.3)
+    axes.set(title=f"{model}: final validation accuracy, frozen layers (Glorot uniform), "
+                   f"each seed a dot",
+             ylabel="final validation accuracy (axis stretched toward 100%)", xlabel="frozen")
+    axes.title.set_fontsize("medium")
+    axes.legend(handles=handles, loc="lower left", fontsize="small")
 
 
 def _plot_inits(figure, axes, by_variant, model):
+    """Frozen layers (rows) against the distribution their kernels were drawn from
+    (columns): final validation accuracy at the first seed, written in each cell."""
+    from matplotlib.colors import LogNorm
+
     frozen_sets = [(layer,) for layer in WEIGHT_LAYERS[model]] + init_blocks(model) + [()]
-    labels = ["+".join(f) if f else "none (all layers drawn)" for f in frozen_sets]
+    labels = ["+".join(f) if f else "none (every layer drawn from it)" for f in frozen_sets]
     values = np.full((len(frozen_sets), len(INITS)), np.nan)
     for i, frozen in enumerate(frozen_sets):
         for j, init in enumerate(INITS):
@@ -149,20 +226,25 @@ def _plot_inits(figure, axes, by_variant, model):
             runs = by_variant.get(name)
             if runs:
                 values[i, j] = runs[min(runs)]["final_val_accuracy"]
-    from matplotlib.colors import LogNorm
-
-    # Coloured by validation error on a log scale, so that 0.8% and 1.5% differ as
-    # visibly as 10% and 20%; the numbers are accuracies.
-    errors = np.clip(1 - values, 1e-3, 1)
-    image = axes.imshow(errors, cmap="viridis_r", norm=LogNorm(vmin=3e-3, vmax=1), aspect="auto")
+    errors = np.array([[_error(v) if not np.isnan(v) else np.nan for v in row] for row in values])
+    lowest = float(np.nanmin(errors)) if not np.isnan(errors).all() else 0.3
+    image = axes.imshow(errors, cmap="viridis_r", norm=LogNorm(vmin=max(0.3, lowest * 0.8), vmax=100),
+                        aspect="auto")
     for (i, j), value in np.ndenumerate(values):
-        if not np.isnan(value):
+        if np.isnan(value):
+            axes.text(j, i, "not\nmeasured", ha="center", va="center", fontsize=6, color="0.4")
+        else:
             axes.text(j, i, f"{value * 100:.1f}", ha="center", va="center", fontsize=7,
-                      color="white" if errors[i, j] > 0.05 else "black")
+                      color="white" if image.norm(errors[i, j]) > 0.55 else "black")
     axes.set_xticks(range(len(INITS)), INITS, rotation=45, ha="right", fontsize="small")
     axes.set_yticks(range(len(labels)), labels, fontsize="small")
-    axes.set(title=f"{model}: frozen with other distributions (final val accuracy %, first seed)")
-    figure.colorbar(image, ax=axes, shrink=0.8, label="final validation error (log scale)")
+    axes.set(title=f"{model}: final validation accuracy (%) by distribution of the frozen "
+                   f"weights, first seed", xlabel="distribution", ylabel="frozen")
+    axes.title.set_fontsize("medium")
+    bar = figure.colorbar(image, ax=axes, shrink=0.8,
+                          label="final validation accuracy (scale stretched toward 100%)")
+    bar.ax.invert_yaxis()
+    _accuracy_axis(bar.ax.yaxis, (99.5, 99, 98, 95, 90, 80, 50, 10))
 
 
 def false_alarms(rows, variant_id: str, group_size: int, alphas, level: float) -> list[str]:

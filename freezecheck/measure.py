@@ -136,9 +136,9 @@ def dask_client(scheduler: str | None, workers: int):
         with Client(scheduler) as client:
             yield client
         return
-    dashboard = ":0" if _has_dashboard() else None
+    # Any free port: a second sweep, or another cluster, may hold Dask's default one.
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=dashboard, scheduler_port=0) as cluster, \
+                      dashboard_address=":0", scheduler_port=0) as cluster, \
             Client(cluster) as client:
         yield client
 
@@ -203,34 +203,45 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
     store = RunStore(Path(store_dir), session=uuid.uuid4().hex)
     environment = environment_name()
     progress = Progress(len(to_measure))
-    futures = []
-    with _sigterm_as_interrupt(), dask_client(scheduler, workers) as client:
-        if client.dashboard_link and _has_dashboard():
-            print(f"measure: Dask dashboard at {client.dashboard_link}", flush=True)
+    futures: list = []
+    with _sigterm_as_interrupt():
         try:
-            futures = [client.submit(train_task, v, s, tier, dataset, data_dir,
-                                     key=f"train-{v.id}-seed-{s}-{uuid.uuid4().hex[:8]}",
-                                     retries=RETRIES, pure=False)
-                       for v, s in to_measure]
-            pairs = {f.key: pair for f, pair in zip(futures, to_measure)}
-            from distributed import as_completed
-
-            with out.open("a") as sink:
-                for future in as_completed(futures):
-                    variant, seed = pairs[future.key]
-                    result = future.result()
-                    store.get_or_train(result["key"], lambda: result["record"])
-                    row = measurement(variant, seed, tier, dataset, result, environment)
-                    sink.write(json.dumps(row, sort_keys=True) + "\n")
-                    sink.flush()
-                    os.fsync(sink.fileno())
-                    print(progress.line(row), flush=True)
+            with dask_client(scheduler, workers) as client:
+                if client.dashboard_link and _has_dashboard():
+                    print(f"measure: Dask dashboard at {client.dashboard_link}", flush=True)
+                futures = [client.submit(train_task, v, s, tier, dataset, data_dir,
+                                         key=f"train-{v.id}-seed-{s}-{uuid.uuid4().hex[:8]}",
+                                         retries=RETRIES, pure=False)
+                           for v, s in to_measure]
+                try:
+                    _collect(futures, to_measure, store, out, progress,
+                             lambda v, s, result: measurement(v, s, tier, dataset, result,
+                                                              environment))
+                finally:  # interrupted or failed: nothing pending keeps a worker busy
+                    client.cancel([f for f in futures if not f.done()])
         except KeyboardInterrupt:
-            client.cancel(futures)
+            # The embedded cluster is closed by now (its context has exited).
             print(f"measure: interrupted; {progress.done} of {len(to_measure)} runs kept in "
                   f"{out}, the rest cancelled. Run the same command to go on.", flush=True)
             return 130
     return 0
+
+
+def _collect(futures, to_measure, store, out: Path, progress: Progress, line_of) -> None:
+    """Store each finished run and append its line, as it finishes."""
+    from distributed import as_completed
+
+    pairs = {f.key: pair for f, pair in zip(futures, to_measure)}
+    with out.open("a") as sink:
+        for future in as_completed(futures):
+            variant, seed = pairs[future.key]
+            result = future.result()
+            store.get_or_train(result["key"], lambda: result["record"])
+            row = line_of(variant, seed, result)
+            sink.write(json.dumps(row, sort_keys=True) + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())  # a line, once printed, survives a crash
+            print(progress.line(row), flush=True)
 
 
 def read(path: Path) -> list[dict]:

@@ -2,7 +2,7 @@
 
 Generated from real training runs; do not edit by hand. Made with:
 
-    python -m freezecheck expectations measurements/py311-tf215/mnist.jsonl measurements/py311-tf221/fashion-mnist-lenet.jsonl measurements/py311-tf221/fashion-mnist-lenet5.jsonl measurements/py311-tf221/mnist-experiment-report.jsonl measurements/py311-tf221/mnist-lenet.jsonl measurements/py311-tf221/mnist-lenet5-baseline-seeds-5-9.jsonl measurements/py311-tf221/mnist-lenet5-single-seeds-5-9.jsonl measurements/py311-tf221/mnist-lenet5.jsonl
+    freezecheck expectations measurements/py311-tf215/mnist.jsonl measurements/py311-tf221/fashion-mnist-lenet.jsonl measurements/py311-tf221/fashion-mnist-lenet5.jsonl measurements/py311-tf221/mnist-experiment-report.jsonl measurements/py311-tf221/mnist-lenet.jsonl measurements/py311-tf221/mnist-lenet5-baseline-seeds-5-9.jsonl measurements/py311-tf221/mnist-lenet5-single-seeds-5-9.jsonl measurements/py311-tf221/mnist-lenet5.jsonl
 """
 
 MEASURED = {'py311-tf215': {'mnist': {'seed_spread': {},

@@ -21,6 +21,8 @@ from freezecheck.models import MODEL_NAMES
 from freezecheck.schedule import parse_shard
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
+# A test that uses one of these trains, or reads data to train on.
+TRAINING_FIXTURES = {"freezecheck_run", "freezecheck_data"}
 SHARD_KEY = pytest.StashKey["tuple[int, int] | None"]()
 RUNS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey[str]()
@@ -28,13 +30,16 @@ STORE_KEY = pytest.StashKey[tuple]()
 REFERENCES_KEY = pytest.StashKey[Path]()
 DEFAULT_REPORT_DIR = "freezecheck-report"
 
-# option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME
+# option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME.
+# Path options are taken from where pytest was started on the command line, and from
+# the ini file's directory in an ini file (as pytest's own path options are).
 OPTIONS = {
-    "data_dir": (str, "Directory holding the data set's four IDX files (plain or .gz). "
+    "data_dir": (Path, "Directory holding the data set's four IDX files (plain or .gz). "
                       "Default: $FREEZECHECK_DATA_DIR for MNIST, "
                       "$FREEZECHECK_FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist "
                       "for Fashion-MNIST, else download into the Keras cache."),
-    "tier": (str, f"Which tier to run: {' or '.join(TIERS)} (default: full)."),
+    "tier": (str, f"Which tier to run: {' or '.join(TIERS)} (default: full). smoke: "
+                  "two epochs on 10,000 images with its own gates, about a minute."),
     "seed": (int, "Seed of every run, or the first of --freezecheck-seeds (default: 0)."),
     "seeds": (int, "Number of seeds each family variant runs with, from --freezecheck-seed "
                    "on; 5 or more switches the curve comparison of tests/test_families.py "
@@ -56,22 +61,31 @@ OPTIONS = {
                            f"(default: {TIER_GATES['full'].curve_level} in the full tier)."),
     "curve_max_lag": (int, "Largest allowed difference, in epochs, to first reach the "
                            f"curve level (default: {TIER_GATES['full'].curve_max_lag})."),
-    "report_dir": (str, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
-    "references_dir": (str, "Where the stored reference curves are (default: "
+    "report_dir": (Path, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
+    "references_dir": (Path, "Where the stored reference curves are (default: "
                             "<rootdir>/references)."),
     "shard": (str, "Run only shard K of N (K/N, e.g. 1/2): a deterministic split of the "
                    "session, for a CI matrix over several machines (default: all)."),
-    "store_dir": (str, "Keep trained runs in this directory across sessions, and reuse a "
+    "store_dir": (Path, "Keep trained runs in this directory across sessions, and reuse a "
                        "run whose inputs are unchanged (default: none; nothing persists)."),
 }
 
 
+CHOICES = {"tier": TIERS, "dataset": ("mnist", "fashion-mnist")}
+INI_TYPES = {str: "string", int: "int", float: "float", Path: "paths"}
+METAVARS = {str: "VALUE", int: "N", float: "F", Path: "DIR"}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("freezecheck", "frozen-layer reproducibility suite")
-    for name, (_, help_text) in OPTIONS.items():
+    for name, (kind, help_text) in OPTIONS.items():
         flag = "--freezecheck-" + name.replace("_", "-")
-        group.addoption(flag, dest=f"freezecheck_{name}", default=None, help=help_text)
-        parser.addini(f"freezecheck_{name}", help_text, default=None)
+        metavar = "{" + ",".join(CHOICES[name]) + "}" if name in CHOICES else METAVARS[kind]
+        if name == "shard":
+            metavar = "K/N"
+        group.addoption(flag, dest=f"freezecheck_{name}", default=None, help=help_text,
+                        metavar=metavar)
+        parser.addini(f"freezecheck_{name}", help_text, type=INI_TYPES[kind], default=None)
     group.addoption("--freezecheck-regen-references", action="store_true",
                     dest="freezecheck_regen_references",
                     help="Write this environment's reference curves from this run; "
@@ -85,41 +99,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "training: trains networks; minutes, not seconds")
     config.addinivalue_line("markers", "families: runs only with --freezecheck-families")
-    try:
-        backend.check_supported()
-    except UnsupportedVersionError as exc:
-        raise pytest.UsageError(f"freezecheck: {exc}") from exc
+    config.addinivalue_line("markers", "browser: opens the HTML report in headless Chromium")
     values = {name: _option(config, name) for name in OPTIONS}
     try:
         settings = _settings(values)
     except ConfigError as exc:
         raise pytest.UsageError(f"freezecheck: {exc}") from exc
-    if settings.data_dir:
-        # Relative to where pytest was started, in the controller and in every worker.
-        data_dir = config.invocation_params.dir / Path(settings.data_dir).expanduser()
-        settings = dataclasses.replace(settings, data_dir=str(data_dir))
+    # Relative paths were resolved by _option, the same in the controller and in
+    # every worker.
     config.stash[SETTINGS_KEY] = settings
     try:
         config.stash[SHARD_KEY] = values["shard"] and parse_shard(values["shard"])
     except ConfigError as exc:
         raise pytest.UsageError(f"freezecheck: --freezecheck-shard: {exc}") from exc
-    store_dir = values["store_dir"] and config.invocation_params.dir / values["store_dir"]
+    store_dir = values["store_dir"]
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
     config.stash[STORE_KEY] = (store_dir, config.getoption("freezecheck_retrain"))
-    config.stash[REFERENCES_KEY] = config.invocation_params.dir / (
-        values["references_dir"] or config.rootpath / "references")
+    config.stash[REFERENCES_KEY] = values["references_dir"] or config.rootpath / "references"
     if hasattr(config, "workerinput"):
         config.stash[SESSION_KEY] = config.workerinput["freezecheck_session"]
     else:  # the controller, or a run without xdist
         config.stash[SESSION_KEY] = uuid.uuid4().hex
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_SessionIdToWorkers(config.stash[SESSION_KEY]))
-        report_dir = config.invocation_params.dir / (values["report_dir"] or DEFAULT_REPORT_DIR)
+        report_dir = values["report_dir"] or config.invocation_params.dir / DEFAULT_REPORT_DIR
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
-            SessionReport(report_dir, dataclasses.asdict(settings.gates), settings.dataset,
-                          settings.model_gates, references_dir=config.stash[REFERENCES_KEY]),
+            SessionReport(report_dir, settings, references_dir=config.stash[REFERENCES_KEY]),
             "freezecheck-report")
 
 
@@ -138,7 +145,7 @@ def _settings(values: dict) -> Settings:
         dataset=dataset,
         alpha=values["alpha"] if values["alpha"] is not None else DEFAULT_ALPHA,
         measured_gates=measured_gates(backend.environment_name(), dataset),
-        data_dir=values["data_dir"],
+        data_dir=str(values["data_dir"]) if values["data_dir"] else None,
         min_accuracy=values["min_accuracy"],
         curve_band=values["curve_band"],
         curve_level=values["curve_level"],
@@ -149,7 +156,14 @@ def _settings(values: dict) -> Settings:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Drop the families' tests unless asked for; keep this shard's tests, and order
     them so that two workers finish together (freezecheck/schedule.py; with
-    --no-loadscope-reorder, xdist keeps this order)."""
+    --no-loadscope-reorder, xdist keeps this order). A session that will train needs a
+    supported TensorFlow: checked here, before anything runs, so that pytest in a
+    project that merely has freezecheck installed is never stopped by it."""
+    if any(TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())) for item in items):
+        try:
+            backend.check_supported()
+        except UnsupportedVersionError as exc:
+            raise pytest.UsageError(f"freezecheck: {exc}") from exc
     if not config.stash[SETTINGS_KEY].families:
         unasked = [item for item in items if item.get_closest_marker("families")]
         if unasked:
@@ -225,22 +239,36 @@ def _check_writable(directory: Path, option: str) -> None:
 
 
 def _option(config: pytest.Config, name: str):
-    """Command line first, then ini; converted and checked, or a UsageError."""
+    """Command line first, then ini (typed by pytest); converted and checked, or a
+    UsageError. Paths from the command line are relative to where pytest was started,
+    paths from the ini file to the ini file's directory."""
     kind, _ = OPTIONS[name]
+    what = {int: "an integer", float: "a number", str: "a string", Path: "a directory"}[kind]
     raw = config.getoption(f"freezecheck_{name}")
-    source = "--freezecheck-" + name.replace("_", "-")
-    if raw is None:
-        raw = config.getini(f"freezecheck_{name}")
-        source = f"ini freezecheck_{name}"
-    if raw in (None, ""):
-        return None
+    if raw is not None:
+        source = "--freezecheck-" + name.replace("_", "-")
+        if raw == "":
+            return None
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise pytest.UsageError(
+                f"freezecheck: {source} expected {what}. Received: {raw!r}") from None
+        return config.invocation_params.dir / value.expanduser() if kind is Path else value
+    source = f"ini freezecheck_{name}"
     try:
-        return kind(raw)
-    except ValueError:
-        what = {int: "an integer", float: "a number", str: "a string"}[kind]
-        raise pytest.UsageError(
-            f"freezecheck: {source} expected {what}. Received: {raw!r}"
-        ) from None
+        value = config.getini(f"freezecheck_{name}")
+    except (ValueError, TypeError) as exc:  # pytest's message quotes the value
+        raise pytest.UsageError(f"freezecheck: {source} expected {what} ({exc})") from None
+    if kind is Path and value is not None:
+        if len(value) != 1:
+            raise pytest.UsageError(
+                f"freezecheck: {source} expected one directory. Received: "
+                f"{[str(v) for v in value]!r}")
+        value = value[0].expanduser()
+    if value == "":
+        return None
+    return value
 
 
 @pytest.fixture(scope="session")
@@ -326,22 +354,42 @@ def pytest_runtest_makereport(item, call):
 
 
 class SessionReport:
-    """Collects run figures from test reports; writes them once, at the end."""
+    """Collects run figures from test reports; writes them once, at the end. On the
+    controller, says each run as it arrives, so that a long session under xdist is not
+    a silent row of dots."""
 
-    def __init__(self, directory: Path, gates: dict, dataset: str = "mnist",
-                 model_gates: dict | None = None, references_dir: Path | None = None):
+    def __init__(self, directory: Path, settings: Settings, references_dir: Path | None = None):
         self.directory = directory
-        self.dataset = dataset
-        self.model_gates = model_gates or {}
-        self.gates = gates
+        self.settings = settings
         self.references_dir = references_dir
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
+        self.terminal = None
+
+    def pytest_sessionstart(self, session):
+        self.terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def context(self):
+        from freezecheck.report import Context
+
+        s = self.settings
+        return Context(environment=backend.environment_name(), dataset=s.dataset,
+                       tier=s.tier, seeds=tuple(s.seeds), gates=dataclasses.asdict(s.gates),
+                       model_gates=dict(s.model_gates))
 
     def pytest_runtest_logreport(self, report):
         for figures in getattr(report, "freezecheck_runs", None) or ():
-            self.runs[f"{figures['variant']} seed={figures['seed']:04d}"] = figures
+            key = f"{figures['variant']} seed={figures['seed']:04d}"
+            if key not in self.runs and self.terminal is not None and self.terminal.verbosity >= 0:
+                writer = getattr(self.terminal, "_tw", None)
+                if writer is not None and writer.width_of_current_line:
+                    self.terminal.write("\n")  # after a row of progress dots
+                self.terminal.write_line(
+                    f"freezecheck: {figures['variant']} seed {figures['seed']}: "
+                    f"val accuracy {figures['final_val_accuracy']:.2%} after "
+                    f"{len(figures['val_accuracy'])} epochs, {figures['train_seconds']:.0f} s")
+            self.runs[key] = figures
         if report.when == "call" or report.outcome != "passed":
             self.outcomes[_without_xdist_group(report.nodeid)] = _outcome(report)
         if report.when == "call":
@@ -355,14 +403,18 @@ class SessionReport:
             self._summarise_borrowed(terminalreporter)
         if not self.runs:
             return
-        from freezecheck.report import table, write_results
+        from freezecheck.report import table, verdicts, write_results
 
-        written = write_results(self.directory, self.runs, self.outcomes, self.gates,
-                                backend.environment_name(), self.dataset, self.model_gates)
-        terminalreporter.write_sep("=", "freezecheck runs")
-        for line in table(self.runs):
+        context = self.context()
+        written = write_results(self.directory, self.runs, self.outcomes, context)
+        terminalreporter.write_sep("=", "freezecheck")
+        judged = verdicts(self.runs, self.outcomes, context)
+        for line in table(self.runs, self.outcomes, context, judged):
             terminalreporter.write_line(line)
-        terminalreporter.write_line(f"report: {written}")
+        page = written / "index.html"
+        start = terminalreporter.config.invocation_params.dir
+        terminalreporter.write_line(
+            f"report: {page.relative_to(start) if page.is_relative_to(start) else page}")
 
     def _summarise_borrowed(self, terminalreporter):
         """Say, pass or fail, which reference curves were another environment's."""

@@ -7,8 +7,8 @@ checks that no run was measured twice with different results, and writes
 validation accuracy at each measured seed, whether its curve kept the full tier's
 tolerance at the first seed, and, where at least five seeds of it and of its baseline
 were measured, the claim those seeds establish about its curve and the measured effect
-behind it (:mod:`freezecheck.claims`). ``--markdown`` prints the table as the
-README shows it instead.
+behind it (:mod:`freezecheck.claims`). ``--page FILE`` also re-renders the tables of a
+Markdown page (the docs keep them in ``docs/findings.md``) from it.
 """
 
 from __future__ import annotations
@@ -148,13 +148,13 @@ def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> lis
     return lines
 
 
-README_BLOCK = re.compile(
+PAGE_BLOCK = re.compile(
     r"(<!-- expectations (?P<environment>\S+) (?P<dataset>\S+) -->\n)(?P<table>.*?)(<!-- /expectations -->)",
     re.S)
 
 
-def readme_gates(environment: str, dataset: str) -> dict:
-    """model -> the gate the README's table marks variants against."""
+def page_gates(environment: str, dataset: str) -> dict:
+    """model -> the gate a page's table marks variants against."""
     from freezecheck.config import TIER_GATES
     from freezecheck.expectations import measured_gates
 
@@ -163,13 +163,13 @@ def readme_gates(environment: str, dataset: str) -> dict:
     return measured_gates(environment, dataset)
 
 
-def render_readme(text: str, measured: dict) -> str:
+def render_page(text: str, measured: dict) -> str:
     """``text`` with every expectations block re-rendered from ``measured``."""
     def render(match):
         environment, dataset = match["environment"], match["dataset"]
-        table = markdown(measured, environment, dataset, readme_gates(environment, dataset))
+        table = markdown(measured, environment, dataset, page_gates(environment, dataset))
         return match.group(1) + "\n".join(table) + "\n" + match.group(5)
-    return README_BLOCK.sub(render, text)
+    return PAGE_BLOCK.sub(render, text)
 
 
 def family_order(model: str) -> list[Variant]:

@@ -52,9 +52,18 @@ def test_environment_names_match_the_tox_environments(monkeypatch, version, lega
     assert backend.environment_name().split("-", 1)[1] == name
 
 
-def test_unsupported_version_stops_pytest_at_start_up(pytester, monkeypatch):
+def test_unsupported_version_stops_a_session_that_trains_at_start_up(pytester, monkeypatch):
     monkeypatch.setattr(backend, "tensorflow_version", lambda: "2.11.0")
-    pytester.makepyfile("def test_nothing(): pass")
+    pytester.makepyfile("def test_training(freezecheck_run): pass")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "TensorFlow 2.11.0 is not supported" in result.stderr.str()
+    result.stdout.no_fnmatch_line("*test_training PASSED*")
+
+
+def test_missing_tensorflow_does_not_stop_a_session_that_does_not_train(pytester, monkeypatch):
+    """pytest in a project that merely has freezecheck installed keeps working."""
+    monkeypatch.setattr(backend, "tensorflow_version", lambda: None)
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)

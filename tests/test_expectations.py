@@ -133,15 +133,15 @@ def test_report_json_is_read_as_measurements(tmp_path):
     assert (read["environment"], read["dataset"], read["seed"]) == ("envB", "mnist", 2)
 
 
-def test_the_readme_renders_the_committed_table():
+def test_the_findings_page_renders_the_committed_table():
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    blocks = list(tabulate.README_BLOCK.finditer(readme))
-    assert blocks, "README.md has no expectations table"
-    assert tabulate.render_readme(readme, MEASURED) == readme, (
-        "README.md's expectations tables differ from freezecheck/measured.py: run "
-        "python -m freezecheck expectations ... --readme README.md")
+    page = (Path(__file__).parents[1] / "docs" / "findings.md").read_text()
+    blocks = list(tabulate.PAGE_BLOCK.finditer(page))
+    assert blocks, "docs/findings.md has no expectations table"
+    assert tabulate.render_page(page, MEASURED) == page, (
+        "docs/findings.md's expectations tables differ from freezecheck/measured.py: run "
+        "freezecheck expectations ... --page docs/findings.md")
 
 
 def test_an_unmeasured_variant_is_told_how_to_measure_it():

@@ -39,7 +39,10 @@ def test_the_command_writes_tables_and_one_plot_per_data_set(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows))
     assert main(["findings", str(path), "--out", str(tmp_path / "out")]) == 0
-    text = (tmp_path / "out" / "findings.md").read_text()
+    assert not (tmp_path / "out" / "findings.md").exists()  # plots only, unless asked
+    assert main(["findings", str(path), "--out", str(tmp_path / "out"),
+                 "--tables", str(tmp_path / "tables.md")]) == 0
+    text = (tmp_path / "tables.md").read_text()
     assert "## MNIST, lenet5 (envA; gate 99.0%)" in text
     assert "## Fashion-MNIST, lenet5 (envA; gate 91.0%)" in text
     for name in ("findings-envA-mnist.png", "findings-envA-fashion-mnist.png"):

@@ -29,5 +29,7 @@ def test_bad_arguments_exit_2_naming_the_problem(capsys, tmp_path):
     args = ["measure", "--store-dir", str(tmp_path), "--out", str(tmp_path / "m.jsonl")]
     assert main(args + ["--seeds", "0"]) == 2
     assert "seeds expected N >= 1" in capsys.readouterr().err
-    assert main(args + ["--dataset", "cifar"]) == 2
-    assert "Unknown dataset" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(args + ["--dataset", "cifar"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'cifar' (choose from 'mnist', 'fashion-mnist')" in capsys.readouterr().err

@@ -52,7 +52,25 @@ def test_bad_ini_value_is_a_usage_error_naming_the_ini_key(pytester):
     pytester.makepyfile("def test_nothing(): pass")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "ini freezecheck_curve_max_lag expected an integer. Received: 'two'" in result.stderr.str()
+    assert "ini freezecheck_curve_max_lag expected an integer (" in result.stderr.str()
+    assert "'two'" in result.stderr.str()
+
+
+def test_ini_directories_are_relative_to_the_ini_file(pytester, monkeypatch):
+    """As pytest's own path options: an ini key is read from the ini file's directory,
+    the same option on the command line from where pytest was started."""
+    pytester.makeini("[pytest]\nfreezecheck_store_dir = runs\n")
+    pytester.makeconftest(
+        "from freezecheck.plugin import STORE_KEY\n"
+        "def pytest_report_header(config):\n"
+        "    return f'store: {config.stash[STORE_KEY][0]}'\n")
+    pytester.makepyfile("def test_nothing(): pass")
+    sub = pytester.mkdir("sub")
+    monkeypatch.chdir(sub)
+    result = pytester.runpytest(str(pytester.path))
+    result.stdout.fnmatch_lines([f"store: {pytester.path / 'runs'}"])
+    result = pytester.runpytest(str(pytester.path), "--freezecheck-store-dir=here")
+    result.stdout.fnmatch_lines([f"store: {sub / 'here'}"])
 
 
 @pytest.mark.parametrize("option", ["--freezecheck-report-dir", "--freezecheck-store-dir"])
@@ -141,17 +159,27 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     result.assert_outcomes(passed=6, skipped=2)  # references: full tier only
     report = next(pytester.path.glob("report*"))
     assert sorted(p.name for p in report.iterdir()) == [
-        "curves.csv", "curves.png", "results.json", "summary.md"]
+        "curves.csv", "curves.png", "index.html", "results.json", "summary.md"]
     assert results["schema_version"] == 2 and results["dataset"] == "mnist"
     assert [r["variant"] for r in results["runs"]] == ["lenet5-frozen=fc2", "lenet5-frozen=none"]
     csv_rows = (report / "curves.csv").read_text().splitlines()
     assert csv_rows[0] == "variant,seed,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2
     assert (report / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| lenet5-frozen=fc2 |" in (report / "summary.md").read_text()
+    summary = (report / "summary.md").read_text()
+    assert summary.startswith(f"# freezecheck: {results['environment']}, MNIST, smoke tier")
+    assert "| `lenet5-frozen=none` (baseline) | 0 |" in summary
+    assert "| `lenet5-frozen=fc2` | 0 |" in summary and "meets the gate" in summary
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="largest_curve_deviation"' in junit
     assert 'name="final_val_accuracy[lenet5-frozen=fc2]"' in junit
-    result.stdout.fnmatch_lines(["*freezecheck runs*", "| lenet5-frozen=fc2 |*"])
+    # a line per run as it arrives, then the table: header, baseline first, verdicts, counts
+    result.stdout.fnmatch_lines(["freezecheck: lenet5-frozen=* seed 0: val accuracy *% after 2 epochs, * s"])
+    result.stdout.fnmatch_lines([
+        "*= freezecheck =*", "freezecheck: py3*-tf*, MNIST, smoke tier", "  TensorFlow *; seed 0",
+        "  gates: final validation accuracy >= 90.0%*", "", "lenet5  (gate 90.0%)", "variant *verdict",
+        "---*", "lenet5-frozen=none (baseline) * meets the gate",
+        "lenet5-frozen=fc2 * meets the gate", "", "variants: 2 meet the gate", "tests: 6 passed, 2 skipped",
+        "report: *index.html"])
 
 
 def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
