@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from freezecheck import claims
 from freezecheck.errors import ConfigError
@@ -116,17 +114,18 @@ def test_bad_inputs_are_refused_by_name():
         claims.measure_effect(np.zeros((4, 3)), np.zeros((5, 3)), level=LEVEL)
 
 
-@settings(deadline=None, max_examples=25)
-@given(st.integers(0, 2**32 - 1), st.sampled_from([0.0, -0.004, -0.03]))
-def test_an_unchanged_variant_rarely_breaks_its_own_declaration(seed, shift):
-    """Whatever was declared from ten seeds, ten other seeds of the same law keep it.
-
-    With alpha 0.01 a failure is possible but should almost never be drawn; every case
-    here is one law, declared and judged on fresh noise."""
-    rng = np.random.default_rng(seed)
-    declared = effect(rng, shift=shift, seeds=10)
-    new = effect(rng, shift=shift, seeds=10)
-    assert judge(declare(declared), declared, new) == []
+@pytest.mark.parametrize("shift", [0.0, -0.004, -0.03])
+def test_an_unchanged_variant_breaks_its_own_declaration_at_most_alpha_of_the_time(shift):
+    """Declared from five seeds and judged on five fresh ones of the same law, 300
+    times: the claims fail in at most alpha of the judgements (fixed draws, so the
+    figure is the same at every run: 0, 1 and 1 of 300 when this was written)."""
+    rng = np.random.default_rng(0)
+    trials = 300
+    failures = 0
+    for _ in range(trials):
+        declared, new = effect(rng, shift=shift), effect(rng, shift=shift)
+        failures += bool(judge(declare(declared), declared, new))
+    assert failures <= ALPHA * trials, f"{failures} of {trials} judgements failed"
 
 
 def test_replication_counts_every_split_both_ways_and_catches_nothing_in_one_law():
