@@ -38,12 +38,12 @@ fails with probability at most ``alpha``; how often it does in practice is measu
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import numpy as np
 
 from freezecheck.errors import ConfigError
-from freezecheck.statistics import ACCURACY_STEP, EPOCH_STEP, MIN_SEEDS, epochs_to_level, yuen
+from freezecheck.statistics import (ACCURACY_STEP, EPOCH_STEP, MIN_SEEDS, epochs_to_level,
+                                    halves, seed_curves, yuen)
 
 CLAIMS = ("follows", "leaves", "undetermined")
 # How a failure message says what was declared.
@@ -103,16 +103,7 @@ class Effect:
 
 def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -> Effect:
     """The effect of per-seed validation curves (seeds x epochs) against the baseline's."""
-    a = np.asarray(variant_curves, dtype=np.float64)
-    b = np.asarray(baseline_curves, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"curves must be seeds x epochs of equal epochs. Received "
-                         f"shapes {a.shape} and {b.shape}")
-    for name, x in (("variant", a), ("baseline", b)):
-        if x.shape[0] < MIN_SEEDS:
-            raise ConfigError(f"the statistical curve mode needs at least {MIN_SEEDS} seeds "
-                              f"of the {name}; got {x.shape[0]}. Use "
-                              f"--freezecheck-seeds={MIN_SEEDS} or more.")
+    a, b = seed_curves(variant_curves, baseline_curves)
     curve = yuen(a, b, step=ACCURACY_STEP)
     lag = yuen(epochs_to_level(a, level), epochs_to_level(b, level), step=EPOCH_STEP)
     return Effect(seeds=tuple(int(s) for s in seeds), level=level,
@@ -265,18 +256,13 @@ def replication_failures(variant_curves, baseline_curves, seeds, *, band: float,
     a = np.asarray(variant_curves, dtype=np.float64)
     b = np.asarray(baseline_curves, dtype=np.float64)
     n = a.shape[0]
-    half = n // 2
-    if half < MIN_SEEDS:
+    if n // 2 < MIN_SEEDS:
         raise ConfigError(f"{variant}: replication needs two halves of at least "
                           f"{MIN_SEEDS} seeds; got {n} seeds")
     seeds = list(seeds)
     counts = dict.fromkeys(CLAIMS, 0)
     failures = judgements = 0
-    for first in itertools.combinations(range(n), half):
-        second = tuple(i for i in range(n) if i not in first)[:half]
-        if len(second) < half:
-            continue
-        one, two = list(first), list(second)
+    for one, two in halves(n):
         declared = measure_effect(a[one], b[one], level=level, seeds=[seeds[i] for i in one])
         new = measure_effect(a[two], b[two], level=level, seeds=[seeds[i] for i in two])
         claim = declare(declared, band=band, max_lag=max_lag, alpha=alpha)

@@ -51,10 +51,14 @@ def plan(variants: list[Variant], seeds: list[int]) -> list[tuple[Variant, int]]
     return sorted(pairs, key=lambda pair: (-cost(pair), pair[0].id, pair[1]))
 
 
-def recipe_for(variant: Variant, seed: int, tier: str):
+def check_tier(tier: str) -> str:
     if tier not in TIERS:
         raise ConfigError(f"tier expected one of {sorted(TIERS)}. Received: tier={tier!r}")
-    return dataclasses.replace(TIERS[tier][variant.model], seed=seed)
+    return tier
+
+
+def recipe_for(variant: Variant, seed: int, tier: str):
+    return dataclasses.replace(TIERS[check_tier(tier)][variant.model], seed=seed)
 
 
 _DATA: dict = {}  # per worker process: each data set, loaded and verified once
@@ -189,19 +193,18 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
     from freezecheck.backend import environment_name
     from freezecheck.store import RunStore
 
-    if tier not in TIERS:
-        raise ConfigError(f"tier expected one of {sorted(TIERS)}. Received: tier={tier!r}")
+    check_tier(tier)
+    environment = environment_name()
     done = measured(out)
     to_measure = [(v, s) for v, s in plan(variants, seeds) if (v.id, s) not in done]
     where = scheduler or f"an embedded cluster of {workers} single-thread workers"
     print(f"measure: {len(to_measure)} runs to make ({len(done)} already in {out}), "
-          f"{dataset}, {tier} tier, on {where}, environment {environment_name()}",
+          f"{dataset}, {tier} tier, on {where}, environment {environment}",
           flush=True)
     if not to_measure:
         return 0
     out.parent.mkdir(parents=True, exist_ok=True)
     store = RunStore(Path(store_dir), session=uuid.uuid4().hex)
-    environment = environment_name()
     progress = Progress(len(to_measure))
     futures: list = []
     with _sigterm_as_interrupt():

@@ -153,10 +153,9 @@ def epochs_to_level(curves: np.ndarray, level: float) -> np.ndarray:
     return np.where(reached.any(axis=1), first, reached.shape[1] + 1).astype(np.float64)
 
 
-def compare_seeds(variant_curves, baseline_curves, *, alpha: float, level: float) -> SeedComparison:
-    """Compare per-seed validation curves (seeds x epochs) of a variant and its baseline."""
-    from scipy import stats
-
+def seed_curves(variant_curves, baseline_curves) -> tuple[np.ndarray, np.ndarray]:
+    """The per-seed curves (seeds x epochs) of a variant and its baseline as float
+    arrays, refused unless both have the same epochs and at least MIN_SEEDS seeds."""
     a = np.asarray(variant_curves, dtype=np.float64)
     b = np.asarray(baseline_curves, dtype=np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
@@ -166,6 +165,22 @@ def compare_seeds(variant_curves, baseline_curves, *, alpha: float, level: float
         if x.shape[0] < MIN_SEEDS:
             raise ConfigError(f"the statistical curve mode needs at least {MIN_SEEDS} seeds "
                               f"of the {name}; got {x.shape[0]}. Use --freezecheck-seeds={MIN_SEEDS} or more.")
+    return a, b
+
+
+def halves(n: int):
+    """Every split of the indices of ``n`` seeds into a half and a disjoint other half
+    of the same size, each half first once: (first, second) lists."""
+    half = n // 2
+    for first in itertools.combinations(range(n), half):
+        yield list(first), [i for i in range(n) if i not in first][:half]
+
+
+def compare_seeds(variant_curves, baseline_curves, *, alpha: float, level: float) -> SeedComparison:
+    """Compare per-seed validation curves (seeds x epochs) of a variant and its baseline."""
+    from scipy import stats
+
+    a, b = seed_curves(variant_curves, baseline_curves)
     check_alpha(alpha)
     epochs = a.shape[1]
     curve = yuen(a, b, step=ACCURACY_STEP)
@@ -213,13 +228,10 @@ def significance_flips(variant_curves, baseline_curves, *, alpha: float,
     would fail on unchanged code. Returns (flips, halves)."""
     a = np.asarray(variant_curves, dtype=np.float64)
     b = np.asarray(baseline_curves, dtype=np.float64)
-    n = a.shape[0]
-    half = n // 2
-    flips = halves = 0
-    for first in itertools.combinations(range(n), half):
-        second = [i for i in range(n) if i not in first][:half]
-        one = compare_seeds(a[list(first)], b[list(first)], alpha=alpha, level=level).ok
+    flips = splits = 0
+    for first, second in halves(a.shape[0]):
+        one = compare_seeds(a[first], b[first], alpha=alpha, level=level).ok
         two = compare_seeds(a[second], b[second], alpha=alpha, level=level).ok
         flips += one != two
-        halves += 1
-    return flips, halves
+        splits += 1
+    return flips, splits

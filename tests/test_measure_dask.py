@@ -39,11 +39,11 @@ def descendants(pid: int) -> set[int]:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
+    found, parents = set(), [pid]
+    while parents:
+        for child in children.get(parents.pop(), []):
             found.add(child)
-            todo.append(child)
+            parents.append(child)
     return found
 
 
