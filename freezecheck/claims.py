@@ -74,6 +74,12 @@ class Effect:
     lag: float
     lag_se: float
     lag_dof: float
+    # How far one run's gap (per epoch) and lag scatter: the square root of the sum of
+    # the variant's and the baseline's sample variances (plus the rounding floor of
+    # each). What a single run is judged by (judge_run); absent in effects stored
+    # before it was measured, and in one run's own effect.
+    run_gap_sd: tuple[float, ...] = ()
+    run_lag_sd: float | None = None
 
     @property
     def epochs(self) -> int:
@@ -91,25 +97,38 @@ class Effect:
         return {"seeds": list(self.seeds), "level": self.level,
                 "gap": r(self.gap), "gap_se": r(self.gap_se), "gap_dof": r(self.gap_dof),
                 "lag": round(float(self.lag), 6), "lag_se": round(float(self.lag_se), 6),
-                "lag_dof": round(float(self.lag_dof), 6)}
+                "lag_dof": round(float(self.lag_dof), 6), "run_gap_sd": r(self.run_gap_sd),
+                "run_lag_sd": None if self.run_lag_sd is None else round(float(self.run_lag_sd), 6)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Effect":
         return cls(seeds=tuple(data["seeds"]), level=data["level"],
                    gap=tuple(data["gap"]), gap_se=tuple(data["gap_se"]),
                    gap_dof=tuple(data["gap_dof"]), lag=data["lag"], lag_se=data["lag_se"],
-                   lag_dof=data["lag_dof"])
+                   lag_dof=data["lag_dof"], run_gap_sd=tuple(data.get("run_gap_sd", ())),
+                   run_lag_sd=data.get("run_lag_sd"))
 
 
 def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -> Effect:
     """The effect of per-seed validation curves (seeds x epochs) against the baseline's."""
     a, b = seed_curves(variant_curves, baseline_curves)
     curve = yuen(a, b, step=ACCURACY_STEP)
-    lag = yuen(epochs_to_level(a, level), epochs_to_level(b, level), step=EPOCH_STEP)
+    a_lag, b_lag = epochs_to_level(a, level), epochs_to_level(b, level)
+    lag = yuen(a_lag, b_lag, step=EPOCH_STEP)
     return Effect(seeds=tuple(int(s) for s in seeds), level=level,
                   gap=tuple(curve.difference), gap_se=tuple(curve.standard_error),
                   gap_dof=tuple(curve.dof), lag=float(lag.difference),
-                  lag_se=float(lag.standard_error), lag_dof=float(lag.dof))
+                  lag_se=float(lag.standard_error), lag_dof=float(lag.dof),
+                  run_gap_sd=tuple(_run_sd(a, b, ACCURACY_STEP)),
+                  run_lag_sd=float(_run_sd(a_lag, b_lag, EPOCH_STEP)))
+
+
+def _run_sd(a: np.ndarray, b: np.ndarray, step: float) -> np.ndarray:
+    """How far one run of ``a`` minus one run of ``b`` scatters (seeds on axis 0):
+    plain sample variances, not winsorized ones, because a single run is not trimmed;
+    each with the variance of its rounding as a floor."""
+    floor = step ** 2 / 12
+    return np.sqrt(np.var(a, axis=0, ddof=1) + np.var(b, axis=0, ddof=1) + 2 * floor)
 
 
 def _margins(effect: Effect, band: float, max_lag: int) -> np.ndarray:
@@ -185,6 +204,77 @@ def judge(claim: str, declared: Effect, new: Effect, *, band: float, max_lag: in
     return findings
 
 
+def run_effect(variant_curve, baseline_curve, *, level: float, seed: int | None = None) -> Effect:
+    """The effect of one run of the variant against one of its baseline (one session at
+    one seed): per-epoch gaps and the lag, without a standard error of their own."""
+    a = np.asarray([variant_curve], dtype=np.float64)
+    b = np.asarray([baseline_curve], dtype=np.float64)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise ValueError(f"one curve each of equal epochs expected. Received shapes "
+                         f"{a.shape[1:]} and {b.shape[1:]}")
+    lag = epochs_to_level(a, level) - epochs_to_level(b, level)
+    epochs = a.shape[1]
+    return Effect(seeds=() if seed is None else (int(seed),), level=level,
+                  gap=tuple(float(g) for g in a[0] - b[0]), gap_se=(0.0,) * epochs,
+                  gap_dof=(np.inf,) * epochs, lag=float(lag[0]), lag_se=0.0,
+                  lag_dof=np.inf)
+
+
+def judge_run(declared: Effect, run: Effect, *, alpha: float) -> list[Finding]:
+    """Where one run's effect (:func:`run_effect`) is inconsistent with the declared
+    one; empty if it is consistent.
+
+    One run of each is not an estimate of a mean but one draw around it, so it is held
+    to the prediction interval for a single new observation (Hahn and Meeker 1991,
+    Statistical Intervals, ch. 4): the declared estimate plus or minus t(n - 1) times
+    the square root of one run's variance (``run_gap_sd``, ``run_lag_sd``) plus the
+    declared estimate's own (its standard error squared), n the declared seeds.
+    Pairing a variant with its baseline at the same seed is not assumed to help, which
+    only widens the interval. Bonferroni over the epochs and the lag, so under
+    unchanged code the chance of any finding is at most ``alpha``.
+    """
+    from scipy import stats
+
+    if run.epochs != declared.epochs:
+        raise ConfigError(f"the declared effect has {declared.epochs} epochs, this run has "
+                          f"{run.epochs} epochs: they were not trained on the same recipe")
+    n = len(declared.seeds)
+    if n < MIN_SEEDS or declared.run_lag_sd is None:
+        raise ConfigError(f"the declared effect (seeds {declared.seeds}) cannot judge one "
+                          f"run: it needs at least {MIN_SEEDS} seeds and the spread of one "
+                          f"run (run_gap_sd, run_lag_sd). Regenerate it with `freezecheck "
+                          f"expectations FILE...`.")
+    estimate = run.quantities()[0]
+    stored, stored_se, _ = declared.quantities()
+    run_sd = np.r_[declared.run_gap_sd, declared.run_lag_sd]
+    prediction_se = np.sqrt(run_sd ** 2 + stored_se ** 2)
+    per_test = alpha / len(estimate)
+    p = 2 * stats.t.sf(np.abs(estimate - stored) / prediction_se, n - 1)
+    half_width = stats.t.isf(per_test / 2, n - 1) * prediction_se
+    names = [f"epoch {i + 1}" for i in range(run.epochs)] + ["lag"]
+    return [Finding(names[i], float(estimate[i]), 0.0, float(stored[i]),
+                    float(stored_se[i]), float(half_width[i]), float(p[i]))
+            for i in np.flatnonzero(p < per_test)]
+
+
+def explain_run(variant: str, claim: str, declared: Effect, run: Effect,
+                findings: list[Finding], *, where: str, alpha: float) -> str:
+    """The failure message of one run judged by :func:`judge_run`."""
+    def show(finding: Finding, value: float) -> str:
+        return f"{value:+.2f} epochs" if finding.what == "lag" else f"{value * 100:+.2f} points"
+
+    quantities = run.epochs + 1
+    lines = [f"{variant}: {PHRASES[claim]} ({where}; {describe(declared)}); this run "
+             f"is outside what the declared effect predicts for one run (prediction "
+             f"interval, two-sided, alpha {alpha} over {quantities} quantities: "
+             f"{alpha / quantities:.2g} each; {describe(run)}):"]
+    for f in findings:
+        lines.append(f"  {f.what:>8}: this run {show(f, f.new)}, declared "
+                     f"{show(f, f.declared)}; one run may differ from it by "
+                     f"{show(f, f.bound).lstrip('+')} at most; p = {f.p_value:.2g}")
+    return "\n".join(lines)
+
+
 def report(claim: str, findings: list[Finding], *, alpha: float, quantities: int,
            band: float, max_lag: int) -> str:
     """The findings as lines a person reads: which test, which epoch, by how much."""
@@ -226,7 +316,8 @@ def describe(effect: Effect) -> str:
     """The effect in a few words: its seeds, largest gap and lag."""
     worst = int(np.argmax(np.abs(effect.gap)))
     seeds = effect.seeds
-    where = f"seeds {seeds[0]}-{seeds[-1]}: " if seeds else ""
+    where = (f"seed {seeds[0]}: " if len(seeds) == 1
+             else f"seeds {seeds[0]}-{seeds[-1]}: " if seeds else "")
     return (f"{where}largest gap {effect.gap[worst] * 100:+.2f} points at epoch "
             f"{worst + 1}, lag {effect.lag:+.2f} epochs")
 
@@ -271,3 +362,26 @@ def replication_failures(variant_curves, baseline_curves, seeds, *, band: float,
         failures += bool(judge(claim, declared, new, band=band, max_lag=max_lag, alpha=alpha))
     return Replication(variant, counts, failures, judgements)
 
+
+
+def single_run_failures(variant_curves, baseline_curves, seeds, *, level: float,
+                        alpha: float, variant: str = "variant") -> tuple[int, int]:
+    """(failures, judgements): declare the effect from one half of the seeds, in every
+    split into disjoint halves, and judge each seed of the other half as one session at
+    that seed would (:func:`judge_run`). Nothing changes between the halves, so every
+    failure is a false alarm of the single-run check."""
+    a = np.asarray(variant_curves, dtype=np.float64)
+    b = np.asarray(baseline_curves, dtype=np.float64)
+    n = a.shape[0]
+    if n // 2 < MIN_SEEDS:
+        raise ConfigError(f"{variant}: replication needs two halves of at least "
+                          f"{MIN_SEEDS} seeds; got {n} seeds")
+    seeds = list(seeds)
+    failures = judgements = 0
+    for one, two in halves(n):
+        declared = measure_effect(a[one], b[one], level=level, seeds=[seeds[i] for i in one])
+        for i in two:
+            run = run_effect(a[i], b[i], level=level, seed=seeds[i])
+            judgements += 1
+            failures += bool(judge_run(declared, run, alpha=alpha))
+    return failures, judgements

@@ -148,3 +148,46 @@ def measured_gates(environment: str, dataset: str) -> dict[str, float]:
 def gate_from_baseline(finals) -> float:
     """The lowest of a baseline's final accuracies, rounded down to a tenth of a point."""
     return math.floor(min(finals) * 1000) / 1000
+
+
+def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
+                baseline_curve, tolerance, alpha: float) -> tuple[str | None, float]:
+    """Why one run's curve (one seed of ``variant`` and of its baseline) breaks what is
+    declared for it, or None; and the largest per-epoch gap between the two.
+
+    - Nothing declared (the smoke tier, an unmeasured variant) or declared to follow
+      (established over seeds, or kept at the one measured seed): the tolerance, band
+      and lag (freezecheck/curves.py).
+    - Declared over seeds to leave the baseline's curve, or undetermined: the run must
+      lie in the prediction interval its measured effect makes for one run
+      (claims.judge_run). Whether one seed keeps the tolerance is a draw, not a
+      property of such a variant: LeNet-5 with conv2 frozen keeps it at 1 of its 10
+      measured seeds.
+    - Declared to leave it from one seed only: the run must leave the tolerance too.
+    """
+    from freezecheck.curves import compare_curves
+
+    comparison = compare_curves(run_curve, baseline_curve, tolerance)
+    name, baseline_name = variant.id, variant.baseline.id
+    curves = (f"\n  {name}: {', '.join(f'{a:.4f}' for a in run_curve)}"
+              f"\n  {baseline_name}: {', '.join(f'{a:.4f}' for a in baseline_curve)}")
+    again = ("\nIf this is the new behaviour, measure it again and regenerate "
+             "freezecheck/measured.py.")
+    claim = expectation.curve_claim if expectation else None
+    if claim in ("leaves", "undetermined"):
+        from freezecheck import claims
+
+        effect = claims.Effect.from_dict(expectation.effect)
+        run = claims.run_effect(run_curve, baseline_curve, level=effect.level)
+        findings = claims.judge_run(effect, run, alpha=alpha)
+        problem = findings and (claims.explain_run(name, claim, effect, run, findings,
+                                                   where=where, alpha=alpha) + again + curves)
+        return problem or None, comparison.largest_deviation
+    wanted = claim == "follows" or expectation is None or expectation.follows_baseline
+    if wanted and not comparison.ok:
+        return comparison.report(name, baseline_name) + curves, comparison.largest_deviation
+    if not wanted and comparison.ok:
+        return (f"{name}: declared to leave its baseline's curve tolerance (measured in "
+                f"{where}), but keeps it (largest gap {comparison.largest_deviation * 100:.2f} "
+                f"points)." + again + curves), comparison.largest_deviation
+    return None, comparison.largest_deviation

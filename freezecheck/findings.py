@@ -271,13 +271,14 @@ def replication(rows, alpha: float) -> list[str]:
     the same seeds), how often a claim declared from one half of them fails on the
     other half; then per family and overall. Beside it, for comparison, how often a
     verdict of significance alone (the statistical mode's "differs or not" at
-    ``alpha``) changes between the halves."""
-    from freezecheck.claims import CLAIMS, replication_failures
+    ``alpha``) changes between the halves. Last, how often one run (a session at one
+    seed) fails the single-run check against an effect declared from the other half."""
+    from freezecheck.claims import CLAIMS, replication_failures, single_run_failures
     from freezecheck.statistics import significance_flips
 
     lines = ["| environment | data set | variant | family | seeds | declared (follows / leaves "
-             "/ undetermined) | claim failed | rate | significance changed |",
-             "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: |"]
+             "/ undetermined) | claim failed | rate | significance changed | one run failed |",
+             "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
     totals: dict = {}
     for (environment, dataset), by_variant in sorted(group(rows).items()):
         curve = full_curve(dataset)
@@ -294,18 +295,23 @@ def replication(rows, alpha: float) -> list[str]:
                                           max_lag=curve.max_lag, level=curve.level,
                                           alpha=alpha, variant=variant_id)
             flips, halves = significance_flips(mine, theirs, alpha=alpha, level=curve.level)
+            single, singles = single_run_failures(mine, theirs, seeds, level=curve.level,
+                                                  alpha=alpha, variant=variant_id)
             family = family_of(variant)
             for key in (family, "all"):
-                failed, judged, flipped = totals.get(key, (0, 0, 0))
+                failed, judged, flipped, one, ones = totals.get(key, (0, 0, 0, 0, 0))
                 totals[key] = (failed + result.failures, judged + result.judgements,
-                               flipped + flips)
+                               flipped + flips, one + single, ones + singles)
             declared = " / ".join(str(result.claims[c]) for c in CLAIMS)
             lines.append(f"| {environment} | {dataset} | `{variant_id}` | {family} | "
                          f"{seeds[0]}-{seeds[-1]} | {declared} | {result.failures} of "
-                         f"{result.judgements} | {result.rate:.1%} | {flips} of {halves} |")
-    lines += ["", f"| family | claim failed | rate (alpha {alpha}) | significance changed |",
-              "| --- | ---: | ---: | ---: |"]
-    for key, (failed, judged, flipped) in totals.items():
+                         f"{result.judgements} | {result.rate:.1%} | {flips} of {halves} | "
+                         f"{single} of {singles} |")
+    lines += ["", f"| family | claim failed | rate (alpha {alpha}) | significance changed | "
+                  f"one run failed |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for key, (failed, judged, flipped, one, ones) in totals.items():
         rate = failed / judged if judged else 0.0
-        lines.append(f"| {key} | {failed} of {judged} | {rate:.2%} | {flipped} of {judged} |")
+        lines.append(f"| {key} | {failed} of {judged} | {rate:.2%} | {flipped} of {judged} | "
+                     f"{one} of {ones} |")
     return lines

@@ -142,3 +142,61 @@ def test_replication_needs_two_halves_of_five():
     with pytest.raises(ConfigError, match="two halves of at least 5 seeds; got 9"):
         claims.replication_failures(np.zeros((9, 3)), np.zeros((9, 3)), range(9), band=BAND,
                                     max_lag=LAG, level=LEVEL, alpha=ALPHA, variant="v")
+
+
+def one_run(rng, shift=0.0, noise=0.002, delay=0.0):
+    return claims.run_effect(curves(rng, 1, shift=shift, noise=noise, delay=delay)[0],
+                             curves(rng, 1, noise=noise)[0], level=LEVEL, seed=0)
+
+
+@pytest.mark.parametrize("shift", [0.0, -0.004, -0.03])
+def test_one_unchanged_run_breaks_its_declared_effect_at_most_alpha_of_the_time(shift):
+    """Declared from five seeds, one fresh run of the same law judged by it, 300 times
+    (fixed draws: 0, 0 and 0 of 300 when this was written)."""
+    rng = np.random.default_rng(10)
+    trials = 300
+    failures = sum(bool(claims.judge_run(effect(rng, shift=shift), one_run(rng, shift=shift),
+                                         alpha=ALPHA)) for _ in range(trials))
+    assert failures <= ALPHA * trials, f"{failures} of {trials} judgements failed"
+
+
+def test_one_run_whose_effect_vanished_grew_or_came_late_breaks_it():
+    rng = np.random.default_rng(11)
+    declared = effect(rng, shift=-0.03)
+    for changed in (one_run(rng), one_run(rng, shift=-0.08), one_run(rng, shift=-0.03, delay=6)):
+        findings = claims.judge_run(declared, changed, alpha=ALPHA)
+        assert findings and all(f.new_se == 0.0 for f in findings)
+    assert claims.judge_run(declared, one_run(rng, shift=-0.03), alpha=ALPHA) == []
+
+
+def test_one_run_is_explained_with_its_interval():
+    rng = np.random.default_rng(12)
+    declared, run = effect(rng, shift=-0.03), one_run(rng)
+    findings = claims.judge_run(declared, run, alpha=ALPHA)
+    text = claims.explain_run("m-frozen=a", "leaves", declared, run, findings, where="env, data",
+                              alpha=ALPHA)
+    assert text.startswith("m-frozen=a: declared to leave its baseline's curve")
+    assert "prediction interval, two-sided, alpha 0.01 over 11 quantities" in text
+    assert "seed 0: largest gap" in text and "one run may differ from it by" in text
+
+
+def test_one_run_needs_an_effect_with_the_spread_of_one_run():
+    e = effect(np.random.default_rng(13))
+    stored = e.as_dict()
+    assert claims.Effect.from_dict(stored).run_gap_sd == pytest.approx(e.run_gap_sd, abs=1e-6)
+    del stored["run_gap_sd"], stored["run_lag_sd"]
+    with pytest.raises(ConfigError, match="Regenerate it with `freezecheck expectations"):
+        claims.judge_run(claims.Effect.from_dict(stored), one_run(np.random.default_rng(0)),
+                         alpha=ALPHA)
+    with pytest.raises(ConfigError, match="3 epochs"):
+        claims.judge_run(e, claims.run_effect([0.9] * 3, [0.9] * 3, level=LEVEL), alpha=ALPHA)
+    with pytest.raises(ValueError, match="one curve each of equal epochs"):
+        claims.run_effect([0.9] * 3, [0.9] * 4, level=LEVEL)
+
+
+def test_single_runs_are_judged_in_every_split_and_catch_nothing_in_one_law():
+    rng = np.random.default_rng(14)
+    failures, judged = claims.single_run_failures(curves(rng, 10, shift=-0.004),
+                                                  curves(rng, 10), range(10), level=LEVEL,
+                                                  alpha=ALPHA)
+    assert judged == 252 * 5 and failures <= ALPHA * judged

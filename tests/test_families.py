@@ -13,8 +13,7 @@ from __future__ import annotations
 import pytest
 
 from freezecheck.backend import environment_name
-from freezecheck.curves import compare_curves
-from freezecheck.expectations import judge_accuracy, lookup
+from freezecheck.expectations import judge_accuracy, judge_curve, lookup
 from freezecheck.families import variants as family_variants
 from freezecheck.fingerprints import changes
 from freezecheck import claims
@@ -134,18 +133,9 @@ def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezec
                                        alpha=alpha, band=tolerance.band,
                                        max_lag=tolerance.max_lag), pytrace=False)
         return
-    record = freezecheck_run(variant)
-    baseline = freezecheck_run(variant.baseline)
-    comparison = compare_curves(record.val_accuracy, baseline.val_accuracy,
-                                freezecheck_settings.gates.curve)
-    follows, wanted = comparison.ok, expectation.follows_baseline
-    detail = (comparison.report(variant.id, variant.baseline.id)
-              + f"\n  {variant.id}: {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
-              + f"\n  {variant.baseline.id}: "
-              + ", ".join(f"{a:.4f}" for a in baseline.val_accuracy))
-    mode = f"at seed {seeds[0]}"
-    if follows != wanted:
-        said = "follow" if wanted else "leave"
-        did = "follows" if follows else "leaves"
-        pytest.fail(f"{variant}: declared to {said} its baseline's curve ({expectations.where}), "
-                    f"but {did} it {mode}.\n{detail}".rstrip(), pytrace=False)
+    problem, _ = judge_curve(variant, expectation, expectations.where,
+                             freezecheck_run(variant).val_accuracy,
+                             freezecheck_run(variant.baseline).val_accuracy,
+                             freezecheck_settings.gates.curve, freezecheck_settings.alpha)
+    if problem:
+        pytest.fail(f"at seed {seeds[0]}: {problem}", pytrace=False)
