@@ -299,6 +299,17 @@ def resolve_data_dir(data_dir: str | os.PathLike | None, dataset: DatasetSpec = 
     return download(dataset)
 
 
+def check_data_dir(name: str, data_dir: str | os.PathLike) -> Path:
+    """The given directory, if it exists and holds the data set's four files (plain or
+    .gz); else a DataMissingError naming what is missing. Reads nothing: the content is
+    verified when the data set is loaded. For a usage error at start-up, said once."""
+    dataset = check_dataset_name(name)
+    directory = resolve_data_dir(data_dir, dataset)
+    for spec in dataset.files:
+        _find(directory, spec.name, dataset)
+    return directory
+
+
 def download(dataset: DatasetSpec) -> Path:
     """Fetch the four published .gz files into the Keras cache, each hash-checked.
 

@@ -112,6 +112,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SHARD_KEY] = values["shard"] and parse_shard(values["shard"])
     except ConfigError as exc:
         raise pytest.UsageError(f"freezecheck: --freezecheck-shard: {exc}") from exc
+    if values["data_dir"]:
+        _check_data_dir(settings.dataset, values["data_dir"])
     store_dir = values["store_dir"]
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
@@ -236,6 +238,18 @@ def _check_writable(directory: Path, option: str) -> None:
             f"{'not a directory' if not existing.is_dir() else 'not writable'}). "
             f"Choose a directory you can write."
         )
+
+
+def _check_data_dir(dataset: str, directory: Path) -> None:
+    """A data directory that was given but is absent or incomplete is one usage error at
+    start-up, not one set-up error per test."""
+    from freezecheck.data import check_data_dir
+    from freezecheck.errors import FreezecheckError
+
+    try:
+        check_data_dir(dataset, directory)
+    except FreezecheckError as exc:
+        raise pytest.UsageError(f"freezecheck: --freezecheck-data-dir: {exc}") from None
 
 
 def _option(config: pytest.Config, name: str):

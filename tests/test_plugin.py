@@ -95,15 +95,42 @@ def test_plugin_import_does_not_import_tensorflow(pytester):
     result.stdout.fnmatch_lines(["False False"])
 
 
-def test_missing_data_directory_fails_before_training_and_names_the_fix(pytester, tmp_path):
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_missing_data_directory_is_one_usage_error_before_anything_runs(pytester, tmp_path,
+                                                                        workers):
     pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
+    result = pytester.runpytest_subprocess(*workers, f"--freezecheck-data-dir={tmp_path / 'absent'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    error = result.stderr.str()
+    assert error.count("does not exist") == 1, error
+    assert "freezecheck: --freezecheck-data-dir: MNIST data directory" in error
+    assert "Traceback" not in error + result.stdout.str()
+    assert not (pytester.path / "freezecheck-report").exists()
+
+
+def test_incomplete_data_directory_is_a_usage_error_naming_the_missing_file(pytester, tmp_path):
+    pytester.makepyfile("def test_nothing(): pass")
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"")
+    result = pytester.runpytest(f"--freezecheck-data-dir={tmp_path}",
+                                "--freezecheck-dataset=fashion-mnist")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "missing train-labels-idx1-ubyte" in result.stderr.str()
+
+
+def test_an_unusable_data_set_fails_the_tests_that_train_and_names_the_fix(pytester, tmp_path):
+    """Found at start-up but wrong inside (here: a truncated file): the tests that need
+    it fail, each saying why, and nothing trains."""
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (tmp_path / name).write_bytes(b"\0\0\x08")
     result = pytester.runpytest(
-        f"--freezecheck-data-dir={tmp_path / 'absent'}",
+        f"--freezecheck-data-dir={tmp_path}",
         "test_copied_experiment.py::test_trainable_weights_changed[lenet5-frozen=none]",
         "test_copied_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=none]",
     )
     result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines(["*MNIST refused, nothing trained*", "*does not exist*--freezecheck-data-dir*"])
+    result.stdout.fnmatch_lines(["*MNIST refused, nothing trained*"])
     assert not (pytester.path / "freezecheck-report").exists()
 
 

@@ -1,0 +1,135 @@
+"""The measured inputs of docs/scaling.md: what one run costs the scheduler, the network
+and the client, and how many runs the large sweep has.
+
+    python benchmarks/scaling_inputs.py STORE_DIR... [--tasks 2000] [--workers 2] [--out FILE]
+
+STORE_DIR holds stored runs (a run store: ``--freezecheck-store-dir`` or ``measure
+--store-dir``); one record per model found there is measured. Nothing trains. Prints,
+and with ``--out`` writes, a JSON object:
+
+- ``sweep``: runs in five seeds of every family of both models on both data sets across
+  the supported environments;
+- ``records``: per model, the bytes Dask ships back per run (the pickled record, as
+  the worker returns it), the bytes it takes in the store, and the seconds the client
+  spends writing it there (mean of ``--repeat`` writes into a fresh temporary store);
+- ``scheduler``: an embedded cluster of ``--workers`` single-thread processes, driven
+  the way ``measure`` drives it (submit all, collect with ``as_completed``): no-op tasks
+  per second, and the throughput of tasks that return a record-sized payload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ENVIRONMENTS = 9  # docs/versions.md: TensorFlow 2.15-2.21 on 3.11, 2.21 on 3.12, tf-keras
+SEEDS = 5
+DATASETS = ("mnist", "fashion-mnist")
+
+
+def sweep_size() -> dict:
+    from freezecheck.families import FAMILIES, variants
+    from freezecheck.models import MODEL_NAMES
+
+    per_environment = len(variants(FAMILIES, MODEL_NAMES)) * SEEDS * len(DATASETS)
+    return {"variants_per_dataset": len(variants(FAMILIES, MODEL_NAMES)), "seeds": SEEDS,
+            "datasets": len(DATASETS), "environments": ENVIRONMENTS,
+            "runs": per_environment * ENVIRONMENTS}
+
+
+def one_record_per_model(store_dirs: list[Path]) -> dict:
+    from freezecheck.records import RunRecord
+
+    found = {}
+    for store_dir in store_dirs:
+        for entry in sorted(Path(store_dir).iterdir()):
+            if (entry / "record.json").is_file():
+                model = json.loads((entry / "record.json").read_text())["model"]
+                found.setdefault(model, entry)
+    return {model: (entry, RunRecord.load(entry)) for model, entry in sorted(found.items())}
+
+
+def record_costs(entry: Path, record, repeat: int) -> dict:
+    from freezecheck.store import RunStore
+
+    shipped = len(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    on_disk = sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
+    seconds = []
+    with tempfile.TemporaryDirectory() as root:
+        store = RunStore(Path(root), session="benchmark")
+        for i in range(repeat):
+            start = time.perf_counter()
+            store.get_or_train(f"key{i}", lambda: record)
+            seconds.append(time.perf_counter() - start)
+    return {"entry": entry.name, "parameters": sum(int(w.size) for w in record.weights_after.values()),
+            "shipped_bytes": shipped, "store_bytes": on_disk,
+            "client_write_seconds": statistics.median(seconds)}
+
+
+def _noop(i):
+    return i
+
+
+def _payload(size):
+    return b"\0" * size
+
+
+def scheduler_rates(tasks: int, workers: int, payload: int) -> dict:
+    from distributed import Client, LocalCluster, as_completed
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.wait_for_workers(workers)
+        client.gather(client.map(_noop, range(workers * 4)))  # warm the workers
+        start = time.perf_counter()
+        futures = client.map(_noop, range(tasks), pure=False)
+        for future in as_completed(futures):
+            future.result()
+        noop_rate = tasks / (time.perf_counter() - start)
+        shipped = max(workers * 25, 50)
+        start = time.perf_counter()
+        futures = [client.submit(_payload, payload, pure=False) for _ in range(shipped)]
+        for future in as_completed(futures):
+            future.result()
+        elapsed = time.perf_counter() - start
+    return {"workers": workers, "noop_tasks": tasks, "noop_tasks_per_second": noop_rate,
+            "payload_bytes": payload, "payload_tasks": shipped,
+            "payload_tasks_per_second": shipped / elapsed,
+            "payload_megabytes_per_second": shipped * payload / elapsed / 1e6}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("store_dirs", nargs="+", type=Path, metavar="STORE_DIR")
+    parser.add_argument("--tasks", type=int, default=2000, help="no-op tasks to time")
+    parser.add_argument("--workers", type=int, default=2, help="embedded worker processes")
+    parser.add_argument("--repeat", type=int, default=20, help="store writes per record")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args(argv)
+    records = one_record_per_model(args.store_dirs)
+    if not records:
+        parser.error(f"no stored run in {', '.join(map(str, args.store_dirs))}: pass a run "
+                     f"store directory (--freezecheck-store-dir or measure --store-dir)")
+    costs = {model: record_costs(entry, record, args.repeat)
+             for model, (entry, record) in records.items()}
+    largest = max(c["shipped_bytes"] for c in costs.values())
+    result = {"machine": {"cpu": platform.processor() or platform.machine(),
+                          "python": platform.python_version()},
+              "sweep": sweep_size(), "records": costs,
+              "scheduler": scheduler_rates(args.tasks, args.workers, largest)}
+    text = json.dumps(result, indent=1, sort_keys=True)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
