@@ -260,9 +260,6 @@ def judge_run(declared: Effect, run: Effect, *, alpha: float) -> list[Finding]:
 def explain_run(variant: str, claim: str, declared: Effect, run: Effect,
                 findings: list[Finding], *, where: str, alpha: float) -> str:
     """The failure message of one run judged by :func:`judge_run`."""
-    def show(finding: Finding, value: float) -> str:
-        return f"{value:+.2f} epochs" if finding.what == "lag" else f"{value * 100:+.2f} points"
-
     quantities = run.epochs + 1
     lines = [f"{variant}: {PHRASES[claim]} ({where}; {describe(declared)}); this run "
              f"is outside what the declared effect predicts for one run (prediction "
@@ -275,12 +272,14 @@ def explain_run(variant: str, claim: str, declared: Effect, run: Effect,
     return "\n".join(lines)
 
 
+def show(finding: Finding, value: float) -> str:
+    """``value`` (a quantity of ``finding``) as a person reads it: points or epochs."""
+    return f"{value:+.2f} epochs" if finding.what == "lag" else f"{value * 100:+.2f} points"
+
+
 def report(claim: str, findings: list[Finding], *, alpha: float, quantities: int,
            band: float, max_lag: int) -> str:
     """The findings as lines a person reads: which test, which epoch, by how much."""
-    def show(finding: Finding, value: float) -> str:
-        return f"{value:+.2f} epochs" if finding.what == "lag" else f"{value * 100:+.2f} points"
-
     per_test = alpha / quantities
     if claim == "follows":
         lines = [f"the gap to the baseline is beyond the tolerance (band +-{band * 100:.2f} "
@@ -336,6 +335,21 @@ class Replication:
         return self.failures / self.judgements if self.judgements else 0.0
 
 
+def _split(variant_curves, baseline_curves, seeds, *, level: float, variant: str):
+    """For every split of the seeds into two disjoint halves: the effect declared from
+    the first half, the curves, and the indices of the second half."""
+    a = np.asarray(variant_curves, dtype=np.float64)
+    b = np.asarray(baseline_curves, dtype=np.float64)
+    n = a.shape[0]
+    if n // 2 < MIN_SEEDS:
+        raise ConfigError(f"{variant}: replication needs two halves of at least "
+                          f"{MIN_SEEDS} seeds; got {n} seeds")
+    seeds = list(seeds)
+    for one, two in halves(n):
+        declared = measure_effect(a[one], b[one], level=level, seeds=[seeds[i] for i in one])
+        yield declared, a, b, seeds, two
+
+
 def replication_failures(variant_curves, baseline_curves, seeds, *, band: float,
                          max_lag: int, level: float, alpha: float,
                          variant: str = "variant") -> Replication:
@@ -344,17 +358,10 @@ def replication_failures(variant_curves, baseline_curves, seeds, *, band: float,
 
     Nothing changes between the halves, so every failure is a false alarm of the
     declaration check."""
-    a = np.asarray(variant_curves, dtype=np.float64)
-    b = np.asarray(baseline_curves, dtype=np.float64)
-    n = a.shape[0]
-    if n // 2 < MIN_SEEDS:
-        raise ConfigError(f"{variant}: replication needs two halves of at least "
-                          f"{MIN_SEEDS} seeds; got {n} seeds")
-    seeds = list(seeds)
     counts = dict.fromkeys(CLAIMS, 0)
     failures = judgements = 0
-    for one, two in halves(n):
-        declared = measure_effect(a[one], b[one], level=level, seeds=[seeds[i] for i in one])
+    for declared, a, b, seeds, two in _split(variant_curves, baseline_curves, seeds,
+                                             level=level, variant=variant):
         new = measure_effect(a[two], b[two], level=level, seeds=[seeds[i] for i in two])
         claim = declare(declared, band=band, max_lag=max_lag, alpha=alpha)
         counts[claim] += 1
@@ -363,23 +370,15 @@ def replication_failures(variant_curves, baseline_curves, seeds, *, band: float,
     return Replication(variant, counts, failures, judgements)
 
 
-
 def single_run_failures(variant_curves, baseline_curves, seeds, *, level: float,
                         alpha: float, variant: str = "variant") -> tuple[int, int]:
     """(failures, judgements): declare the effect from one half of the seeds, in every
     split into disjoint halves, and judge each seed of the other half as one session at
     that seed would (:func:`judge_run`). Nothing changes between the halves, so every
     failure is a false alarm of the single-run check."""
-    a = np.asarray(variant_curves, dtype=np.float64)
-    b = np.asarray(baseline_curves, dtype=np.float64)
-    n = a.shape[0]
-    if n // 2 < MIN_SEEDS:
-        raise ConfigError(f"{variant}: replication needs two halves of at least "
-                          f"{MIN_SEEDS} seeds; got {n} seeds")
-    seeds = list(seeds)
     failures = judgements = 0
-    for one, two in halves(n):
-        declared = measure_effect(a[one], b[one], level=level, seeds=[seeds[i] for i in one])
+    for declared, a, b, seeds, two in _split(variant_curves, baseline_curves, seeds,
+                                             level=level, variant=variant):
         for i in two:
             run = run_effect(a[i], b[i], level=level, seed=seeds[i])
             judgements += 1
