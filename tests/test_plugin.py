@@ -257,3 +257,39 @@ def test_families_option_selects_variants_and_tests(pytester):
     assert not any("lenet-frozen" in i for i in ids)
     assert not any("test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5-frozen=none]" in i
                    for i in ids)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_an_unrelated_project_runs_as_without_freezecheck(pytester, workers):
+    """Installed but unused, the plugin changes nothing: the same tests in the same
+    order with the same outcomes, no freezecheck section or report directory, and
+    TensorFlow never imported."""
+    pytester.makepyfile(test_mine="""
+        import sys
+
+        def test_b(): pass
+        def test_a(): assert False
+        def test_c():
+            assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+    """)
+
+    def run(*extra):
+        result = pytester.runpytest_subprocess(*workers, "-v", "-p", "no:cacheprovider",
+                                               "-p", "no:randomly", *extra)
+        lines = []
+        for line in result.stdout.lines:
+            test = re.search(r"test_mine\.py::(test_\w+)", line)
+            outcome = re.search(r"\b(PASSED|FAILED)\b", line)
+            if test and outcome and not line.startswith("FAILED "):
+                lines.append((test.group(1), outcome.group(1)))
+        # Under xdist, which of two workers finishes first is not the plugin's doing.
+        lines = sorted(lines) if workers else lines
+        return result, lines
+
+    with_plugin, seen = run()
+    without, expected = run("-p", "no:freezecheck")
+    assert seen == expected and len(seen) == 3, (seen, expected)
+    assert with_plugin.ret == without.ret == pytest.ExitCode.TESTS_FAILED
+    assert "freezecheck" not in with_plugin.stdout.str().split("plugins:")[-1].replace(
+        "freezecheck-", "")
+    assert not list(pytester.path.glob("freezecheck-*"))
