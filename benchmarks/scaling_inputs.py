@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import platform
 import statistics
@@ -34,12 +35,22 @@ SEEDS = 5
 DATASETS = ("mnist", "fashion-mnist")
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            line = next((line for line in cpuinfo if line.startswith("model name")), "")
+    except OSError:
+        line = ""
+    return line.partition(":")[2].strip() or platform.machine()
+
+
 def sweep_size() -> dict:
     from freezecheck.families import FAMILIES, variants
     from freezecheck.models import MODEL_NAMES
 
     per_environment = len(variants(FAMILIES, MODEL_NAMES)) * SEEDS * len(DATASETS)
-    return {"variants_per_dataset": len(variants(FAMILIES, MODEL_NAMES)), "seeds": SEEDS,
+    return {"variants_per_dataset": {model: len(variants(FAMILIES, (model,)))
+                                     for model in MODEL_NAMES}, "seeds": SEEDS,
             "datasets": len(DATASETS), "environments": ENVIRONMENTS,
             "runs": per_environment * ENVIRONMENTS}
 
@@ -120,7 +131,7 @@ def main(argv=None) -> int:
     costs = {model: record_costs(entry, record, args.repeat)
              for model, (entry, record) in records.items()}
     largest = max(c["shipped_bytes"] for c in costs.values())
-    result = {"machine": {"cpu": platform.processor() or platform.machine(),
+    result = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
                           "python": platform.python_version()},
               "sweep": sweep_size(), "records": costs,
               "scheduler": scheduler_rates(args.tasks, args.workers, largest)}
