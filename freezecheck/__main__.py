@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "seeds fails on the other half (variants with 10+ seeds)",
         description="For every variant measured at ten or more seeds with its baseline, "
                     "declare its curve claim from each half of five seeds and judge the "
-                    "other half; print the failures per variant, per family and overall.")
+                    "other half, then each run of the other half alone (as a session at "
+                    "one seed judges it); print the failures per variant, per family and "
+                    "overall.")
     replication.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
                              help="measurement files (JSON lines) or full-tier results.json")
     replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
