@@ -14,6 +14,11 @@ from freezecheck.errors import FreezecheckError
 from freezecheck.models import MODEL_NAMES
 
 
+def _measurement_files(command: argparse.ArgumentParser, help_text: str) -> None:
+    """The positional FILE... that every command reading measurements takes."""
+    command.add_argument("measurements", nargs="+", type=Path, metavar="FILE", help=help_text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per command, every argument with its help."""
     from freezecheck import __version__
@@ -74,8 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read measurement files, refuse a run measured twice with different "
                     "curves, write the expectations module, and optionally re-render the "
                     "expectations tables of a Markdown page.")
-    expectations.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
-                              help="measurement files (JSON lines) or full-tier results.json")
+    _measurement_files(expectations, "measurement files (JSON lines) or full-tier results.json")
     expectations.add_argument("--out", type=Path,
                               default=Path(__file__).parent / "measured.py",
                               help="the module to write (default: freezecheck/measured.py)")
@@ -88,8 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "measurement files",
         description="One plot per environment and data set: the single layers and blocks "
                     "at every seed, and the frozen layers against distributions.")
-    findings.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
-                          help="measurement files (JSON lines) or full-tier results.json")
+    _measurement_files(findings, "measurement files (JSON lines) or full-tier results.json")
     findings.add_argument("--out", type=Path, default=Path("freezecheck-findings"),
                           help="directory for the plots (default: %(default)s)")
     findings.add_argument("--tables", type=Path, default=None, metavar="MARKDOWN_FILE",
@@ -100,8 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Split one variant's seeds into two groups in every way, compare each "
                     "group against the other, and print how many splits are called "
                     "different at each significance level.")
-    alarms.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
-                        help="measurement files (JSON lines) holding the variant's seeds")
+    _measurement_files(alarms, "measurement files (JSON lines) holding the variant's seeds")
     alarms.add_argument("--variant", default="lenet5-frozen=none",
                         help="the variant whose seeds are split (default: %(default)s)")
     alarms.add_argument("--group-size", type=int, default=5,
@@ -116,8 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "other half, then each run of the other half alone (as a session at "
                     "one seed judges it); print the failures per variant, per family and "
                     "overall.")
-    replication.add_argument("measurements", nargs="+", type=Path, metavar="FILE",
-                             help="measurement files (JSON lines) or full-tier results.json")
+    _measurement_files(replication, "measurement files (JSON lines) or full-tier results.json")
     replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                              help="the curve claims' significance level (default: %(default)s)")
     return parser
