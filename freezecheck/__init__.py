@@ -1,6 +1,43 @@
-"""freezecheck: a pytest suite reproducing "frozen random layers cost LeNet nothing on MNIST".
+"""freezecheck: reproducibility tests for networks trained with layers frozen at their
+random initial weights; the built-in experiment is LeNet on MNIST.
 
-Importing this package is cheap: TensorFlow is imported only by the functions that train.
+The public API, for your own experiment (docs/experiments.md)::
+
+    from freezecheck import Experiment, Freeze, Gates, Recipe, arrays
+
+Importing this package is cheap: the names below load on first use, and TensorFlow is
+imported only by the functions that train.
 """
 
 __version__ = "0.1.0"
+
+# name -> module that defines it; loaded on first access (PEP 562), so that the pytest
+# plugin, which imports this package in every session, imports nothing else.
+_PUBLIC = {
+    "Experiment": "freezecheck.experiment",
+    "Freeze": "freezecheck.experiment",
+    "arrays": "freezecheck.experiment",
+    "each_layer_alone": "freezecheck.experiment",
+    "blocks": "freezecheck.experiment",
+    "with_inits": "freezecheck.experiment",
+    "Recipe": "freezecheck.config",
+    "Gates": "freezecheck.config",
+    "Expectation": "freezecheck.expectations",
+    "Dataset": "freezecheck.data",
+    "verify_file": "freezecheck.data",
+    "FreezecheckError": "freezecheck.errors",
+    "ConfigError": "freezecheck.errors",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        import importlib
+
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'freezecheck' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -16,6 +16,9 @@ from freezecheck.models import MODEL_NAMES, check_model_name
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
+    """How a variant is trained: Adam on a cosine learning-rate decay to zero, with
+    sparse categorical cross-entropy, from a seeded initialisation."""
+
     epochs: int
     # Adam with a cosine decay to zero over the whole run. 2e-3 (and batch 64 in the
     # full recipes below) gave the widest margin over 99% when the recipe was tuned
@@ -28,6 +31,9 @@ class Recipe:
     threads: int = THREADS_PER_PROCESS
     # Train on the first N of the 55,000 training images; None for all of them.
     train_images: int | None = None
+    # "loop": freezecheck's compiled whole-epoch loop (fast); "fit": Keras' own
+    # model.compile + model.fit, as users train (freezecheck/training.py).
+    training: str = "loop"
 
     def __post_init__(self):
         check_positive_int("epochs", self.epochs)
@@ -44,9 +50,18 @@ class Recipe:
             )
         if self.train_images is not None:
             check_positive_int("train_images", self.train_images)
+        if self.training not in TRAINING_PATHS:
+            raise ConfigError(f"training expected one of {', '.join(TRAINING_PATHS)}. "
+                              f"Received: training={self.training!r}")
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The recipe as stored with a run and hashed into its key. The default training
+        path is left out, so that runs and references made before there was a choice
+        keep their keys and still compare equal."""
+        fields = dataclasses.asdict(self)
+        if fields["training"] == "loop":
+            del fields["training"]
+        return fields
 
 
 def check_positive_int(name: str, value) -> int:
@@ -70,6 +85,7 @@ def check_alpha(alpha) -> float:
 
 
 TIERS = ("full", "smoke")
+TRAINING_PATHS = ("loop", "fit")
 
 # The full tier: the experiment itself. Epoch counts are per model (the same for every
 # variant of a model); see README "Recipe" for the measurements behind them.
@@ -169,6 +185,7 @@ class Settings:
     models: tuple[str, ...] = MODEL_NAMES
     alpha: float = DEFAULT_ALPHA
     model_gates: dict = dataclasses.field(default_factory=dict)
+    training: str | None = None  # --freezecheck-training: every run's path, if given
 
     def gate(self, model: str) -> float:
         """The final validation accuracy ``model``'s variants must reach."""
@@ -181,7 +198,7 @@ class Settings:
     @classmethod
     def for_tier(cls, tier: str, *, seed: int = 0, data_dir=None, dataset: str = "mnist",
                  seeds: int = 1, families=(), models=MODEL_NAMES, alpha=DEFAULT_ALPHA,
-                 measured_gates=None, **gate_overrides):
+                 measured_gates=None, training=None, **gate_overrides):
         """``measured_gates``: model -> gate measured on this data set (Fashion-MNIST)."""
         if tier not in TIERS:
             raise ConfigError(f"tier expected one of {', '.join(TIERS)}. Received: tier={tier!r}")
@@ -199,7 +216,8 @@ class Settings:
             raise ConfigError(f"seed expected a non-negative integer. Received: seed={seed!r}")
         check_alpha(alpha)
         recipes = FULL_RECIPES if tier == "full" else SMOKE_RECIPES
-        recipes = {m: dataclasses.replace(r, seed=seed) for m, r in recipes.items()}
+        recipes = {m: dataclasses.replace(r, seed=seed, training=training or r.training)
+                   for m, r in recipes.items()}
         overrides = {k: v for k, v in gate_overrides.items() if v is not None}
         model_gates = {}
         if dataset == "fashion-mnist":
@@ -219,4 +237,4 @@ class Settings:
         return cls(tier=tier, recipes=recipes, gates=gates, data_dir=data_dir,
                    dataset=dataset, seeds=tuple(range(seed, seed + seeds)),
                    families=tuple(families), models=tuple(models), alpha=float(alpha),
-                   model_gates=model_gates)
+                   model_gates=model_gates, training=training)

@@ -353,3 +353,24 @@ def _find(directory: Path, name: str, dataset: DatasetSpec) -> Path:
         f"{directory}: missing {name} (looked for {name}.gz and {name}). "
         + dataset.how_to_point_at_local()
     )
+
+
+def verify_file(path, sha256: str) -> bytes:
+    """The bytes of ``path``, after checking their sha256 against the pinned ``sha256``:
+    for a user experiment whose data are files. Refuses a missing file or other content,
+    naming the file, both hashes, and what to do."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataMissingError(f"{path}: cannot be read ({exc.strerror or exc}). Put the "
+                               f"file there, or point the experiment at its directory.") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != sha256.lower():
+        raise DataIntegrityError(
+            f"{path}: content differs from the pinned file.\n"
+            f"  expected sha256: {sha256.lower()}\n"
+            f"  actual sha256:   {digest}\n"
+            f"Replace it with the file the experiment was declared with, or, if the data "
+            f"changed on purpose, pin the new hash (runs of the old data are not reused).")
+    return raw

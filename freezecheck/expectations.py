@@ -151,7 +151,8 @@ def gate_from_baseline(finals) -> float:
 
 
 def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
-                baseline_curve, tolerance, alpha: float) -> tuple[str | None, float]:
+                baseline_curve, tolerance, alpha: float,
+                source: str = "freezecheck/measured.py") -> tuple[str | None, float]:
     """Why one run's curve (one seed of ``variant`` and of its baseline) breaks what is
     declared for it, or None; and the largest per-epoch gap between the two.
 
@@ -171,8 +172,7 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
     name, baseline_name = variant.id, variant.baseline.id
     curves = (f"\n  {name}: {', '.join(f'{a:.4f}' for a in run_curve)}"
               f"\n  {baseline_name}: {', '.join(f'{a:.4f}' for a in baseline_curve)}")
-    again = ("\nIf this is the new behaviour, measure it again and regenerate "
-             "freezecheck/measured.py.")
+    again = f"\nIf this is the new behaviour, measure it again and regenerate {source}."
     claim = expectation.curve_claim if expectation else None
     if claim in ("leaves", "undetermined"):
         from freezecheck import claims

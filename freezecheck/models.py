@@ -42,15 +42,24 @@ def check_model_name(model: str) -> str:
 def check_layer_names(model: str, layers) -> tuple[str, ...]:
     """Validate a collection of weight-layer names of ``model``; return them in model order."""
     check_model_name(model)
-    known = WEIGHT_LAYERS[model]
+    return order_layers(model, WEIGHT_LAYERS[model], layers)
+
+
+def order_layers(model: str, known, layers) -> tuple[str, ...]:
+    """``layers``, each one of ``known`` (``model``'s weight layers) and none twice, in
+    ``known``'s order."""
+    if isinstance(layers, str):  # ("conv1") is a string, not a tuple: say so
+        raise ConfigError(f"layers expected a list of layer names, not one string. "
+                          f"Received: layers={layers!r}")
+    layers = list(layers)
     unknown = [name for name in layers if name not in known]
     if unknown:
         raise ConfigError(
             f"Unknown layer for model {model!r}: expected names among "
-            f"{', '.join(known)}. Received: layers={list(layers)!r}"
+            f"{', '.join(known)}. Received: layers={layers!r}"
         )
     if len(set(layers)) != len(layers):
-        raise ConfigError(f"A layer is named twice. Received: layers={list(layers)!r}")
+        raise ConfigError(f"A layer is named twice. Received: layers={layers!r}")
     return tuple(name for name in known if name in layers)
 
 
@@ -69,6 +78,13 @@ def check_init(name: str) -> str:
             f"Received: init={name!r}"
         )
     return name
+
+
+def initializer(name: str):
+    """The Keras initialiser an initialiser name (see :func:`check_init`) stands for."""
+    from freezecheck.backend import keras as keras_module
+
+    return _initializer(keras_module(), check_init(name))
 
 
 def _initializer(keras, name: str):

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from freezecheck import backend, schedule
-from freezecheck.config import DEFAULT_ALPHA, TIER_GATES, TIERS, Settings
+from freezecheck.config import DEFAULT_ALPHA, TIER_GATES, TIERS, TRAINING_PATHS, Settings
 from freezecheck.errors import ConfigError, UnsupportedVersionError
 from freezecheck.models import MODEL_NAMES
 from freezecheck.schedule import parse_shard
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 # A test that uses one of these trains, or reads data to train on.
-TRAINING_FIXTURES = {"freezecheck_run", "freezecheck_data"}
+TRAINING_FIXTURES = {"freezecheck_run", "freezecheck_data", "freezecheck_experiment_run"}
 SHARD_KEY = pytest.StashKey["tuple[int, int] | None"]()
 RUNS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey[str]()
@@ -66,12 +66,15 @@ OPTIONS = {
                             "<rootdir>/references)."),
     "shard": (str, "Run only shard K of N (K/N, e.g. 1/2): a deterministic split of the "
                    "session, for a CI matrix over several machines (default: all)."),
+    "training": (str, "Train every run through this path: loop (freezecheck's compiled "
+                      "whole-epoch loop) or fit (Keras' model.compile + model.fit) "
+                      "(default: the recipe's, loop for the built-in experiment)."),
     "store_dir": (Path, "Keep trained runs in this directory across sessions, and reuse a "
                        "run whose inputs are unchanged (default: none; nothing persists)."),
 }
 
 
-CHOICES = {"tier": TIERS, "dataset": ("mnist", "fashion-mnist")}
+CHOICES = {"tier": TIERS, "dataset": ("mnist", "fashion-mnist"), "training": TRAINING_PATHS}
 INI_TYPES = {str: "string", int: "int", float: "float", Path: "paths"}
 METAVARS = {str: "VALUE", int: "N", float: "F", Path: "DIR"}
 
@@ -152,6 +155,7 @@ def _settings(values: dict) -> Settings:
         curve_band=values["curve_band"],
         curve_level=values["curve_level"],
         curve_max_lag=values["curve_max_lag"],
+        training=values["training"],
     )
 
 
@@ -204,7 +208,10 @@ def _units(items, unit_of, settings) -> list[schedule.Unit]:
     needs: dict[str, str | None] = {}
     for item in items:
         name, variant = unit_of[item], _variant_of(item)
-        if variant is not None:
+        if variant is not None and variant.model not in settings.recipes:  # a user's
+            costs[name] = schedule.TRAINING_TEST_SECONDS
+            needs[name] = None if variant.is_baseline else variant.baseline.id
+        elif variant is not None:
             recipe = settings.recipes[variant.model]
             runs = len(settings.seeds) if item.get_closest_marker("families") else 1
             costs[name] = max(costs.get(name, 0.0), runs * schedule.estimated_seconds(
@@ -334,7 +341,6 @@ def freezecheck_references(pytestconfig):
 def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck_store):
     """A function ``run(variant, seed=None) -> RunRecord`` (the session's first seed by
     default): trains once per session, then reuses."""
-    from freezecheck.report import run_figures
     from freezecheck.store import run_key
     from freezecheck.training import train
 
@@ -344,18 +350,68 @@ def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck
         record = freezecheck_store.get_or_train(
             key, lambda: train(variant, recipe, freezecheck_data)
         )
-        figures = run_figures(record, freezecheck_settings.gate(variant.model))
-        request.node.stash.setdefault(RUNS_KEY, {})[(variant.id, recipe.seed)] = figures
-        # JUnit XML properties (xdist carries user_properties to the controller).
-        name = variant.id if seed is None else f"{variant.id} seed={recipe.seed}"
-        request.node.user_properties += [
-            (f"final_val_accuracy[{name}]", figures["final_val_accuracy"]),
-            (f"test_accuracy[{name}]", figures["test_accuracy"]),
-            (f"epochs_to_gate[{name}]", figures["epochs_to_level"]),
-        ]
+        _note_run(request, record, freezecheck_settings.gate(variant.model),
+                  variant.id if seed is None else f"{variant.id} seed={recipe.seed}")
         return record
 
     return run
+
+
+@pytest.fixture
+def freezecheck_experiment_run(request, freezecheck_settings, freezecheck_store):
+    """A function ``run(experiment, variant) -> RunRecord`` for a user experiment
+    (freezecheck.Experiment): trains once per session, then reuses. A declaration the
+    model or data contradict fails the test, naming it; nothing is stored."""
+    from freezecheck.errors import FreezecheckError
+    from freezecheck.store import run_key
+
+    def run(experiment, variant):
+        recipe = experiment.recipe
+        if freezecheck_settings.training:
+            recipe = dataclasses.replace(recipe, training=freezecheck_settings.training)
+        try:
+            data = experiment.data()
+            key = run_key(variant.id, recipe.as_dict(), data.sha256, experiment.key())
+            record = freezecheck_store.get_or_train(
+                key, lambda: experiment.train(variant, recipe, data))
+        except FreezecheckError as exc:
+            pytest.fail(f"freezecheck: {variant}: nothing trained:\n{exc}", pytrace=False)
+        _note_run(request, record, experiment.gates.min_accuracy, variant.id,
+                  curve=dataclasses.asdict(experiment.gates))
+        return record
+
+    return run
+
+
+@pytest.fixture
+def freezecheck_experiment_references(request):
+    """A function ``references(experiment) -> References``: this environment's stored
+    curves of a user experiment, in its ``references`` directory or in
+    ``references/`` beside the test module."""
+    from freezecheck.references import References
+
+    def references(experiment):
+        directory = experiment.references or request.path.parent / "references"
+        return References(directory, backend.environment_name(),
+                          regenerate=request.config.getoption("freezecheck_regen_references"))
+
+    return references
+
+
+def _note_run(request, record, gate: float, name: str, curve: dict | None = None) -> None:
+    """Keep a run's figures for the session report and the JUnit XML properties."""
+    from freezecheck.report import run_figures
+
+    figures = run_figures(record, gate)
+    if curve is not None:
+        figures["curve_gates"] = curve
+    request.node.stash.setdefault(RUNS_KEY, {})[(record.variant_id, record.recipe["seed"])] = figures
+    # JUnit XML properties (xdist carries user_properties to the controller).
+    request.node.user_properties += [
+        (f"final_val_accuracy[{name}]", figures["final_val_accuracy"]),
+        (f"test_accuracy[{name}]", figures["test_accuracy"]),
+        (f"epochs_to_gate[{name}]", figures["epochs_to_level"]),
+    ]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -388,9 +444,19 @@ class SessionReport:
         from freezecheck.report import Context
 
         s = self.settings
+        # A user experiment's gate is its own: every run carries it as its level.
+        own = {r["model"]: r["curve_gates"] for r in self.runs.values() if "curve_gates" in r}
+        builtin = any(r["model"] in s.recipes for r in self.runs.values())
+        if own and not builtin:  # only user experiments ran: say theirs
+            return Context(environment=backend.environment_name(),
+                           dataset="experiment " + ", ".join(sorted(own)), tier="its own recipe",
+                           seeds=tuple(sorted({r["seed"] for r in self.runs.values()})),
+                           gates=next(iter(own.values())),
+                           model_gates={m: g["min_accuracy"] for m, g in own.items()})
         return Context(environment=backend.environment_name(), dataset=s.dataset,
                        tier=s.tier, seeds=tuple(s.seeds), gates=dataclasses.asdict(s.gates),
-                       model_gates=dict(s.model_gates))
+                       model_gates={**s.model_gates,
+                                    **{m: g["min_accuracy"] for m, g in own.items()}})
 
     def pytest_runtest_logreport(self, report):
         for figures in getattr(report, "freezecheck_runs", None) or ():
@@ -447,9 +513,12 @@ class SessionReport:
 
 
 def _without_xdist_group(nodeid: str) -> str:
-    """The test id as without workers: --dist=loadgroup appends "@group" to it."""
-    at = nodeid.rfind("@")
-    return nodeid[:at] if at > nodeid.rfind("]") else nodeid
+    """The test id as without workers: --dist=loadgroup appends "@group" to it (our
+    groups are the variant ids, and a user experiment's ids end with "]")."""
+    head, at, group = nodeid.rpartition("@")
+    if at and (head.endswith(f"[{group}]") or nodeid.rfind("@") > nodeid.rfind("]")):
+        return head
+    return nodeid
 
 
 def _outcome(report) -> str:

@@ -69,8 +69,9 @@ class Context:
 
     @property
     def title(self) -> str:
-        return (f"freezecheck: {self.environment}, {DATASET_TITLES.get(self.dataset, self.dataset)}, "
-                f"{self.tier} tier")
+        tier = f"{self.tier} tier" if self.tier in ("full", "smoke") else self.tier
+        return (f"freezecheck: {self.environment}, "
+                f"{DATASET_TITLES.get(self.dataset, self.dataset)}, {tier}")
 
     def seeds_text(self) -> str:
         seeds = self.seeds
@@ -139,13 +140,17 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
     curves = plot_png(runs, context)
     _write_atomic(directory / "curves.png", curves)
     families = None
-    if any(not _in_experiment(r) for r in runs.values()):
+    # The families' plot is the built-in experiment's (freezecheck/findings.py).
+    from freezecheck.models import MODEL_NAMES
+
+    builtin = [r for r in runs.values() if r["model"] in MODEL_NAMES]
+    if any(not _in_experiment(r) for r in builtin):
         from freezecheck.findings import plot
 
         by_variant: dict[str, dict] = {}
-        for r in runs.values():
+        for r in builtin:
             by_variant.setdefault(r["variant"], {})[r["seed"]] = r
-        gates = {m: context.gate(m) for m in {r["model"] for r in runs.values()}}
+        gates = {m: context.gate(m) for m in {r["model"] for r in builtin}}
         families = plot(by_variant, context.dataset, gates)
         _write_atomic(directory / "families.png", families)
     _write_atomic(directory / "index.html",
@@ -388,12 +393,19 @@ def plot_png(runs: dict[str, dict], context: Context) -> bytes:
 
 def _in_experiment(run: dict) -> bool:
     """Nothing or one layer frozen, default distribution: the experiment's own variants."""
-    frozen = run["variant"].split("-frozen=", 1)[1]
-    return "+" not in frozen and ",init=" not in frozen
+    from freezecheck.models import DEFAULT_INIT
+    from freezecheck.variants import parse_id
+
+    _, frozen, init = parse_id(run["variant"])
+    return len(frozen) <= 1 and init == DEFAULT_INIT
 
 
 def _is_baseline(run: dict) -> bool:
-    return run["variant"].endswith("-frozen=none")
+    from freezecheck.models import DEFAULT_INIT
+    from freezecheck.variants import parse_id
+
+    _, frozen, init = parse_id(run["variant"])
+    return not frozen and init == DEFAULT_INIT
 
 
 # --- the HTML page --------------------------------------------------------------------

@@ -32,8 +32,10 @@ PACKAGE_DIR = Path(__file__).parent
 SESSION_FILE = "session"  # which session wrote an entry
 
 
-def run_key(variant_id: str, recipe: dict, data_sha256: dict) -> str:
-    """Hex key of a run: variant, recipe, data, library versions and freezecheck's code."""
+def run_key(variant_id: str, recipe: dict, data_sha256: dict, experiment: dict | None = None) -> str:
+    """Hex key of a run: variant, recipe, data, library versions and freezecheck's code;
+    for a user experiment also ``experiment``: its weight layers and the sha256 of the
+    source file of its model-building function (Experiment.key)."""
     content = {
         "variant": variant_id,
         "recipe": recipe,
@@ -43,6 +45,8 @@ def run_key(variant_id: str, recipe: dict, data_sha256: dict) -> str:
         "code": _code_hash(),
         "cpu": _cpu_signature(),
     }
+    if experiment is not None:  # absent for the built-in one: its keys stay as they were
+        content["experiment"] = experiment
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
 

@@ -21,45 +21,47 @@ from freezecheck.records import RunRecord
 from freezecheck.variants import Variant
 
 
-def train(variant: Variant, recipe: Recipe, data: Dataset) -> RunRecord:
+def train(variant: Variant, recipe: Recipe, data: Dataset, build=None) -> RunRecord:
     """Train ``variant`` from a fresh seeded initialisation with ``recipe`` on ``data``.
+
+    ``build(variant)`` returns the uncompiled network, its ``variant.frozen`` layers
+    already set not trainable; by default the built-in model named by ``variant.model``,
+    fed its 28x28 images with a channel axis added. A user experiment's network takes
+    its arrays as they are.
 
     Validation accuracy is measured after every epoch on the held-out images; test
     accuracy once, at the end. Weights are snapshotted right after initialisation and
-    after the last epoch.
+    after the last epoch. ``recipe.training`` chooses the loop: freezecheck's compiled
+    whole-epoch loop, or Keras' ``fit``.
     """
     make_deterministic(recipe.seed, recipe.threads)
     keras = keras_module()
 
-    x_train, y_train = _as_inputs(data.train_images), data.train_labels
+    prepare = _as_inputs if build is None else _unchanged
+    x_train, y_train = prepare(data.train_images), data.train_labels
     if recipe.train_images is not None:
         x_train, y_train = x_train[: recipe.train_images], y_train[: recipe.train_images]
+    validation = prepare(data.val_images), data.val_labels
 
-    net = models.build(variant.model, variant.frozen, variant.kernel_inits)
+    if build is None:
+        net = models.build(variant.model, variant.frozen, variant.kernel_inits)
+    else:
+        net = build(variant)
     before = snapshot(net)
     steps_per_epoch = -(-len(x_train) // recipe.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
         recipe.learning_rate, decay_steps=recipe.epochs * steps_per_epoch
     )
-    loop = compile_epoch(net, keras.optimizers.Adam(schedule), x_train, y_train,
-                         recipe.batch_size)
-    evaluate = compile_evaluate(net)
-    # The shuffle order of every epoch comes from the recipe's seed alone.
-    orders = np.random.default_rng(recipe.seed)
-
-    history: dict[str, list[float]] = {k: [] for k in ("accuracy", "loss", "val_accuracy", "val_loss")}
-    epoch_seconds = []
+    optimizer = keras.optimizers.Adam(schedule)
     started = time.perf_counter()
-    for _ in range(recipe.epochs):
-        epoch_started = time.perf_counter()
-        loss, accuracy = loop(orders.permutation(len(x_train)).astype(np.int32))
-        val_loss, val_accuracy = evaluate(_as_inputs(data.val_images), data.val_labels)
-        epoch_seconds.append(time.perf_counter() - epoch_started)
-        for key, value in (("loss", loss), ("accuracy", accuracy),
-                           ("val_loss", val_loss), ("val_accuracy", val_accuracy)):
-            history[key].append(value)
+    if recipe.training == "fit":
+        history, epoch_seconds, evaluate = _train_with_fit(net, optimizer, recipe, x_train,
+                                                           y_train, validation)
+    else:
+        history, epoch_seconds, evaluate = _train_with_loop(net, optimizer, recipe, x_train,
+                                                            y_train, validation)
     train_seconds = time.perf_counter() - started
-    test_loss, test_accuracy = evaluate(_as_inputs(data.test_images), data.test_labels)
+    test_loss, test_accuracy = evaluate(prepare(data.test_images), data.test_labels)
     return RunRecord(
         variant_id=variant.id,
         model=variant.model,
@@ -76,6 +78,69 @@ def train(variant: Variant, recipe: Recipe, data: Dataset) -> RunRecord:
         weights_before=before,
         weights_after=snapshot(net),
     )
+
+
+def _train_with_loop(net, optimizer, recipe: Recipe, x_train, y_train, validation):
+    """The compiled whole-epoch loop: (history, seconds per epoch, evaluate)."""
+    loop = compile_epoch(net, optimizer, x_train, y_train, recipe.batch_size)
+    evaluate = compile_evaluate(net)
+    # The shuffle order of every epoch comes from the recipe's seed alone.
+    orders = np.random.default_rng(recipe.seed)
+    history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
+    epoch_seconds = []
+    for _ in range(recipe.epochs):
+        epoch_started = time.perf_counter()
+        loss, accuracy = loop(orders.permutation(len(x_train)).astype(np.int32))
+        val_loss, val_accuracy = evaluate(*validation)
+        epoch_seconds.append(time.perf_counter() - epoch_started)
+        for key, value in (("loss", loss), ("accuracy", accuracy),
+                           ("val_loss", val_loss), ("val_accuracy", val_accuracy)):
+            history[key].append(value)
+    return history, epoch_seconds, evaluate
+
+
+def _train_with_fit(net, optimizer, recipe: Recipe, x_train, y_train, validation):
+    """Keras' own ``compile`` + ``fit``, as users train: (history, seconds per epoch,
+    evaluate). Keras shuffles every epoch from the global seed that
+    :func:`make_deterministic` set, so this path is deterministic too, though its
+    order is not the loop's. ``compile`` comes after freezing, which is when both
+    Keras 2 and Keras 3 read ``trainable``."""
+    keras = keras_module()
+    net.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
+                metrics=["accuracy"])
+    timer = _EpochTimer(keras)
+    fitted = net.fit(x_train, y_train.astype(np.int32), batch_size=recipe.batch_size,
+                     epochs=recipe.epochs, validation_data=(validation[0],
+                                                            validation[1].astype(np.int32)),
+                     shuffle=True, verbose=0, callbacks=[timer.callback])
+    history = {key: [float(v) for v in fitted.history[key]] for key in HISTORY_KEYS}
+
+    def evaluate(images, labels):
+        loss, accuracy = net.evaluate(images, labels.astype(np.int32), batch_size=1000,
+                                      verbose=0)
+        return float(loss), float(accuracy)
+
+    return history, timer.seconds, evaluate
+
+
+class _EpochTimer:
+    """Wall-clock seconds of each epoch of ``fit`` (validation included, as in the loop)."""
+
+    def __init__(self, keras):
+        self.seconds: list[float] = []
+        timer = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                timer.started = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                timer.seconds.append(time.perf_counter() - timer.started)
+
+        self.callback = Callback()
+
+
+HISTORY_KEYS = ("accuracy", "loss", "val_accuracy", "val_loss")
 
 
 def compile_epoch(net, optimizer, images: np.ndarray, labels: np.ndarray, batch_size: int):
@@ -177,6 +242,10 @@ def versions() -> dict[str, str]:
 def _as_inputs(images: np.ndarray) -> np.ndarray:
     """uint8 (n, 28, 28) -> uint8 (n, 28, 28, 1), a view; the model scales to [0, 1]."""
     return images[..., None]
+
+
+def _unchanged(images: np.ndarray) -> np.ndarray:
+    return images
 
 
 def _short_name(weight) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from freezecheck.errors import ConfigError
 from freezecheck.models import (DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS, check_init,
-                                check_layer_names)
+                                check_model_name, order_layers)
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -20,29 +21,44 @@ class Variant:
     ``init`` applies to the frozen layers; with nothing frozen, to every layer (the
     baseline with its distribution changed). Layers it does not apply to keep Keras'
     default, Glorot uniform.
+
+    ``layers`` are the model's weight layers in order: the built-in models' are known
+    (freezecheck.models); a user experiment's come from its declaration.
     """
 
     model: str
     frozen: tuple[str, ...] = ()
     init: str = DEFAULT_INIT
+    layers: tuple[str, ...] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "frozen", check_layer_names(self.model, self.frozen))
+        if self.layers is None:  # a built-in model's
+            layers = WEIGHT_LAYERS[check_model_name(self.model)]
+        else:  # a user experiment's, declared with it
+            layers = tuple(self.layers)
+        object.__setattr__(self, "layers", layers)
+        object.__setattr__(self, "frozen", order_layers(self.model, layers, self.frozen))
         check_init(self.init)
 
     @property
     def id(self) -> str:
-        """Readable id, e.g. ``lenet-frozen=none``, ``lenet5-frozen=conv1+conv2`` or
-        ``lenet5-frozen=conv2,init=normal-0.001``."""
-        name = f"{self.model}-frozen={'+'.join(self.frozen) or 'none'}"
-        return name if self.init == DEFAULT_INIT else f"{name},init={self.init}"
+        """Readable id. The built-in models': ``lenet-frozen=none``,
+        ``lenet5-frozen=conv1+conv2``, ``lenet5-frozen=conv2,init=normal-0.001``. A
+        user experiment's, which ``pytest -k`` accepts verbatim and which is no part of
+        another id: ``digits[none]``, ``digits[hidden1+hidden2]``,
+        ``digits[hidden1:normal-0.01]``."""
+        if self.model in WEIGHT_LAYERS:
+            name = f"{self.model}-frozen={'+'.join(self.frozen) or 'none'}"
+            return name if self.init == DEFAULT_INIT else f"{name},init={self.init}"
+        init = "" if self.init == DEFAULT_INIT else f":{self.init}"
+        return f"{self.model}[{'+'.join(self.frozen) or 'none'}{init}]"
 
     @property
     def kernel_inits(self) -> dict[str, str]:
         """Layer name -> initialiser, for the layers not drawn from the default."""
         if self.init == DEFAULT_INIT:
             return {}
-        return {name: self.init for name in (self.frozen or WEIGHT_LAYERS[self.model])}
+        return {name: self.init for name in (self.frozen or self.layers)}
 
     @property
     def is_baseline(self) -> bool:
@@ -52,11 +68,11 @@ class Variant:
     @property
     def baseline(self) -> "Variant":
         """The unfrozen run of the same model, against which curves are compared."""
-        return Variant(self.model)
+        return Variant(self.model, layers=self.layers)
 
     @property
     def trainable(self) -> tuple[str, ...]:
-        return tuple(n for n in WEIGHT_LAYERS[self.model] if n not in self.frozen)
+        return tuple(n for n in self.layers if n not in self.frozen)
 
     def __str__(self) -> str:
         return self.id
@@ -70,3 +86,19 @@ def single_layer_variants(model: str) -> list[Variant]:
 def experiment(models=MODEL_NAMES) -> list[Variant]:
     """The experiment of ORIGIN.md for each of ``models``: baseline first, then one frozen layer each."""
     return [v for model in models for v in single_layer_variants(model)]
+
+
+def parse_id(variant_id: str) -> tuple[str, tuple[str, ...], str]:
+    """(model, frozen layers, initialiser) of a variant id in either form
+    (:attr:`Variant.id`), without knowing the model's layers."""
+    if variant_id.endswith("]") and "[" in variant_id:  # a user experiment's
+        model, _, inside = variant_id[:-1].partition("[")
+        layers, _, init = inside.partition(":")
+    else:
+        model, separator, rest = variant_id.partition("-frozen=")
+        if not separator:
+            raise ConfigError(f"Not a variant id: expected e.g. lenet5-frozen=conv1 or "
+                              f"digits[hidden1]. Received: {variant_id!r}")
+        layers, _, init = rest.partition(",init=")
+    frozen = () if layers == "none" else tuple(layers.split("+"))
+    return model, frozen, init or DEFAULT_INIT

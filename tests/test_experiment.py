@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from freezecheck.curves import compare_curves
-from freezecheck.fingerprints import changes
+from freezecheck import checks
 from freezecheck.backend import environment_name
-from freezecheck.expectations import judge_accuracy, judge_curve, lookup
+from freezecheck.expectations import judge_curve, lookup
 from freezecheck.variants import experiment
 
 pytestmark = pytest.mark.training
@@ -39,42 +38,18 @@ def declared(settings, variant):
     return expectation, table
 
 
-def variable_paths(record, layers):
-    paths = [path for layer in layers for path in record.variables_of(layer)]
-    assert paths, f"no variables recorded for layers {layers}: the record is malformed"
-    return paths
-
-
 @pytest.mark.parametrize("variant", cases(FROZEN))
 def test_frozen_weights_bitwise_unchanged(variant, freezecheck_run):
-    record = freezecheck_run(variant)
-    changed = changes(record.weights_before, record.weights_after,
-                      variable_paths(record, variant.frozen))
-    if changed:
-        pytest.fail(
-            f"{variant}: {len(changed)} frozen variable(s) changed during training:\n"
-            + "\n".join("  " + c.describe() for c in changed)
-            + "\nA layer set trainable=False was updated anyway. Check that it is frozen "
-            "before the model is compiled (Keras 3 reads `trainable` when the train "
-            "function is built) and that the optimizer touches only trainable variables.",
-            pytrace=False,
-        )
+    problem = checks.frozen_weights_changed(variant, freezecheck_run(variant))
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
 @pytest.mark.parametrize("variant", cases(VARIANTS))
 def test_trainable_weights_changed(variant, freezecheck_run):
-    record = freezecheck_run(variant)
-    paths = variable_paths(record, variant.trainable)
-    moved = {c.path for c in changes(record.weights_before, record.weights_after, paths)}
-    unchanged = [p for p in paths if p not in moved]
-    if unchanged:
-        pytest.fail(
-            f"{variant}: {len(unchanged)} trainable variable(s) ended bitwise equal to "
-            f"their initial values: {', '.join(unchanged)}.\nTraining did not update "
-            f"them: a zero learning rate, a layer frozen by mistake, or a step that "
-            f"applies no gradients.",
-            pytrace=False,
-        )
+    problem = checks.trainable_weights_unchanged(variant, freezecheck_run(variant))
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
 @pytest.mark.parametrize("variant", cases(VARIANTS))
@@ -82,16 +57,11 @@ def test_reaches_accuracy_gate(variant, freezecheck_run, freezecheck_settings):
     """The gate, or, for a variant measured to fall short of it, the declared range."""
     gate = freezecheck_settings.gate(variant.model)
     expectation, table = declared(freezecheck_settings, variant)
-    record = freezecheck_run(variant)
-    problem = judge_accuracy(record.final_val_accuracy, expectation, gate,
-                             table.spreads.get(variant.model, 0.0) if table else 0.0)
+    problem = checks.accuracy_missed(
+        variant, freezecheck_run(variant), gate, expectation, table.where if table else "",
+        table.spreads.get(variant.model, 0.0) if table else 0.0)
     if problem:
-        curve = ", ".join(f"{a:.4f}" for a in record.val_accuracy)
-        where = f" (measured in {table.where})" if expectation else ""
-        pytest.fail(
-            f"{variant}: final validation accuracy {problem}{where}; test accuracy "
-            f"{record.test_accuracy:.4f}.\n  validation accuracy per epoch: {curve}",
-            pytrace=False)
+        pytest.fail(problem, pytrace=False)
 
 
 @pytest.mark.parametrize("variant", cases(FROZEN))
@@ -114,36 +84,7 @@ def test_curve_matches_stored_reference(variant, freezecheck_run, freezecheck_se
                                         freezecheck_references, record_property):
     if freezecheck_settings.tier != "full" or freezecheck_settings.dataset != "mnist":
         pytest.skip("reference curves are kept for the full tier on MNIST only")
-    record = freezecheck_run(variant)
-    references = freezecheck_references
-    if references.regenerate:
-        path = references.write(record)
-        pytest.fail(f"regenerated {path}: review it, commit it, and run again without "
-                    f"--freezecheck-regen-references.", pytrace=False)
-    found = references.find(variant.id)
-    if found is None:
-        pytest.fail(f"no reference curve for {variant} in environment "
-                    f"{references.environment}, nor in any supported environment: expected "
-                    f"{references.path(variant.id)}.\n" + references.how_to_create(),
-                    pytrace=False)
-    reference, whose = found
-    path = references.path(variant.id, whose)
-    # Which environment's reference judged this run, whether it passes or fails.
-    record_property("reference_environment", whose)
-    borrowed = "" if whose == references.environment else references.borrowed(whose) + " "
-    if reference["recipe"] != record.recipe:
-        pytest.fail(f"the reference {path} was made with recipe "
-                    f"{reference['recipe']}, this run used {record.recipe}.\n"
-                    + borrowed + references.how_to_create(), pytrace=False)
-    comparison = compare_curves(record.val_accuracy, reference["val_accuracy"],
-                                freezecheck_settings.gates.curve)
-    record_property("largest_reference_deviation", comparison.largest_deviation)
-    if not comparison.ok:
-        pytest.fail(
-            comparison.report(variant.id, f"its {whose} reference")
-            + f"\n  this run:  {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
-            + f"\n  reference: {', '.join(f'{a:.4f}' for a in reference['val_accuracy'])}"
-            + f"\n  ({path}, made with {reference['versions']})"
-            + (f"\n{borrowed}{references.how_to_create()}" if borrowed else ""),
-            pytrace=False,
-        )
+    problem = checks.reference_missed(variant, freezecheck_run(variant), freezecheck_references,
+                                      freezecheck_settings.gates.curve, record_property)
+    if problem:
+        pytest.fail(problem, pytrace=False)

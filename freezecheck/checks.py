@@ -1,0 +1,91 @@
+"""What every generated test asserts, as functions that return why a run fails, or None.
+
+Shared by the built-in experiment's tests (tests/test_experiment.py) and the tests an
+:class:`freezecheck.Experiment` generates, so that both say the same thing about the
+same failure. Each takes a finished run's record and asserts nothing itself.
+"""
+
+from __future__ import annotations
+
+from freezecheck.curves import compare_curves
+from freezecheck.fingerprints import changes
+
+
+def variable_paths(record, layers) -> list[str]:
+    """The recorded variables of ``layers``, every one (non-trainable ones included)."""
+    paths = [path for layer in layers for path in record.variables_of(layer)]
+    assert paths, f"no variables recorded for layers {layers}: the record is malformed"
+    return paths
+
+
+def frozen_weights_changed(variant, record) -> str | None:
+    """Every variable of a frozen layer must end bitwise equal to its initial value."""
+    changed = changes(record.weights_before, record.weights_after,
+                      variable_paths(record, variant.frozen))
+    if not changed:
+        return None
+    return (f"{variant}: {len(changed)} frozen variable(s) changed during training:\n"
+            + "\n".join("  " + c.describe() for c in changed)
+            + "\nA layer set trainable=False was updated anyway. Check that it is frozen "
+            "before the model is compiled (Keras 3 reads `trainable` when the train "
+            "function is built), that the optimizer touches only trainable variables, and "
+            "that no layer updates its own state (a BatchNormalization's moving "
+            "statistics) while frozen.")
+
+
+def trainable_weights_unchanged(variant, record) -> str | None:
+    """Every trainable layer's variables must have moved."""
+    paths = variable_paths(record, variant.trainable)
+    moved = {c.path for c in changes(record.weights_before, record.weights_after, paths)}
+    unchanged = [p for p in paths if p not in moved]
+    if not unchanged:
+        return None
+    return (f"{variant}: {len(unchanged)} trainable variable(s) ended bitwise equal to "
+            f"their initial values: {', '.join(unchanged)}.\nTraining did not update "
+            f"them: a zero learning rate, a layer frozen by mistake, or a step that "
+            f"applies no gradients.")
+
+
+def accuracy_missed(variant, record, gate: float, expectation=None, where: str = "",
+                    spread: float = 0.0) -> str | None:
+    """The final validation accuracy reaches ``gate``, or keeps ``expectation``."""
+    from freezecheck.expectations import judge_accuracy
+
+    problem = judge_accuracy(record.final_val_accuracy, expectation, gate, spread)
+    if not problem:
+        return None
+    curve = ", ".join(f"{a:.4f}" for a in record.val_accuracy)
+    where = f" (measured in {where})" if expectation and where else ""
+    return (f"{variant}: final validation accuracy {problem}{where}; test accuracy "
+            f"{record.test_accuracy:.4f}.\n  validation accuracy per epoch: {curve}")
+
+
+def reference_missed(variant, record, references, tolerance, record_property) -> str | None:
+    """The run's curve within ``tolerance`` of its stored reference; regenerating
+    writes the reference and fails, so that nobody regenerates by accident."""
+    if references.regenerate:
+        path = references.write(record)
+        return (f"regenerated {path}: review it, commit it, and run again without "
+                f"--freezecheck-regen-references.")
+    found = references.find(variant.id)
+    if found is None:
+        return (f"no reference curve for {variant} in environment "
+                f"{references.environment}, nor in any supported environment: expected "
+                f"{references.path(variant.id)}.\n" + references.how_to_create())
+    reference, whose = found
+    path = references.path(variant.id, whose)
+    # Which environment's reference judged this run, whether it passes or fails.
+    record_property("reference_environment", whose)
+    borrowed = "" if whose == references.environment else references.borrowed(whose) + " "
+    if reference["recipe"] != record.recipe:
+        return (f"the reference {path} was made with recipe {reference['recipe']}, this "
+                f"run used {record.recipe}.\n" + borrowed + references.how_to_create())
+    comparison = compare_curves(record.val_accuracy, reference["val_accuracy"], tolerance)
+    record_property("largest_reference_deviation", comparison.largest_deviation)
+    if comparison.ok:
+        return None
+    return (comparison.report(variant.id, f"its {whose} reference")
+            + f"\n  this run:  {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
+            + f"\n  reference: {', '.join(f'{a:.4f}' for a in reference['val_accuracy'])}"
+            + f"\n  ({path}, made with {reference['versions']})"
+            + (f"\n{borrowed}{references.how_to_create()}" if borrowed else ""))

@@ -1,0 +1,362 @@
+"""Your own experiment: describe the model, data, recipe, variants and gates; get the tests.
+
+Importing this module imports neither TensorFlow nor Keras: a declaration is checked
+when its test module is imported (at collection), the model is built only when a test
+first needs a run. A test module holds::
+
+    experiment = freezecheck.Experiment("digits", build=build, layers=LAYERS,
+                                        data=load_digits, recipe=..., gates=...)
+    TestDigits = experiment.tests()
+
+and ``pytest -n auto`` runs, for the baseline (nothing frozen) and every variant, the
+tests described in docs/experiments.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import re
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from freezecheck.config import Gates, Recipe
+from freezecheck.data import Dataset
+from freezecheck.errors import ConfigError, FreezecheckError
+from freezecheck.models import DEFAULT_INIT, check_init
+from freezecheck.variants import Variant
+
+# Names that pytest's -k accepts verbatim and that cannot be mistaken for the id syntax
+# (``name[layer+layer:init]``).
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_BASELINE_WORD = "none"
+
+
+@dataclasses.dataclass(frozen=True)
+class Freeze:
+    """One variant: these weight layers frozen at their initial values, their kernels
+    drawn from ``init`` (an initialiser name: ``glorot_uniform``, ``he_normal``,
+    ``lecun_normal``, ``orthogonal`` or ``normal-S``). With no layers, ``init`` applies
+    to every layer: the baseline drawn from another distribution."""
+
+    layers: tuple[str, ...] = ()
+    init: str = DEFAULT_INIT
+
+    def __init__(self, *layers: str, init: str = DEFAULT_INIT):
+        object.__setattr__(self, "layers", tuple(layers))
+        object.__setattr__(self, "init", init)
+
+
+def each_layer_alone(layers) -> list[Freeze]:
+    """Every weight layer frozen on its own: the experiment of the original finding."""
+    return [Freeze(layer) for layer in layers]
+
+
+def blocks(layers) -> list[Freeze]:
+    """Every contiguous block of two or more weight layers, leaving at least one
+    trainable; shorter first, then from the input side."""
+    layers = tuple(layers)
+    return [Freeze(*layers[start:start + length])
+            for length in range(2, len(layers))
+            for start in range(len(layers) - length + 1)]
+
+
+def with_inits(variants, inits) -> list[Freeze]:
+    """Each of ``variants`` (Freeze) again with its kernels drawn from each of ``inits``."""
+    return [Freeze(*v.layers, init=init) for init in inits for v in variants]
+
+
+def arrays(train, validation, test=None, *, name: str = "arrays") -> Dataset:
+    """A data set from in-memory arrays: ``(inputs, integer labels)`` pairs for training,
+    validation (judged every epoch) and test (once at the end; the validation pair if
+    not given). Its sha256, part of every run's store key, covers the arrays' dtypes,
+    shapes and bytes."""
+    pairs = {"train": train, "validation": validation, "test": validation if test is None else test}
+    checked = {}
+    for part, pair in pairs.items():
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ConfigError(f"data {name!r}: {part} expected an (inputs, labels) pair. "
+                              f"Received: {type(pair).__name__}")
+        inputs, labels = np.asarray(pair[0]), np.asarray(pair[1])
+        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+            raise ConfigError(f"data {name!r}: {part} labels expected a 1-D array of integer "
+                              f"class indices. Received: shape {labels.shape}, dtype {labels.dtype}")
+        if len(inputs) != len(labels) or not len(labels):
+            raise ConfigError(f"data {name!r}: {part} expected as many inputs as labels, at "
+                              f"least one. Received: {len(inputs)} inputs, {len(labels)} labels")
+        if labels.min() < 0:
+            raise ConfigError(f"data {name!r}: {part} labels expected class indices from 0. "
+                              f"Received: a label {int(labels.min())}")
+        checked[part] = (inputs, labels)
+    shapes = {part: inputs.shape[1:] for part, (inputs, _) in checked.items()}
+    if len(set(shapes.values())) != 1:
+        raise ConfigError(f"data {name!r}: train, validation and test inputs expected one "
+                          f"shape per example. Received: {shapes}")
+    digest = hashlib.sha256()
+    for part in pairs:
+        for array in checked[part]:
+            array = np.ascontiguousarray(array)
+            digest.update(f"{part}{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+    (train_x, train_y), (val_x, val_y), (test_x, test_y) = checked.values()
+    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y,
+                   sha256={"arrays": digest.hexdigest()}, source=name, name=name)
+
+
+class Experiment:
+    """A frozen-layer experiment on your own model and data.
+
+    - ``name``: the experiment's name; variant ids and test ids start with it.
+    - ``build``: returns an uncompiled Keras model whose weight layers carry the names
+      in ``layers``. It may take one argument, ``kernel_initializer``: a function from
+      a layer name to the initialiser to pass to that layer (needed by variants with
+      ``init``). freezecheck seeds before calling it and freezes layers after it.
+    - ``layers``: every layer that has weights, input side first.
+    - ``data``: a Dataset (:func:`arrays`, or files read and checked by the caller), or a
+      function returning one, called once per process when a test first trains.
+    - ``recipe``: how every variant trains (:class:`freezecheck.Recipe`).
+    - ``gates``: what every variant must reach (:class:`freezecheck.Gates`).
+    - ``variants``: Freeze declarations (default: each layer alone); the baseline,
+      nothing frozen, always runs first.
+    - ``expectations``: variant id -> :class:`freezecheck.Expectation`, for variants
+      measured to fall short of the gate or to leave the baseline's curve.
+    - ``seed_spread``: how far (a fraction) another seed or machine may land from a
+      declared final accuracy that falls short of the gate (default 0: exactly).
+    - ``references``: directory of stored reference curves (default: ``references/``
+      beside the test module).
+    """
+
+    def __init__(self, name: str, *, build: Callable, layers, data, recipe: Recipe,
+                 gates: Gates, variants=None, expectations=None, seed_spread: float = 0.0,
+                 references=None):
+        self.name = _check_name(name)
+        self.layers = _check_layers(name, layers)
+        if not callable(build):
+            raise ConfigError(f"experiment {name!r}: build expected a function returning an "
+                              f"uncompiled Keras model. Received: {build!r}")
+        self.build = build
+        self._takes_initializer = _takes_initializer(name, build)
+        self.recipe = _check_type(name, "recipe", recipe, Recipe)
+        self.gates = _check_type(name, "gates", gates, Gates)
+        if not (callable(data) or isinstance(data, Dataset)):
+            raise ConfigError(f"experiment {name!r}: data expected a Dataset "
+                              f"(freezecheck.arrays(...)) or a function returning one. "
+                              f"Received: {data!r}")
+        self._data = data
+        self.variants = self._variants(each_layer_alone(self.layers) if variants is None
+                                       else variants)
+        self.expectations = self._expectations(expectations or {})
+        if isinstance(seed_spread, bool) or not isinstance(seed_spread, (int, float)) \
+                or not 0 <= seed_spread < 1:
+            raise ConfigError(f"experiment {name!r}: seed_spread expected a number in "
+                              f"[0, 1). Received: seed_spread={seed_spread!r}")
+        self.seed_spread = float(seed_spread)
+        self.references = None if references is None else Path(references)
+
+    # --- the declaration, checked without TensorFlow -------------------------------
+
+    @property
+    def baseline(self) -> Variant:
+        return self.variants[0]
+
+    def _variants(self, declared) -> list[Variant]:
+        variants = [Variant(self.name, layers=self.layers)]
+        for item in declared:
+            if not isinstance(item, Freeze):
+                raise ConfigError(f"experiment {self.name!r}: variants expected Freeze(...) "
+                                  f"declarations. Received: {item!r}")
+            if not item.layers and item.init == DEFAULT_INIT:
+                raise ConfigError(f"experiment {self.name!r}: an empty variant, Freeze() "
+                                  f"freezes nothing: it is the baseline, which always runs. "
+                                  f"Received: variants containing {item!r}")
+            try:
+                check_init(item.init)
+                variant = Variant(self.name, item.layers, item.init, layers=self.layers)
+            except ConfigError as exc:
+                raise ConfigError(f"experiment {self.name!r}: variant {item!r}: {exc}") from None
+            if not variant.trainable:
+                raise ConfigError(f"experiment {self.name!r}: variant {variant.id} freezes "
+                                  f"every weight layer: nothing would train. Received: {item!r}")
+            if variant.init != DEFAULT_INIT and not self._takes_initializer:
+                raise ConfigError(
+                    f"experiment {self.name!r}: variant {variant.id} draws its kernels from "
+                    f"{variant.init}, but build takes no kernel_initializer argument. "
+                    f"Give build a parameter kernel_initializer and pass "
+                    f"kernel_initializer(name) to each weight layer.")
+            if variant in variants:
+                raise ConfigError(f"experiment {self.name!r}: variant {variant.id} is "
+                                  f"declared twice. Received: {item!r}")
+            variants.append(variant)
+        return variants
+
+    def _expectations(self, declared: dict) -> dict:
+        from freezecheck.expectations import Expectation
+
+        ids = {v.id for v in self.variants}
+        for key, value in declared.items():
+            if key not in ids:
+                raise ConfigError(f"experiment {self.name!r}: expectations name an unknown "
+                                  f"variant: expected one of {', '.join(sorted(ids))}. "
+                                  f"Received: {key!r}")
+            if not isinstance(value, Expectation):
+                raise ConfigError(f"experiment {self.name!r}: expectations[{key!r}] expected "
+                                  f"a freezecheck.Expectation. Received: {value!r}")
+        return dict(declared)
+
+    def variant(self, variant_id: str) -> Variant:
+        """The declared variant of id ``variant_id``."""
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        raise ConfigError(f"experiment {self.name!r} has no variant {variant_id!r}: expected "
+                          f"one of {', '.join(v.id for v in self.variants)}")
+
+    # --- what a run needs -----------------------------------------------------------
+
+    def data(self) -> Dataset:
+        """The data set, loaded once per process."""
+        if not isinstance(self._data, Dataset):
+            loaded = self._data()
+            if not isinstance(loaded, Dataset):
+                raise ConfigError(f"experiment {self.name!r}: data expected a function "
+                                  f"returning a Dataset (freezecheck.arrays(...)). "
+                                  f"Received: {loaded!r}")
+            self._data = loaded
+        return self._data
+
+    def key(self) -> dict:
+        """What of this experiment a run's store key covers beyond the recipe and data:
+        its name, weight layers, and the source file that defines ``build``, so an edit
+        to the model never reuses a stale run."""
+        source = inspect.getsourcefile(self.build)
+        code = hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None
+        return {"name": self.name, "layers": list(self.layers),
+                "build": f"{getattr(self.build, '__module__', '?')}."
+                         f"{getattr(self.build, '__qualname__', '?')}",
+                "build_source_sha256": code}
+
+    def build_variant(self, variant: Variant):
+        """The uncompiled network of ``variant``: built, checked against the
+        declaration, its frozen layers set not trainable."""
+        from freezecheck.models import initializer
+
+        if self._takes_initializer:
+            inits = variant.kernel_inits
+            net = self.build(kernel_initializer=lambda layer: initializer(
+                inits.get(layer, DEFAULT_INIT)))
+        else:
+            net = self.build()
+        self._check_model(net)
+        for name in variant.frozen:
+            net.get_layer(name).trainable = False
+        return net
+
+    def _check_model(self, net) -> None:
+        if not hasattr(net, "layers") or not hasattr(net, "get_layer"):
+            raise ConfigError(f"experiment {self.name!r}: build expected to return a Keras "
+                              f"model. Received: {type(net).__name__}")
+        with_weights = [layer.name for layer in net.layers if layer.weights]
+        if with_weights != list(self.layers):
+            raise ConfigError(
+                f"experiment {self.name!r}: layers expected to name the model's weight "
+                f"layers in order: the model built has {with_weights}. Received: "
+                f"layers={list(self.layers)}. Name every weight layer (name=...) and list "
+                f"them all; names that differ between builds (Keras' automatic dense_1, "
+                f"dense_2, ...) are not allowed.")
+
+    def check_data(self, data: Dataset, net) -> None:
+        """Refuse data the model cannot take, before anything trains."""
+        expected = tuple(net.inputs[0].shape[1:]) if getattr(net, "inputs", None) else None
+        if expected is not None and tuple(data.train_images.shape[1:]) != expected:
+            raise ConfigError(f"experiment {self.name!r}: data inputs expected shape "
+                              f"(n, {', '.join(map(str, expected))}) for the model's input. "
+                              f"Received: {data.train_images.shape}")
+        classes = int(net.outputs[0].shape[-1])
+        highest = max(int(labels.max()) for labels in
+                      (data.train_labels, data.val_labels, data.test_labels))
+        if highest >= classes:
+            raise ConfigError(f"experiment {self.name!r}: data labels expected below the "
+                              f"model's {classes} outputs. Received: a label {highest}")
+
+    def train(self, variant: Variant, recipe: Recipe, data: Dataset):
+        """Train ``variant`` (freezecheck.training), after checking the model twice (its
+        weight layers must be named the same in both builds) and the data against it."""
+        from freezecheck.determinism import make_deterministic
+        from freezecheck.training import train
+
+        make_deterministic(recipe.seed, recipe.threads)  # before Keras first runs
+        checked = []
+
+        def build(v):
+            net = self.build_variant(v)
+            if not checked:
+                self.check_data(data, net)
+                checked.append(True)
+            return net
+
+        self.build_variant(variant)  # a first build: names must not change between builds
+        return train(variant, recipe, data, build=build)
+
+    # --- the tests ------------------------------------------------------------------
+
+    def tests(self) -> type:
+        """A test class to assign to a ``Test...`` name in a test module."""
+        from freezecheck.generated import test_class
+
+        return test_class(self)
+
+    def __repr__(self) -> str:
+        return f"Experiment({self.name!r}, {len(self.variants)} variants)"
+
+
+def _check_name(name) -> str:
+    from freezecheck.models import MODEL_NAMES
+
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name in MODEL_NAMES:
+        raise ConfigError(f"Experiment name expected letters, digits, '_', '.' or '-', "
+                          f"starting with a letter (test ids and -k use it), and not a "
+                          f"built-in model's ({', '.join(MODEL_NAMES)}). Received: "
+                          f"name={name!r}")
+    return name
+
+
+def _check_layers(name: str, layers) -> tuple[str, ...]:
+    if isinstance(layers, str) or not layers:
+        raise ConfigError(f"experiment {name!r}: layers expected a non-empty list of weight-"
+                          f"layer names. Received: layers={layers!r}")
+    layers = tuple(layers)
+    bad = [layer for layer in layers
+           if not isinstance(layer, str) or not _NAME.fullmatch(layer) or layer == _BASELINE_WORD]
+    if bad:
+        raise ConfigError(f"experiment {name!r}: layer names expected letters, digits, '_', "
+                          f"'.' or '-' (not {_BASELINE_WORD!r}). Received: {bad!r}")
+    if len(set(layers)) != len(layers):
+        raise ConfigError(f"experiment {name!r}: a layer is named twice. Received: "
+                          f"layers={list(layers)!r}")
+    return layers
+
+
+def _check_type(name: str, field: str, value, kind):
+    if not isinstance(value, kind):
+        raise ConfigError(f"experiment {name!r}: {field} expected a freezecheck."
+                          f"{kind.__name__}. Received: {value!r}")
+    return value
+
+
+def _takes_initializer(name: str, build) -> bool:
+    parameters = inspect.signature(build).parameters
+    if "kernel_initializer" in parameters:
+        return True
+    required = [p for p in parameters.values() if p.default is p.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if required:
+        raise ConfigError(f"experiment {name!r}: build expected no arguments, or one named "
+                          f"kernel_initializer. Received: build{inspect.signature(build)}")
+    return False
+
+
+__all__ = ["Experiment", "Freeze", "arrays", "blocks", "each_layer_alone", "with_inits",
+           "FreezecheckError"]
