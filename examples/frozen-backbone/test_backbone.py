@@ -53,11 +53,14 @@ experiment = freezecheck.Experiment(
     data=load_digits,
     recipe=freezecheck.Recipe(epochs=20, batch_size=32, learning_rate=2e-3),
     # 250 validation images: one image is 0.4 points (README.md here).
-    gates=freezecheck.Gates(min_accuracy=0.9, curve_band=0.1, curve_level=0.9,
+    gates=freezecheck.Gates(min_accuracy=0.9, curve_band=0.05, curve_level=0.9,
                             curve_max_lag=3),
-    # The whole backbone frozen (the transfer-learning case), and each BatchNormalization
-    # layer alone.
-    variants=[freezecheck.Freeze(*BACKBONE), freezecheck.Freeze("bn1"), freezecheck.Freeze("bn2")],
+    # The transfer-learning case: the whole backbone frozen, only the head trains.
+    variants=[freezecheck.Freeze(*BACKBONE)],
+    # Measured at seed 0 (README.md here): it still reaches the gate, but learns
+    # visibly slower than the baseline, so its curve is declared to leave the band.
+    expectations={"backbone[conv1+bn1+conv2+bn2]": freezecheck.Expectation(
+        seeds=(0,), finals=(0.936,), follows_baseline=False)},
 )
 
 TestBackbone = experiment.tests()
