@@ -1,5 +1,7 @@
 """Freezing and determinism on a few training steps of synthetic data (seconds, not minutes)."""
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,15 +40,32 @@ def test_training_leaves_exactly_the_frozen_layers_bitwise_unchanged(synthetic_m
     assert moved == set(trainable_paths), f"{variant}: unchanged trainable variables"
 
 
-def test_same_configuration_trains_bitwise_identically(synthetic_mnist):
+@pytest.mark.parametrize("path", ["loop", "fit"])
+def test_same_configuration_trains_bitwise_identically(synthetic_mnist, path):
     variant = Variant("lenet5", ("conv2",))
-    first = train(variant, FEW_STEPS, synthetic_mnist)
-    second = train(variant, FEW_STEPS, synthetic_mnist)
+    recipe = dataclasses.replace(FEW_STEPS, training=path)
+    first = train(variant, recipe, synthetic_mnist)
+    second = train(variant, recipe, synthetic_mnist)
     assert first.history == second.history
     assert first.test_accuracy == second.test_accuracy
     for path in first.weights_after:
         assert first.weights_before[path].tobytes() == second.weights_before[path].tobytes()
         assert first.weights_after[path].tobytes() == second.weights_after[path].tobytes()
+
+
+@pytest.mark.parametrize("frozen", [("conv1",), ("fc1", "out")])
+def test_fit_leaves_exactly_the_frozen_layers_bitwise_unchanged(synthetic_mnist, frozen):
+    """Keras' own fit, the path users train with, from the same initial weights as the loop."""
+    variant = Variant("lenet5", frozen)
+    record = train(variant, dataclasses.replace(FEW_STEPS, training="fit"), synthetic_mnist)
+    moved, _ = moved_paths(record, variant.frozen)
+    assert not moved, f"{variant}: frozen variables changed under fit: {sorted(moved)}"
+    moved, trainable_paths = moved_paths(record, variant.trainable)
+    assert moved == set(trainable_paths), f"{variant}: unchanged trainable variables under fit"
+    loop = train(variant, FEW_STEPS, synthetic_mnist)
+    assert all(loop.weights_before[p].tobytes() == record.weights_before[p].tobytes()
+               for p in loop.weights_before)
+    assert record.recipe["training"] == "fit" and "training" not in loop.recipe
 
 
 def test_another_seed_gives_other_weights(synthetic_mnist):

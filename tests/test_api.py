@@ -1,0 +1,290 @@
+"""The public experiment API: declarations refused before anything trains, and a user
+experiment built from scratch in a temporary directory, run by pytest as a user runs it."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import freezecheck
+from freezecheck.errors import ConfigError, DataIntegrityError, DataMissingError
+
+LAYERS = ("h1", "bn", "h2", "out")
+
+
+def _build(kernel_initializer):  # never called: declarations are checked without Keras
+    raise AssertionError("built at declaration")
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return freezecheck.arrays(train=(rng.normal(size=(20, 8)), rng.integers(0, 3, 20)),
+                              validation=(rng.normal(size=(6, 8)), rng.integers(0, 3, 6)))
+
+
+def _declare(**changes):
+    fields = dict(build=_build, layers=LAYERS, data=_data, recipe=freezecheck.Recipe(epochs=2),
+                  gates=freezecheck.Gates(0.9, 0.05, 0.9, 1))
+    return freezecheck.Experiment("toy", **{**fields, **changes})
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"variants": [freezecheck.Freeze("h9")]},
+     "experiment 'toy': variant Freeze(layers=('h9',), init='glorot_uniform'): Unknown layer"),
+    ({"variants": [freezecheck.Freeze()]}, "an empty variant, Freeze() freezes nothing"),
+    ({"variants": [freezecheck.Freeze("h1"), freezecheck.Freeze("h1")]},
+     "variant toy[h1] is declared twice"),
+    ({"variants": [freezecheck.Freeze(*LAYERS)]}, "freezes every weight layer"),
+    ({"variants": [freezecheck.Freeze("h1", init="normal-0")]}, "Received: init='normal-0'"),
+    ({"layers": "h1"}, "layers expected a non-empty list of weight-layer names. Received: layers='h1'"),
+    ({"layers": ("h1", "h1")}, "a layer is named twice"),
+    ({"layers": ("h1", "a layer")}, "layer names expected letters"),
+    ({"recipe": {"epochs": 2}}, "recipe expected a freezecheck.Recipe. Received: {'epochs': 2}"),
+    ({"data": [1, 2]}, "data expected a Dataset"),
+    ({"build": lambda size: None}, "build expected no arguments, or one named kernel_initializer"),
+    ({"expectations": {"toy[h7]": None}}, "expectations name an unknown variant"),
+    ({"seed_spread": 2}, "seed_spread expected a number in [0, 1). Received: seed_spread=2"),
+])
+def test_bad_declaration_is_refused_naming_the_experiment_and_field(changes, message):
+    with pytest.raises(ConfigError) as caught:
+        _declare(**changes)
+    assert message in str(caught.value)
+
+
+def test_variant_with_init_needs_a_build_that_takes_the_initialiser():
+    with pytest.raises(ConfigError, match="build takes no kernel_initializer argument"):
+        _declare(build=lambda: None, variants=[freezecheck.Freeze("h1", init="he_normal")])
+
+
+@pytest.mark.parametrize("name", ["", "1st", "a b", "x[y]", "lenet5", None])
+def test_bad_experiment_name_is_refused(name):
+    with pytest.raises(ConfigError, match="Experiment name expected"):
+        freezecheck.Experiment(
+            name, build=_build, layers=LAYERS, data=_data, recipe=freezecheck.Recipe(epochs=1),
+            gates=freezecheck.Gates(0.9, 0.05, 0.9, 1))
+
+
+def test_recipe_out_of_range_is_refused():
+    with pytest.raises(ConfigError, match="epochs expected a positive integer. Received: epochs=0"):
+        freezecheck.Recipe(epochs=0)
+    with pytest.raises(ConfigError, match="training expected one of loop, fit"):
+        freezecheck.Recipe(epochs=1, training="eager")
+
+
+@pytest.mark.parametrize("pairs, message", [
+    (dict(train=(np.zeros((3, 2)), np.zeros(2, int)), validation=(np.zeros((1, 2)), [0])),
+     "train expected as many inputs as labels"),
+    (dict(train=(np.zeros((3, 2)), np.zeros(3)), validation=(np.zeros((1, 2)), [0])),
+     "train labels expected a 1-D array of integer class indices"),
+    (dict(train=(np.zeros((3, 2)), np.zeros(3, int)), validation=(np.zeros((1, 3)), [0])),
+     "expected one shape per example"),
+    (dict(train=(np.zeros((3, 2)), -np.ones(3, int)), validation=(np.zeros((1, 2)), [0])),
+     "labels expected class indices from 0"),
+])
+def test_bad_arrays_are_refused(pairs, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        freezecheck.arrays(**pairs)
+
+
+def test_arrays_hash_covers_content_shape_and_dtype():
+    x, y = np.arange(12, dtype=np.float32).reshape(6, 2), np.array([0, 1, 0, 1, 0, 1])
+    base = freezecheck.arrays((x, y), (x, y)).sha256
+    assert base == freezecheck.arrays((x.copy(), y.copy()), (x, y)).sha256
+    changed = x.copy()
+    changed[0, 0] = 1
+    assert base != freezecheck.arrays((changed, y), (x, y)).sha256
+    assert base != freezecheck.arrays((x.astype(np.float64), y), (x, y)).sha256
+    assert base != freezecheck.arrays((x.reshape(6, 2, 1), y), (x.reshape(6, 2, 1), y)).sha256
+
+
+def test_verify_file_refuses_other_content_and_missing_files(tmp_path):
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"abc")
+    digest = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert freezecheck.verify_file(path, digest) == b"abc"
+    with pytest.raises(DataIntegrityError, match=f"{path}: content differs"):
+        freezecheck.verify_file(path, "0" * 64)
+    with pytest.raises(DataMissingError, match="cannot be read"):
+        freezecheck.verify_file(tmp_path / "absent.bin", digest)
+
+
+def test_ids_are_accepted_by_k_and_none_is_part_of_another():
+    declared = _declare(
+        build=_build,
+        variants=freezecheck.each_layer_alone(LAYERS) + freezecheck.blocks(LAYERS)
+        + freezecheck.with_inits([freezecheck.Freeze("h1"), freezecheck.Freeze()],
+                                 ["normal-1", "normal-10"])[:3])
+    ids = [v.id for v in declared.variants]
+    assert ids[:3] == ["toy[none]", "toy[h1]", "toy[bn]"]
+    assert "toy[h1+bn]" in ids and "toy[h1:normal-1]" in ids and "toy[h1:normal-10]" in ids
+    ident = re.compile(r"(\w|:|\+|-|\.|\[|\]|\\|/)+")  # pytest's -k grammar, an ident
+    for i, one in enumerate(ids):
+        assert ident.fullmatch(one), one
+        assert not any(one in other for other in ids[:i] + ids[i + 1:]), one
+
+
+def test_importing_the_api_imports_no_tensorflow(pytester):
+    result = pytester.run(
+        sys.executable, "-c",
+        "import sys, freezecheck; freezecheck.Experiment; freezecheck.arrays; "
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    assert result.ret == 0
+    assert result.outlines[-1] == "[]"
+
+
+# --- a user experiment, from nothing, in a temporary directory --------------------------
+
+EXPERIMENT = '''
+import numpy as np
+import freezecheck
+
+LAYERS = ("h1", "bn", "h2", "out")
+LEAKY = {leaky}
+
+
+def build(kernel_initializer):
+    from freezecheck.backend import keras as keras_module
+    import tensorflow as tf
+
+    keras = keras_module()
+
+    class LeakyBatchNormalization(keras.layers.BatchNormalization):
+        """Updates its moving mean in training even when frozen: the planted bug."""
+
+        def call(self, inputs, training=None, **kwargs):
+            if training:
+                mean = tf.reduce_mean(inputs, axis=0)
+                self.moving_mean.assign(self.moving_mean * 0.9 + mean * 0.1)
+            return super().call(inputs, training=training, **kwargs)
+
+    norm = LeakyBatchNormalization if LEAKY else keras.layers.BatchNormalization
+    return keras.Sequential([
+        keras.Input((8,)),
+        keras.layers.Dense(32, activation="relu", name="h1",
+                           kernel_initializer=kernel_initializer("h1")),
+        norm(name="bn"),
+        keras.layers.Dense(32, activation="relu", name="h2",
+                           kernel_initializer=kernel_initializer("h2")),
+        keras.layers.Dense(3, activation="softmax", name="out",
+                           kernel_initializer=kernel_initializer("out")),
+    ])
+
+
+def data():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=3.0, size=(3, 8))
+    labels = rng.integers(0, 3, 800)
+    points = (centres[labels] + rng.normal(size=(800, 8))).astype(np.float32)
+    return freezecheck.arrays(train=(points[:600], labels[:600]),
+                              validation=(points[600:], labels[600:]), name="clusters")
+
+
+experiment = freezecheck.Experiment(
+    "toy", build=build, layers=LAYERS, data=data,
+    recipe=freezecheck.Recipe(epochs=3, batch_size=32, learning_rate=5e-3),
+    gates=freezecheck.Gates(min_accuracy=0.9, curve_band=0.1, curve_level=0.9, curve_max_lag=1),
+    variants=[freezecheck.Freeze("h1"), freezecheck.Freeze("bn"), freezecheck.Freeze("h1", "bn"),
+              freezecheck.Freeze("h2", init="normal-0.1")],
+)
+
+TestToy = experiment.tests()
+'''
+
+IDS = ["toy[none]", "toy[h1]", "toy[bn]", "toy[h1+bn]", "toy[h2:normal-0.1]"]
+
+
+def _write(pytester, leaky=False):
+    pytester.makepyfile(test_toy=EXPERIMENT.format(leaky=leaky))
+    pytester.makeini("[pytest]\naddopts = --dist=loadgroup -p no:cacheprovider\n")
+
+
+def _run(pytester, store, *args):
+    return pytester.runpytest_subprocess(
+        f"--freezecheck-store-dir={store}", "--freezecheck-report-dir=report", *args)
+
+
+@pytest.mark.training
+def test_user_experiment_runs_selects_by_id_and_catches_a_leaking_frozen_batchnorm(
+        pytester, tmp_path):
+    _write(pytester)
+    store = tmp_path / "store"
+    # The first session writes the references (and fails those tests, by design).
+    first = _run(pytester, store, "-n", "2", "--freezecheck-regen-references")
+    first.assert_outcomes(passed=23 - len(IDS), failed=len(IDS))
+    assert sorted(p.name for p in (pytester.path / "references").glob("*/*.json")) == \
+        sorted(f"{i}.json" for i in IDS)
+    # Then everything passes, from the store.
+    second = _run(pytester, store, "-n", "2", "-v")
+    tests_per_variant = {"toy[none]": 3, "toy[h1]": 5, "toy[bn]": 5, "toy[h1+bn]": 5,
+                         "toy[h2:normal-0.1]": 5}
+    second.assert_outcomes(passed=sum(tests_per_variant.values()))
+    second.stdout.fnmatch_lines(["*PASSED test_toy.py::TestToy::"
+                                 "test_frozen_weights_bitwise_unchanged[[]toy[[]bn[]][]]*"])
+    # Every id, given to -k verbatim, selects exactly its own tests, under -n 2.
+    for variant_id, count in tests_per_variant.items():
+        selected = _run(pytester, store, "-n", "2", "-v", "-k", variant_id)
+        selected.assert_outcomes(passed=count)
+        ran = [line for line in selected.outlines if " PASSED " in line]
+        assert len(ran) == count and all(f"[{variant_id}]" in line for line in ran), ran
+    # The planted regression: a frozen BatchNormalization that still updates its moving
+    # mean. Exactly the frozen-weights tests of the variants freezing it turn red.
+    _write(pytester, leaky=True)
+    leaky = _run(pytester, tmp_path / "store-leaky", "-n", "2")
+    leaky.assert_outcomes(passed=sum(tests_per_variant.values()) - 2, failed=2)
+    leaky.stdout.fnmatch_lines([
+        "*FAILED test_toy.py::TestToy::test_frozen_weights_bitwise_unchanged[[]toy[[]bn[]][]]*",
+        "*FAILED test_toy.py::TestToy::test_frozen_weights_bitwise_unchanged[[]toy[[]h1+bn[]][]]*"])
+    leaky.stdout.fnmatch_lines(["*bn/moving_mean: * elements changed*"])
+    assert "bn/moving_variance" not in leaky.stdout.str()
+
+
+@pytest.mark.training
+def test_a_model_that_contradicts_its_declaration_fails_before_training(pytester, tmp_path):
+    pytester.makepyfile(test_bad='''
+import numpy as np
+import freezecheck
+
+
+def build():
+    from freezecheck.backend import keras as keras_module
+
+    keras = keras_module()
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+
+
+def data():
+    x = np.zeros((10, 5), np.float32)
+    return freezecheck.arrays(train=(x, np.zeros(10, int)), validation=(x, np.zeros(10, int)))
+
+
+TestBad = freezecheck.Experiment(
+    "bad", build=build, layers=("out",), data=data, recipe=freezecheck.Recipe(epochs=1),
+    gates=freezecheck.Gates(0.5, 0.1, 0.5, 1), variants=[]).tests()
+''')
+    store = tmp_path / "store"
+    result = pytester.runpytest_subprocess(f"--freezecheck-store-dir={store}",
+                                           "--freezecheck-report-dir=report", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines([
+        "*freezecheck: bad[[]none[]]: nothing trained:*",
+        "*experiment 'bad': layers expected to name the model's weight layers in order: "
+        "the model built has [[]'dense*'[]]. Received: layers=[[]'out'[]]*"])
+    assert not [p for p in store.iterdir() if not p.name.endswith(".lock")]
+
+
+def test_an_undeclarable_experiment_is_a_collection_error(pytester):
+    pytester.makepyfile(test_bad='''
+import freezecheck
+
+TestBad = freezecheck.Experiment(
+    "bad", build=lambda: None, layers=("a", "b"), data=lambda: None,
+    recipe=freezecheck.Recipe(epochs=1), gates=freezecheck.Gates(0.5, 0.1, 0.5, 1),
+    variants=[freezecheck.Freeze("c")]).tests()
+''')
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ConfigError: experiment 'bad': variant Freeze(layers=('c',)*"
+                                 "Unknown layer for model 'bad'*"])
