@@ -27,7 +27,7 @@ from freezecheck.config import Gates, Recipe
 from freezecheck.data import Dataset
 from freezecheck.errors import ConfigError, FreezecheckError
 from freezecheck.models import DEFAULT_INIT, check_init
-from freezecheck.variants import Variant
+from freezecheck.variants import Variant, contiguous_blocks
 
 # Names that pytest's -k accepts verbatim and that cannot be mistaken for the id syntax
 # (``name[layer+layer:init]``).
@@ -58,10 +58,7 @@ def each_layer_alone(layers) -> list[Freeze]:
 def blocks(layers) -> list[Freeze]:
     """Every contiguous block of two or more weight layers, leaving at least one
     trainable; shorter first, then from the input side."""
-    layers = tuple(layers)
-    return [Freeze(*layers[start:start + length])
-            for length in range(2, len(layers))
-            for start in range(len(layers) - length + 1)]
+    return [Freeze(*block) for block in contiguous_blocks(layers)]
 
 
 def with_inits(variants, inits) -> list[Freeze]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from freezecheck.errors import ConfigError
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
-from freezecheck.variants import Variant, single_layer_variants
+from freezecheck.variants import Variant, contiguous_blocks, single_layer_variants
 
 # Glorot uniform is Keras' default and the experiment's; then the other common
 # variance-scaling schemes, orthogonal, and a normal distribution from tiny to huge.
@@ -34,10 +34,7 @@ DEFAULT_FAMILIES = ("single",)
 def blocks(model: str) -> list[tuple[str, ...]]:
     """Every contiguous run of two or more weight layers, leaving at least one trainable;
     shorter first, then from the input side."""
-    layers = WEIGHT_LAYERS[model]
-    return [layers[start:start + length]
-            for length in range(2, len(layers))
-            for start in range(len(layers) - length + 1)]
+    return contiguous_blocks(WEIGHT_LAYERS[model])
 
 
 def init_blocks(model: str) -> list[tuple[str, ...]]:

@@ -102,3 +102,12 @@ def parse_id(variant_id: str) -> tuple[str, tuple[str, ...], str]:
         layers, _, init = rest.partition(",init=")
     frozen = () if layers == "none" else tuple(layers.split("+"))
     return model, frozen, init or DEFAULT_INIT
+
+
+def contiguous_blocks(layers) -> list[tuple[str, ...]]:
+    """Every contiguous run of two or more of ``layers``, leaving at least one out;
+    shorter first, then from the input side."""
+    layers = tuple(layers)
+    return [layers[start:start + length]
+            for length in range(2, len(layers))
+            for start in range(len(layers) - length + 1)]
