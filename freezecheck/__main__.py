@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "group against the other, and print how many splits are called "
                     "different at each significance level.")
     _measurement_files(alarms, "measurement files (JSON lines) holding the variant's seeds")
-    alarms.add_argument("--variant", default="lenet5-frozen=none",
+    alarms.add_argument("--variant", default="lenet5[none]",
                         help="the variant whose seeds are split (default: %(default)s)")
     alarms.add_argument("--group-size", type=int, default=5,
                         help="seeds per group (default: %(default)s)")

@@ -79,17 +79,20 @@ def plot(reports: list[dict]) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    from freezecheck.models import DEFAULT_INIT
     from freezecheck.report import LAYER_COLOURS
+    from freezecheck.variants import parse_id
 
     environments = [r["environment"] for r in reports]
     band = reports[0]["gates"]["curve_band"] * 100
     by_env = [{run["variant"]: run for run in r["runs"]} for r in reports]
     variants = sorted(set().union(*by_env))
-    models = sorted({v.split("-frozen=")[0] for v in variants})
+    parts = {v: parse_id(v) for v in variants}
+    models = sorted({model for model, _, _ in parts.values()})
     figure = Figure(figsize=(8.5, 0.8 + 3.4 * len(models)), layout="constrained")
     for axes, model in zip(figure.subplots(len(models), 1, squeeze=False)[:, 0], models):
-        mine = [v for v in variants if v.startswith(model + "-frozen=")]
-        mine.sort(key=lambda v: (not v.endswith("=none"), v))
+        mine = [v for v in variants if parts[v][0] == model]
+        mine.sort(key=lambda v: (bool(parts[v][1]), v))
         axes.axhline(0, color="0.6", linewidth=0.8)
         largest = 0.05
         for k, variant in enumerate(mine):
@@ -100,8 +103,11 @@ def plot(reports: list[dict]) -> bytes:
             points = [(i, (runs[variant]["final_val_accuracy"] - base) * 100)
                       for i, runs in enumerate(by_env) if variant in runs]
             largest = max(largest, *(abs(d) for _, d in points))
-            frozen = variant.split("-frozen=", 1)[1]
-            baseline = frozen == "none"
+            _, layers, init = parts[variant]
+            frozen = "+".join(layers) or "none"
+            if init != DEFAULT_INIT:
+                frozen += f", {init}"
+            baseline = not layers and init == DEFAULT_INIT
             label = ("nothing frozen (baseline)" if baseline else f"{frozen} frozen")
             if first:
                 label += f" (from {environments[first]})"

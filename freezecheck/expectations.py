@@ -20,6 +20,8 @@ import dataclasses
 import math
 
 from freezecheck.measured import MEASURED
+from freezecheck.models import DEFAULT_INIT
+from freezecheck.variants import parse_id
 
 DEFAULT_ENVIRONMENT = "py311-tf221"
 
@@ -139,8 +141,8 @@ def measured_gates(environment: str, dataset: str) -> dict[str, float]:
     table = lookup(environment, dataset).expectations
     gates = {}
     for variant_id, expectation in table.items():
-        model, _, rest = variant_id.partition("-frozen=")
-        if rest == "none":
+        model, frozen, init = parse_id(variant_id)
+        if not frozen and init == DEFAULT_INIT:
             gates[model] = gate_from_baseline(expectation.finals)
     return gates
 

@@ -6,7 +6,7 @@ at once, or drawing the frozen weights from another distribution, must at some p
 cost accuracy:
 
 - ``blocks``: every contiguous block of two or more weight layers frozen, up to all but
-  one. ``lenet5-frozen=conv1+conv2+fc1+fc2`` trains only its output layer on a fixed
+  one. ``lenet5[conv1+conv2+fc1+fc2]`` trains only its output layer on a fixed
   random feature map, an Extreme Learning Machine.
 - ``inits``: each weight layer alone, and two blocks (the two convolutions; everything
   but the output layer), frozen with kernels drawn from each of :data:`INITS` other than

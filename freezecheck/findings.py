@@ -24,6 +24,7 @@ from freezecheck.families import INITS, init_blocks
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
 from freezecheck.statistics import centre
 from freezecheck.tabulate import family_of, family_order, group, variant_from_id
+from freezecheck.variants import parse_id, variant_id
 
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
@@ -31,7 +32,7 @@ TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 def summary_rows(by_variant: dict, model: str, level: float) -> list[dict]:
     """Per variant of ``model``: family, seeds, centre and range of final accuracy,
     difference from the baseline in points, epochs to ``level`` at the first seed."""
-    baseline = by_variant.get(f"{model}-frozen=none")
+    baseline = by_variant.get(variant_id(model))
     if baseline is None:
         return []
     base = centre([r["final_val_accuracy"] for r in baseline.values()])
@@ -69,7 +70,7 @@ def gate(dataset: str, model: str, by_variant: dict) -> float | None:
     measured from its baseline's runs (None without them)."""
     if dataset == "mnist":
         return TIER_GATES["full"].min_accuracy
-    baseline = by_variant.get(f"{model}-frozen=none")
+    baseline = by_variant.get(variant_id(model))
     return gate_from_baseline([r["final_val_accuracy"] for r in baseline.values()]) if baseline else None
 
 
@@ -119,11 +120,13 @@ def plot(by_variant: dict, dataset: str, gates: dict) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    present = [m for m in MODEL_NAMES if f"{m}-frozen=none" in by_variant]
-    models = [m for m in present if any(v.startswith(f"{m}-") and not v.endswith("=none")
-                                        for v in by_variant)]
+    parts = {v: parse_id(v) for v in by_variant}
+    present = [m for m in MODEL_NAMES if variant_id(m) in by_variant]
+    models = [m for m in present
+              if any(model == m and v != variant_id(m) for v, (model, _, _) in parts.items())]
     baseline_only = [m for m in present if m not in models]
-    has_inits = {m: any(",init=" in v for v in by_variant if v.startswith(f"{m}-"))
+    has_inits = {m: any(model == m and init != DEFAULT_INIT
+                        for model, _, init in parts.values())
                  for m in models}
     columns = 2 if any(has_inits.values()) else 1
     figure = Figure(figsize=(7.5 * columns, 0.6 + 5.2 * max(1, len(models))),
@@ -146,7 +149,7 @@ def plot(by_variant: dict, dataset: str, gates: dict) -> bytes:
     title = f"Layers frozen at their random initial weights: {TITLES[dataset]}"
     if baseline_only:
         title += "\n" + "; ".join(
-            f"{m}: only the baseline measured ({_centre_text(by_variant[f'{m}-frozen=none'])}), "
+            f"{m}: only the baseline measured ({_centre_text(by_variant[variant_id(m)])}), "
             f"its variants not measured" for m in baseline_only)
     figure.suptitle(title)
     out = io.BytesIO()
@@ -221,9 +224,7 @@ def _plot_inits(figure, axes, by_variant, model):
     values = np.full((len(frozen_sets), len(INITS)), np.nan)
     for i, frozen in enumerate(frozen_sets):
         for j, init in enumerate(INITS):
-            name = (f"{model}-frozen={'+'.join(frozen) or 'none'}"
-                    + ("" if init == DEFAULT_INIT else f",init={init}"))
-            runs = by_variant.get(name)
+            runs = by_variant.get(variant_id(model, frozen, init))
             if runs:
                 values[i, j] = runs[min(runs)]["final_val_accuracy"]
     errors = np.array([[_error(v) if not np.isnan(v) else np.nan for v in row] for row in values])

@@ -11,10 +11,7 @@ from __future__ import annotations
 import pytest
 
 from freezecheck import checks
-
-
-def _cases(variants):
-    return [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in variants]
+from freezecheck.schedule import variant_cases as _cases
 
 
 def _fail_if(problem: str | None) -> None:

@@ -513,12 +513,10 @@ class SessionReport:
 
 
 def _without_xdist_group(nodeid: str) -> str:
-    """The test id as without workers: --dist=loadgroup appends "@group" to it (our
-    groups are the variant ids, and a user experiment's ids end with "]")."""
-    head, at, group = nodeid.rpartition("@")
-    if at and (head.endswith(f"[{group}]") or nodeid.rfind("@") > nodeid.rfind("]")):
-        return head
-    return nodeid
+    """The test id as without workers: --dist=loadgroup appends "@group" to it, which
+    xdist tells from a parameter holding "@" by no "]" following it (as here)."""
+    head, at, _ = nodeid.rpartition("@")
+    return head if at and nodeid.rfind("@") > nodeid.rfind("]") else nodeid
 
 
 def _outcome(report) -> str:

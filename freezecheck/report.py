@@ -173,7 +173,7 @@ def curves_csv(runs: dict[str, dict]) -> str:
 # --- verdicts and ordering ------------------------------------------------------------
 
 def variant_of_test(nodeid: str) -> str | None:
-    """The parameter id of a test (``...::test_x[lenet5-frozen=conv1]`` -> the variant)."""
+    """The parameter id of a test (``...::test_x[lenet5[conv1]]`` -> the variant)."""
     if not nodeid.endswith("]") or "[" not in nodeid:
         return None
     return nodeid[nodeid.index("[") + 1:-1]

@@ -28,7 +28,7 @@ from freezecheck.families import FAMILIES, family
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES
 from freezecheck.expectations import Expectation
 from freezecheck.statistics import MIN_SEEDS, olympic_mean
-from freezecheck.variants import Variant
+from freezecheck.variants import Variant, parse_id
 
 def read_rows(paths) -> list[dict]:
     """Measurement rows from JSON-lines files and full-tier ``results.json`` reports."""
@@ -189,7 +189,5 @@ def family_of(variant: Variant) -> str:
 
 def variant_from_id(variant_id: str) -> Variant:
     """The Variant whose id is ``variant_id``."""
-    model, _, rest = variant_id.partition("-frozen=")
-    frozen, _, init = rest.partition(",init=")
-    layers = () if frozen == "none" else tuple(frozen.split("+"))
-    return Variant(model, layers, init or DEFAULT_INIT)
+    model, frozen, init = parse_id(variant_id)
+    return Variant(model, frozen, init)

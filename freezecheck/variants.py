@@ -42,16 +42,10 @@ class Variant:
 
     @property
     def id(self) -> str:
-        """Readable id. The built-in models': ``lenet-frozen=none``,
-        ``lenet5-frozen=conv1+conv2``, ``lenet5-frozen=conv2,init=normal-0.001``. A
-        user experiment's, which ``pytest -k`` accepts verbatim and which is no part of
-        another id: ``digits[none]``, ``digits[hidden1+hidden2]``,
-        ``digits[hidden1:normal-0.01]``."""
-        if self.model in WEIGHT_LAYERS:
-            name = f"{self.model}-frozen={'+'.join(self.frozen) or 'none'}"
-            return name if self.init == DEFAULT_INIT else f"{name},init={self.init}"
-        init = "" if self.init == DEFAULT_INIT else f":{self.init}"
-        return f"{self.model}[{'+'.join(self.frozen) or 'none'}{init}]"
+        """Readable id, which ``pytest -k`` accepts verbatim and which is no part of
+        another id: ``lenet5[none]``, ``lenet5[conv1+conv2]``,
+        ``lenet5[conv2:normal-0.001]``, ``digits[hidden1]``."""
+        return variant_id(self.model, self.frozen, self.init)
 
     @property
     def kernel_inits(self) -> dict[str, str]:
@@ -89,19 +83,29 @@ def experiment(models=MODEL_NAMES) -> list[Variant]:
 
 
 def parse_id(variant_id: str) -> tuple[str, tuple[str, ...], str]:
-    """(model, frozen layers, initialiser) of a variant id in either form
-    (:attr:`Variant.id`), without knowing the model's layers."""
-    if variant_id.endswith("]") and "[" in variant_id:  # a user experiment's
+    """(model, frozen layers, initialiser) of a variant id (:attr:`Variant.id`), without
+    knowing the model's layers. Ids written before the current form
+    (``MODEL-frozen=A+B,init=I``, in older reports and stores) are read too."""
+    if variant_id.endswith("]") and "[" in variant_id:
         model, _, inside = variant_id[:-1].partition("[")
         layers, _, init = inside.partition(":")
     else:
         model, separator, rest = variant_id.partition("-frozen=")
         if not separator:
-            raise ConfigError(f"Not a variant id: expected e.g. lenet5-frozen=conv1 or "
-                              f"digits[hidden1]. Received: {variant_id!r}")
+            raise ConfigError(f"Not a variant id: expected MODEL[LAYERS] or "
+                              f"MODEL[LAYERS:INIT], e.g. digits[none] or "
+                              f"digits[hidden1+hidden2]. Received: {variant_id!r}")
         layers, _, init = rest.partition(",init=")
     frozen = () if layers == "none" else tuple(layers.split("+"))
     return model, frozen, init or DEFAULT_INIT
+
+
+def variant_id(model: str, frozen=(), init: str = DEFAULT_INIT) -> str:
+    """The id of a variant from its parts (:attr:`Variant.id`), for code that holds
+    ids rather than variants; also turns an id of the older form into the current one:
+    ``variant_id(*parse_id(old))``."""
+    suffix = "" if init == DEFAULT_INIT else f":{init}"
+    return f"{model}[{'+'.join(frozen) or 'none'}{suffix}]"
 
 
 def contiguous_blocks(layers) -> list[tuple[str, ...]]:

@@ -173,9 +173,9 @@ def test_one_run_is_explained_with_its_interval():
     rng = np.random.default_rng(12)
     declared, run = effect(rng, shift=-0.03), one_run(rng)
     findings = claims.judge_run(declared, run, alpha=ALPHA)
-    text = claims.explain_run("m-frozen=a", "leaves", declared, run, findings, where="env, data",
+    text = claims.explain_run("m[a]", "leaves", declared, run, findings, where="env, data",
                               alpha=ALPHA)
-    assert text.startswith("m-frozen=a: declared to leave its baseline's curve")
+    assert text.startswith("m[a]: declared to leave its baseline's curve")
     assert "prediction interval, two-sided, alpha 0.01 over 11 quantities" in text
     assert "seed 0: largest gap" in text and "one run may differ from it by" in text
 

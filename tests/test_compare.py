@@ -20,13 +20,13 @@ def write_report(directory, environment, runs):
 
 def test_table_marks_what_moved_beyond_the_tolerance(tmp_path, capsys):
     old = write_report(tmp_path / "a", "py311-tf215", [
-        ("lenet-frozen=none", 0.9942, 3), ("lenet-frozen=fc1", 0.9918, 5)])
+        ("lenet[none]", 0.9942, 3), ("lenet[fc1]", 0.9918, 5)])
     new = write_report(tmp_path / "b", "py311-tf221", [
-        ("lenet-frozen=none", 0.9940, 3), ("lenet-frozen=fc1", 0.9790, None)])
+        ("lenet[none]", 0.9940, 3), ("lenet[fc1]", 0.9790, None)])
     assert main(["compare", str(old), str(new), "--out", str(tmp_path / "out")]) == 0
     table = (tmp_path / "out" / "compare.md").read_text()
-    assert "| lenet-frozen=none | 99.42% | 3 | 99.40% | 3 |" in table
-    assert "| lenet-frozen=fc1 | 99.18% | 5 | 97.90% * | never * |" in table
+    assert "| lenet[none] | 99.42% | 3 | 99.40% | 3 |" in table
+    assert "| lenet[fc1] | 99.18% | 5 | 97.90% * | never * |" in table
     assert (tmp_path / "out" / "compare.png").read_bytes()[:4] == b"\x89PNG"
     assert "py311-tf215 accuracy" in capsys.readouterr().out
 
@@ -42,20 +42,20 @@ def test_no_directory_is_a_usage_error():
 
 
 def test_a_report_over_several_seeds_is_compared_at_its_first_seed(tmp_path):
-    one = write_report(tmp_path / "a", "py311-tf215", [("lenet-frozen=none", 0.9942, 3)])
+    one = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)])
     many = tmp_path / "b"
     many.mkdir()
     (many / "results.json").write_text(json.dumps({
         "schema_version": 2, "environment": "py311-tf221", "dataset": "mnist", "gates": GATES,
         "tests": {}, "runs": [
-            {"variant": "lenet-frozen=none", "seed": seed, "final_val_accuracy": accuracy,
+            {"variant": "lenet[none]", "seed": seed, "final_val_accuracy": accuracy,
              "epochs_to_level": 3} for seed, accuracy in ((1, 0.9936), (2, 0.9990))]}))
     assert main(["compare", str(one), str(many), "--out", str(tmp_path / "out")]) == 0
-    assert "| lenet-frozen=none | 99.42% | 3 | 99.36% | 3 |" in (tmp_path / "out" / "compare.md").read_text()
+    assert "| lenet[none] | 99.42% | 3 | 99.36% | 3 |" in (tmp_path / "out" / "compare.md").read_text()
 
 
 def test_an_unknown_report_schema_is_refused(tmp_path, capsys):
-    report = write_report(tmp_path / "a", "py311-tf215", [("lenet-frozen=none", 0.9942, 3)])
+    report = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)])
     data = json.loads((report / "results.json").read_text()) | {"schema_version": 9}
     (report / "results.json").write_text(json.dumps(data))
     assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2

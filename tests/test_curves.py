@@ -56,7 +56,7 @@ def test_report_names_epochs_and_distance_outside_the_band():
     tolerance = CurveTolerance(band=0.01, level=0.99, max_lag=1)
     result = compare_curves([0.95, 0.985, 0.991], [0.975, 0.988, 0.992], tolerance)
     assert not result.ok
-    text = result.report("lenet-frozen=conv1", "lenet-frozen=none")
+    text = result.report("lenet[conv1]", "lenet[none]")
     assert "at 1 epoch(s)" in text
     assert "epoch   1: 0.9500 vs 0.9750 (-2.50 points, 1.50 beyond the band)" in text
 

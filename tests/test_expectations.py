@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from freezecheck.variants import parse_id
 from freezecheck import expectations, tabulate
 from freezecheck.config import Settings
 from freezecheck.errors import ConfigError
@@ -66,7 +67,7 @@ def test_the_committed_table_covers_what_ran_on_fashion_mnist():
     assert ran <= set(table), sorted(ran - set(table))
     for v in variants(("single",), ("lenet5",)):
         assert len(table[v.id]["seeds"]) >= 5, v.id
-    assert len(table["lenet-frozen=none"]["seeds"]) >= 5  # LeNet's gate
+    assert len(table["lenet[none]"]["seeds"]) >= 5  # LeNet's gate
 
 
 def test_the_committed_table_is_consistent():
@@ -75,7 +76,7 @@ def test_the_committed_table_is_consistent():
             for variant_id, row in table["variants"].items():
                 assert len(row["seeds"]) == len(row["finals"]) >= 1, variant_id
                 assert all(0 <= a <= 1 for a in row["finals"]), variant_id
-                baseline = variant_id.split("-frozen=")[0] + "-frozen=none"
+                baseline = parse_id(variant_id)[0] + "[none]"
                 assert baseline in table["variants"], (environment, dataset, variant_id)
 
 
@@ -84,7 +85,7 @@ def test_fashion_gates_are_measured_from_the_baselines():
     assert set(gates) == {"lenet", "lenet5"}
     table = lookup(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist").expectations
     for model, gate in gates.items():
-        floor = table[f"{model}-frozen=none"].floor
+        floor = table[f"{model}[none]"].floor
         assert floor - 0.001 < gate <= floor
     settings = Settings.for_tier("full", dataset="fashion-mnist", measured_gates=gates)
     assert settings.gate("lenet5") == gates["lenet5"] and settings.gates.curve_level < 0.99
@@ -102,10 +103,10 @@ def row(variant, seed, curve, environment="envA", dataset="mnist"):
 
 def test_tabulate_declares_what_was_measured():
     base = [0.97, 0.98, 0.99]
-    rows = [row("lenet5-frozen=none", s, [a + s * 1e-4 for a in base]) for s in range(5)]
-    rows += [row("lenet5-frozen=conv2", s, [0.90, 0.93, 0.95 + s * 1e-4]) for s in range(5)]
+    rows = [row("lenet5[none]", s, [a + s * 1e-4 for a in base]) for s in range(5)]
+    rows += [row("lenet5[conv2]", s, [0.90, 0.93, 0.95 + s * 1e-4]) for s in range(5)]
     table = tabulate.tabulate(rows)["envA"]["mnist"]
-    conv2 = table["variants"]["lenet5-frozen=conv2"]
+    conv2 = table["variants"]["lenet5[conv2]"]
     assert conv2["seeds"] == [0, 1, 2, 3, 4] and conv2["finals"][0] == 0.95
     assert conv2["follows_baseline"] is False and conv2["curve_claim"] == "leaves"
     assert conv2["effect"]["seeds"] == [0, 1, 2, 3, 4] and conv2["effect"]["gap"][0] < -0.05
@@ -117,19 +118,19 @@ def test_tabulate_declares_what_was_measured():
 
 
 def test_a_run_measured_twice_with_different_results_is_refused():
-    rows = [row("lenet5-frozen=none", 0, [0.9, 0.99]), row("lenet5-frozen=none", 0, [0.9, 0.98])]
+    rows = [row("lenet5[none]", 0, [0.9, 0.99]), row("lenet5[none]", 0, [0.9, 0.98])]
     with pytest.raises(ConfigError, match="measured twice with different curves"):
         tabulate.tabulate(rows)
 
 
 def test_a_variant_without_its_baseline_at_the_same_seed_is_refused():
-    with pytest.raises(ConfigError, match="its baseline lenet5-frozen=none not"):
-        tabulate.tabulate([row("lenet5-frozen=fc1", 3, [0.9, 0.99])])
+    with pytest.raises(ConfigError, match=r"its baseline lenet5\[none\] not"):
+        tabulate.tabulate([row("lenet5[fc1]", 3, [0.9, 0.99])])
 
 
 def test_report_json_is_read_as_measurements(tmp_path):
     report = {"environment": "envB", "runs": [{
-        "variant": "lenet-frozen=none", "model": "lenet", "recipe": {"seed": 2},
+        "variant": "lenet[none]", "model": "lenet", "recipe": {"seed": 2},
         "val_accuracy": [0.98, 0.99], "final_val_accuracy": 0.99, "test_accuracy": 0.991,
         "train_seconds": 1.0}]}
     (tmp_path / "results.json").write_text(json.dumps(report))
@@ -153,7 +154,7 @@ def test_an_unmeasured_variant_is_told_how_to_measure_it():
 
     text = lookup(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist").how_to_measure(
         Variant("lenet", ("fc1",), "normal-1"))
-    assert "lenet-frozen=fc1,init=normal-1: no expectation measured" in text
+    assert "lenet[fc1:normal-1]: no expectation measured" in text
     assert "python -m freezecheck measure --dataset fashion-mnist --models lenet" in text
 
 
@@ -215,7 +216,7 @@ def test_a_real_change_in_learning_breaks_a_declaration_and_no_change_does_not()
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
     curve = full_curve("mnist")
     seeds = [0, 1, 2, 3, 4]
-    declared = measured_effect(runs, "lenet5-frozen=out", seeds, curve.level)
+    declared = measured_effect(runs, "lenet5[out]", seeds, curve.level)
     claim = claims.declare(declared, band=curve.band, max_lag=curve.max_lag, alpha=DEFAULT_ALPHA)
 
     def judge(new):
@@ -223,9 +224,9 @@ def test_a_real_change_in_learning_breaks_a_declaration_and_no_change_does_not()
                             alpha=DEFAULT_ALPHA)
 
     assert judge(declared) == []
-    for changed in ("lenet5-frozen=conv1+conv2", "lenet5-frozen=fc1+fc2"):
+    for changed in ("lenet5[conv1+conv2]", "lenet5[fc1+fc2]"):
         findings = judge(measured_effect(runs, changed, seeds, curve.level))
-        assert findings, f"{changed}'s curves kept {claim} of lenet5-frozen=out"
+        assert findings, f"{changed}'s curves kept {claim} of lenet5[out]"
         assert all(f.new < 0 and f.p_value < DEFAULT_ALPHA / 16 for f in findings
                    if f.what != "lag"), findings
 
@@ -247,16 +248,16 @@ def test_one_run_keeps_every_committed_effect_and_a_real_change_breaks_it():
     files = sorted((Path(__file__).parents[1] / "measurements" / "py311-tf221").glob("*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
     level = full_curve("mnist").level
-    base = runs["lenet5-frozen=none"]
+    base = runs["lenet5[none]"]
     table = lookup("py311-tf221", "mnist").expectations
-    for variant_id in ("lenet5-frozen=conv2", "lenet5-frozen=fc1"):
+    for variant_id in ("lenet5[conv2]", "lenet5[fc1]"):
         seeds = list(range(10))
         failures, judged = claims.single_run_failures(
             [runs[variant_id][s]["val_accuracy"] for s in seeds],
             [base[s]["val_accuracy"] for s in seeds], seeds, level=level, alpha=DEFAULT_ALPHA)
         assert judged == 1260 and failures <= DEFAULT_ALPHA * judged, (variant_id, failures)
         committed = claims.Effect.from_dict(table[variant_id].effect)
-        for changed in ("lenet5-frozen=conv2+fc1", "lenet5-frozen=fc1+fc2"):
+        for changed in ("lenet5[conv2+fc1]", "lenet5[fc1+fc2]"):
             for s in range(5):
                 run = claims.run_effect(runs[changed][s]["val_accuracy"],
                                         base[s]["val_accuracy"], level=level, seed=s)
@@ -266,7 +267,7 @@ def test_one_run_keeps_every_committed_effect_and_a_real_change_breaks_it():
              0.9884, 0.9884, 0.9892, 0.9890, 0.9890]
     baseline = [0.9772, 0.9836, 0.9852, 0.9844, 0.9870, 0.9904, 0.9890, 0.9910, 0.9892,
                 0.9906, 0.9924, 0.9908, 0.9914, 0.9912, 0.9912]
-    committed = claims.Effect.from_dict(table["lenet5-frozen=conv2"].effect)
+    committed = claims.Effect.from_dict(table["lenet5[conv2]"].effect)
     assert claims.judge_run(committed, claims.run_effect(conv2, baseline, level=level),
                             alpha=DEFAULT_ALPHA) == []
 

@@ -12,6 +12,7 @@ import pytest
 from freezecheck import checks
 from freezecheck.backend import environment_name
 from freezecheck.expectations import judge_curve, lookup
+from freezecheck.schedule import variant_cases
 from freezecheck.variants import experiment
 
 pytestmark = pytest.mark.training
@@ -20,8 +21,6 @@ VARIANTS = experiment()
 FROZEN = [v for v in VARIANTS if not v.is_baseline]
 
 
-def cases(variants):
-    return [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in variants]
 
 
 def declared(settings, variant):
@@ -38,21 +37,21 @@ def declared(settings, variant):
     return expectation, table
 
 
-@pytest.mark.parametrize("variant", cases(FROZEN))
+@pytest.mark.parametrize("variant", variant_cases(FROZEN))
 def test_frozen_weights_bitwise_unchanged(variant, freezecheck_run):
     problem = checks.frozen_weights_changed(variant, freezecheck_run(variant))
     if problem:
         pytest.fail(problem, pytrace=False)
 
 
-@pytest.mark.parametrize("variant", cases(VARIANTS))
+@pytest.mark.parametrize("variant", variant_cases(VARIANTS))
 def test_trainable_weights_changed(variant, freezecheck_run):
     problem = checks.trainable_weights_unchanged(variant, freezecheck_run(variant))
     if problem:
         pytest.fail(problem, pytrace=False)
 
 
-@pytest.mark.parametrize("variant", cases(VARIANTS))
+@pytest.mark.parametrize("variant", variant_cases(VARIANTS))
 def test_reaches_accuracy_gate(variant, freezecheck_run, freezecheck_settings):
     """The gate, or, for a variant measured to fall short of it, the declared range."""
     gate = freezecheck_settings.gate(variant.model)
@@ -64,7 +63,7 @@ def test_reaches_accuracy_gate(variant, freezecheck_run, freezecheck_settings):
         pytest.fail(problem, pytrace=False)
 
 
-@pytest.mark.parametrize("variant", cases(FROZEN))
+@pytest.mark.parametrize("variant", variant_cases(FROZEN))
 def test_curve_follows_baseline(variant, freezecheck_run, freezecheck_settings, record_property):
     """Within the tolerance of the baseline's curve, or, for a variant measured to
     leave it (freezecheck/measured.py), consistent with its measured effect
@@ -79,7 +78,7 @@ def test_curve_follows_baseline(variant, freezecheck_run, freezecheck_settings, 
         pytest.fail(problem, pytrace=False)
 
 
-@pytest.mark.parametrize("variant", cases(VARIANTS))
+@pytest.mark.parametrize("variant", variant_cases(VARIANTS))
 def test_curve_matches_stored_reference(variant, freezecheck_run, freezecheck_settings,
                                         freezecheck_references, record_property):
     if freezecheck_settings.tier != "full" or freezecheck_settings.dataset != "mnist":

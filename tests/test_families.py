@@ -32,13 +32,13 @@ def pytest_generate_tests(metafunc):
     if "variant" not in metafunc.fixturenames:
         return
     from freezecheck.plugin import SETTINGS_KEY
+    from freezecheck.schedule import variant_cases
 
     settings = metafunc.config.stash[SETTINGS_KEY]
     chosen = family_variants(settings.families or ("single",), settings.models)
     applies = APPLIES_TO.get(metafunc.function.__name__, lambda v: True)
     chosen = [v for v in chosen if applies(v)]
-    metafunc.parametrize("variant", [
-        pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in chosen])
+    metafunc.parametrize("variant", variant_cases(chosen))
 
 
 @pytest.fixture

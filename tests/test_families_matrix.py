@@ -41,10 +41,10 @@ def test_ids_read_as_documented_and_are_unique():
     chosen = variants(FAMILIES)
     ids = [v.id for v in chosen]
     assert len(set(ids)) == len(ids)
-    assert "lenet5-frozen=conv1+conv2" in ids
-    assert "lenet5-frozen=conv2,init=normal-0.001" in ids
-    assert "lenet5-frozen=conv1+conv2+fc1+fc2,init=normal-10" in ids
-    assert "lenet-frozen=none,init=orthogonal" in ids
+    assert "lenet5[conv1+conv2]" in ids
+    assert "lenet5[conv2:normal-0.001]" in ids
+    assert "lenet5[conv1+conv2+fc1+fc2:normal-10]" in ids
+    assert "lenet[none:orthogonal]" in ids
 
 
 @given(st.lists(st.sampled_from(FAMILIES), min_size=1, unique=True),

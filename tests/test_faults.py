@@ -20,7 +20,7 @@ pytestmark = pytest.mark.training
 
 EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
 SELECTION = "lenet5 and (none or conv1 or out)"
-SELECTED_VARIANTS = ["lenet5-frozen=conv1", "lenet5-frozen=none", "lenet5-frozen=out"]
+SELECTED_VARIANTS = ["lenet5[conv1]", "lenet5[none]", "lenet5[out]"]
 
 # Appends each training's variant to $TRAININGS_LOG (one line per training, any process).
 COUNT_TRAININGS = """
@@ -34,7 +34,7 @@ def _counted(variant, recipe, data):
 _training.train = _counted
 """
 
-# The first time lenet5-frozen=conv1 trains, its process is killed after its first epoch.
+# The first time lenet5[conv1] trains, its process is killed after its first epoch.
 KILL_ONCE_MID_TRAINING = """
 import signal
 _compile_epoch = _training.compile_epoch
@@ -42,7 +42,7 @@ def _compile_kill_once(net, *args, **kwargs):
     epoch = _compile_epoch(net, *args, **kwargs)
     def epoch_then_kill(order):
         result = epoch(order)
-        if net._freezecheck_variant == "lenet5-frozen=conv1" and not os.path.exists("killed-once"):
+        if net._freezecheck_variant == "lenet5[conv1]" and not os.path.exists("killed-once"):
             open("killed-once", "w").close()
             os.kill(os.getpid(), signal.SIGKILL)
         return result
@@ -51,7 +51,7 @@ _training.compile_epoch = _compile_kill_once
 _models_build = _training.models.build
 def _build_named(model, frozen=(), kernel_inits=None):
     net = _models_build(model, frozen, kernel_inits)
-    net._freezecheck_variant = f"{model}-frozen={'+'.join(frozen) or 'none'}"
+    net._freezecheck_variant = f"{model}[{'+'.join(frozen) or 'none'}]"
     return net
 _training.models.build = _build_named
 """
@@ -101,10 +101,10 @@ def test_killed_worker_is_reported_leaves_no_partial_entry_and_a_rerun_completes
     first = subprocess.run(command(pytester, mnist_dir, store, "-n", "2"), cwd=pytester.path,
                            env=env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 1, first.stdout
-    assert "crashed while running" in first.stdout and "lenet5-frozen=conv1" in first.stdout
+    assert "crashed while running" in first.stdout and "lenet5[conv1]" in first.stdout
     assert leftovers(store) == []
     # The replacement worker trained conv1 again for the tests still to run.
-    assert log.read_text().split().count("lenet5-frozen=conv1") == 2
+    assert log.read_text().split().count("lenet5[conv1]") == 2
 
     log.unlink()
     second = subprocess.run(command(pytester, mnist_dir, store, "-n", "2"), cwd=pytester.path,

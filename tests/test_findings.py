@@ -2,40 +2,41 @@
 
 import json
 
+from freezecheck.variants import parse_id
 from freezecheck import findings
 from freezecheck.__main__ import main
 
 
 def row(variant, seed, final, dataset="mnist", epochs=(0.97, 0.985)):
-    model = variant.split("-frozen=")[0]
+    model = parse_id(variant)[0]
     return {"environment": "envA", "dataset": dataset, "variant": variant, "model": model,
             "seed": seed, "val_accuracy": [*epochs, final], "final_val_accuracy": final}
 
 
 def test_summary_compares_each_variant_with_its_baseline_in_family_order():
-    rows = [row("lenet5-frozen=none", s, 0.990 + s / 1000) for s in range(5)]
-    rows += [row("lenet5-frozen=conv1+conv2", 0, 0.98), row("lenet5-frozen=fc1", 0, 0.9885)]
+    rows = [row("lenet5[none]", s, 0.990 + s / 1000) for s in range(5)]
+    rows += [row("lenet5[conv1+conv2]", 0, 0.98), row("lenet5[fc1]", 0, 0.9885)]
     by_variant = {v: runs for v, runs in findings.group(rows)[("envA", "mnist")].items()}
     summary = findings.summary_rows(by_variant, "lenet5", level=0.985)
     assert [r["variant"] for r in summary] == [
-        "lenet5-frozen=none", "lenet5-frozen=fc1", "lenet5-frozen=conv1+conv2"]
+        "lenet5[none]", "lenet5[fc1]", "lenet5[conv1+conv2]"]
     baseline, fc1, block = summary
     assert baseline["centre"] == 0.992 and baseline["seeds"] == 5  # olympic mean
     assert round(fc1["difference"], 2) == -0.35 and block["family"] == "blocks"
     lines = findings.markdown(summary, 0.99, 0.985)
-    assert "| `lenet5-frozen=fc1` | single | 1 | 98.85% (below gate) |  | -0.35 | 2 |" in lines
+    assert "| `lenet5[fc1]` | single | 1 | 98.85% (below gate) |  | -0.35 | 2 |" in lines
 
 
 def test_fashion_gate_is_measured_from_the_baseline():
-    rows = [row("lenet-frozen=none", s, a, "fashion-mnist") for s, a in enumerate((0.9213, 0.9198))]
+    rows = [row("lenet[none]", s, a, "fashion-mnist") for s, a in enumerate((0.9213, 0.9198))]
     by_variant = findings.group(rows)[("envA", "fashion-mnist")]
     assert findings.gate("fashion-mnist", "lenet", by_variant) == 0.919
     assert findings.gate("mnist", "lenet", by_variant) == 0.99
 
 
 def test_the_command_writes_tables_and_one_plot_per_data_set(tmp_path):
-    rows = [row("lenet5-frozen=none", 0, 0.991), row("lenet5-frozen=conv2,init=normal-10", 0, 0.989),
-            row("lenet5-frozen=none", 0, 0.91, "fashion-mnist")]
+    rows = [row("lenet5[none]", 0, 0.991), row("lenet5[conv2:normal-10]", 0, 0.989),
+            row("lenet5[none]", 0, 0.91, "fashion-mnist")]
     path = tmp_path / "m.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows))
     assert main(["findings", str(path), "--out", str(tmp_path / "out")]) == 0
@@ -50,7 +51,7 @@ def test_the_command_writes_tables_and_one_plot_per_data_set(tmp_path):
 
 
 def test_false_alarms_need_two_groups_of_seeds(tmp_path, capsys):
-    rows = [row("lenet5-frozen=none", s, 0.990 + (s % 3) / 1000, epochs=(0.97 + s / 1000, 0.985))
+    rows = [row("lenet5[none]", s, 0.990 + (s % 3) / 1000, epochs=(0.97 + s / 1000, 0.985))
             for s in range(10)]
     path = tmp_path / "m.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows))
@@ -66,14 +67,14 @@ def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
     rng = np.random.default_rng(0)
     base = 1 - 0.1 * np.exp(-np.arange(1, 11) / 2)
     rows = []
-    for variant, shift in (("lenet5-frozen=none", 0.0), ("lenet5-frozen=fc1", -0.003),
-                           ("lenet5-frozen=out", 0.0)):
-        seeds = range(10) if variant != "lenet5-frozen=out" else range(5)
+    for variant, shift in (("lenet5[none]", 0.0), ("lenet5[fc1]", -0.003),
+                           ("lenet5[out]", 0.0)):
+        seeds = range(10) if variant != "lenet5[out]" else range(5)
         for seed in seeds:
             curve = [round(float(a), 4) for a in base + shift + rng.normal(0, 0.002, 10)]
             rows.append({"environment": "envA", "dataset": "mnist", "variant": variant,
                          "seed": seed, "val_accuracy": curve, "final_val_accuracy": curve[-1]})
     lines = findings.replication(rows, 0.01)
-    assert sum("`lenet5-frozen=fc1`" in line for line in lines) == 1
-    assert not any("`lenet5-frozen=out`" in line for line in lines)  # five seeds only
+    assert sum("`lenet5[fc1]`" in line for line in lines) == 1
+    assert not any("`lenet5[out]`" in line for line in lines)  # five seeds only
     assert any(line.startswith("| single | ") and " of 252 |" in line for line in lines)

@@ -121,7 +121,7 @@ def test_an_existing_cluster_survives_a_killed_worker_and_measures_every_run_onc
             process.wait()
     rows = read(tmp_path / "m.jsonl")
     assert sorted(row["variant"] for row in rows) == sorted(
-        f"lenet5-frozen={v}" for v in ("none", "conv1", "conv2", "fc1", "fc2", "out"))
+        f"lenet5[{v}]" for v in ("none", "conv1", "conv2", "fc1", "fc2", "out"))
     assert all(row["worker"].startswith("tcp://127.0.0.1:") for row in rows)
     assert len({row["key"] for row in rows}) == 6
     assert not list((tmp_path / "store").glob(".*partial*"))

@@ -126,8 +126,8 @@ def test_an_unusable_data_set_fails_the_tests_that_train_and_names_the_fix(pytes
         (tmp_path / name).write_bytes(b"\0\0\x08")
     result = pytester.runpytest(
         f"--freezecheck-data-dir={tmp_path}",
-        "test_copied_experiment.py::test_trainable_weights_changed[lenet5-frozen=none]",
-        "test_copied_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=none]",
+        "test_copied_experiment.py::test_trainable_weights_changed[lenet5[none]]",
+        "test_copied_experiment.py::test_reaches_accuracy_gate[lenet5[none]]",
     )
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*MNIST refused, nothing trained*"])
@@ -161,8 +161,8 @@ def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_
     serial.assert_outcomes(passed=22, skipped=6)  # references: full tier only
     log = pytester.path / "trainings.log"
     assert sorted(log.read_text().split()) == sorted(
-        ["lenet5-frozen=none", "lenet5-frozen=conv1", "lenet5-frozen=conv2",
-         "lenet5-frozen=fc1", "lenet5-frozen=fc2", "lenet5-frozen=out"])
+        ["lenet5[none]", "lenet5[conv1]", "lenet5[conv2]",
+         "lenet5[fc1]", "lenet5[fc2]", "lenet5[out]"])
     log.unlink()
 
     parallel, parallel_results = run_smoke(pytester, mnist_dir, "-n", "2")
@@ -188,24 +188,24 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     assert sorted(p.name for p in report.iterdir()) == [
         "curves.csv", "curves.png", "index.html", "results.json", "summary.md"]
     assert results["schema_version"] == 2 and results["dataset"] == "mnist"
-    assert [r["variant"] for r in results["runs"]] == ["lenet5-frozen=fc2", "lenet5-frozen=none"]
+    assert [r["variant"] for r in results["runs"]] == ["lenet5[fc2]", "lenet5[none]"]
     csv_rows = (report / "curves.csv").read_text().splitlines()
     assert csv_rows[0] == "variant,seed,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2
     assert (report / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (report / "summary.md").read_text()
     assert summary.startswith(f"# freezecheck: {results['environment']}, MNIST, smoke tier")
-    assert "| `lenet5-frozen=none` (baseline) | 0 |" in summary
-    assert "| `lenet5-frozen=fc2` | 0 |" in summary and "meets the gate" in summary
+    assert "| `lenet5[none]` (baseline) | 0 |" in summary
+    assert "| `lenet5[fc2]` | 0 |" in summary and "meets the gate" in summary
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="largest_curve_deviation"' in junit
-    assert 'name="final_val_accuracy[lenet5-frozen=fc2]"' in junit
+    assert 'name="final_val_accuracy[lenet5[fc2]]"' in junit
     # a line per run as it arrives, then the table: header, baseline first, verdicts, counts
-    result.stdout.fnmatch_lines(["freezecheck: lenet5-frozen=* seed 0: val accuracy *% after 2 epochs, * s"])
+    result.stdout.fnmatch_lines(["freezecheck: lenet5[[]*] seed 0: val accuracy *% after 2 epochs, * s"])
     result.stdout.fnmatch_lines([
         "*= freezecheck =*", "freezecheck: py3*-tf*, MNIST, smoke tier", "  TensorFlow *; seed 0",
         "  gates: final validation accuracy >= 90.0%*", "", "lenet5  (gate 90.0%)", "variant *verdict",
-        "---*", "lenet5-frozen=none (baseline) * meets the gate",
-        "lenet5-frozen=fc2 * meets the gate", "", "variants: 2 meet the gate", "tests: 6 passed, 2 skipped",
+        "---*", "lenet5[none] (baseline) * meets the gate",
+        "lenet5[fc2] * meets the gate", "", "variants: 2 meet the gate", "tests: 6 passed, 2 skipped",
         "report: *index.html"])
 
 
@@ -215,10 +215,10 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
     pytester.makepyfile(test_grouped="""
         import time
         import pytest
+        from freezecheck.schedule import variant_cases
         from freezecheck.variants import experiment
 
-        @pytest.mark.parametrize("variant", [
-            pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(v.id)) for v in experiment()])
+        @pytest.mark.parametrize("variant", variant_cases(experiment()))
         @pytest.mark.parametrize("check", ["first", "second", "third"])
         def test_check(check, variant):
             time.sleep(0.05)
@@ -226,14 +226,49 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
     result = pytester.runpytest_subprocess("-n", "2", "-v", "-p", "no:cacheprovider",
                                            "--dist=loadgroup", "--no-loadscope-reorder")
     result.assert_outcomes(passed=33)
-    ran = re.findall(r"^\[(gw\d)\] \[ *\d+%\] PASSED test_grouped\.py::test_check\[\w+-(\S+)\]",
+    ran = re.findall(r"^\[(gw\d)\] \[ *\d+%\] PASSED test_grouped\.py::test_check\[\w+-(\S+\])\]@",
                      result.stdout.str(), re.M)
     workers = {}
     for worker, variant in ran:
         workers.setdefault(variant, set()).add(worker)
     assert len(ran) == 33 and all(len(w) == 1 for w in workers.values()), workers
     first_of_each_worker = {w: v for w, v in reversed(ran)}
-    assert set(first_of_each_worker.values()) == {"lenet-frozen=none", "lenet5-frozen=none"}
+    assert set(first_of_each_worker.values()) == {"lenet[none]", "lenet5[none]"}
+
+
+def test_every_built_in_id_is_a_k_expression_and_no_part_of_another():
+    from freezecheck.families import FAMILIES, variants
+
+    ids = [v.id for v in variants(FAMILIES)]
+    ident = re.compile(r"(\w|:|\+|-|\.|\[|\]|\\|/)+")  # one ident of pytest's -k grammar
+    assert len(set(ids)) == len(ids)
+    for i, one in enumerate(ids):
+        assert ident.fullmatch(one), one
+        assert not any(one in other for other in ids[:i] + ids[i + 1:]), one
+
+
+def test_a_variant_id_given_to_k_selects_its_own_tests_under_workers(pytester):
+    """The ids a user copies from a report, given to -k verbatim under -n 2: each
+    selects exactly its own tests (the earlier form, lenet5-frozen=conv1, was a -k
+    syntax error that xdist turned into an INTERNALERROR)."""
+    pytester.makepyfile(test_ids="""
+        import pytest
+        from freezecheck.families import FAMILIES, variants
+        from freezecheck.schedule import variant_cases
+
+        @pytest.mark.parametrize("variant", variant_cases(variants(FAMILIES)))
+        @pytest.mark.parametrize("check", ["first", "second"])
+        def test_check(check, variant):
+            pass
+    """)
+    for variant_id in ("lenet[none]", "lenet5[conv1]", "lenet[conv2+fc1]",
+                       "lenet5[conv2:normal-0.001]", "lenet[none:he_normal]"):
+        result = pytester.runpytest_subprocess("-n", "2", "-v", "-p", "no:cacheprovider",
+                                               "-k", variant_id)
+        assert result.ret == 0, result.stdout.str()
+        ran = set(re.findall(r"PASSED test_ids\.py::test_check\[(\w+)-(\S+\])\]",
+                             result.stdout.str()))
+        assert ran == {("first", variant_id), ("second", variant_id)}, (variant_id, ran)
 
 
 FAMILIES_FILE = Path(__file__).with_name("test_families.py")
@@ -253,9 +288,9 @@ def test_families_option_selects_variants_and_tests(pytester):
     ids = [line for line in result.stdout.lines if "::" in line]
     # baseline + 9 blocks: bitwise (blocks only), weights changed, accuracy, curve (blocks)
     assert len(ids) == 9 + 10 + 10 + 9, "\n".join(ids)
-    assert any("test_curve_as_declared[lenet5-frozen=conv1+conv2+fc1+fc2]" in i for i in ids)
+    assert any("test_curve_as_declared[lenet5[conv1+conv2+fc1+fc2]]" in i for i in ids)
     assert not any("lenet-frozen" in i for i in ids)
-    assert not any("test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5-frozen=none]" in i
+    assert not any("test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[none]]" in i
                    for i in ids)
 
 

@@ -41,20 +41,20 @@ def test_references_are_written_only_by_the_flag_and_then_compared(pytester, mni
 
     missing = run(pytester, mnist_dir)
     missing.assert_outcomes(failed=2)
-    missing.stdout.fnmatch_lines(["*no reference curve for lenet5-frozen=none in environment*",
+    missing.stdout.fnmatch_lines(["*no reference curve for lenet5[[]none] in environment*",
                                   "*--freezecheck-regen-references*"])
     assert not folder.exists()
 
     regenerating = run(pytester, mnist_dir, "--freezecheck-regen-references")
     regenerating.assert_outcomes(failed=2)
-    regenerating.stdout.fnmatch_lines(["*regenerated*lenet5-frozen=out.json*"])
-    stored = json.loads((folder / "lenet5-frozen=out.json").read_text())
+    regenerating.stdout.fnmatch_lines(["*regenerated*lenet5[[]out].json*"])
+    stored = json.loads((folder / "lenet5[out].json").read_text())
     assert stored["environment"] == environment_name() and len(stored["val_accuracy"]) == 2
 
     run(pytester, mnist_dir).assert_outcomes(passed=2)
 
     stored["val_accuracy"][1] += 0.05  # as if this environment had converged faster
-    (folder / "lenet5-frozen=out.json").write_text(json.dumps(stored))
+    (folder / "lenet5[out].json").write_text(json.dumps(stored))
     moved = run(pytester, mnist_dir)
     moved.assert_outcomes(passed=1, failed=1)
     moved.stdout.fnmatch_lines([f"*left the band*its {environment_name()} reference at 1 epoch(s)*",
@@ -76,14 +76,14 @@ def test_an_environment_without_references_borrows_the_nearest_and_says_so(pytes
     borrowed.stdout.fnmatch_lines([
         "*freezecheck reference curves borrowed*",
         f"{environment_name()} has no reference of its own for 2 variant(s), compared with "
-        f"{nearest}'s*: lenet5-frozen=none, lenet5-frozen=out",
+        f"{nearest}'s*: lenet5[none], lenet5[out]",
         f"Create {environment_name()}'s own *--freezecheck-regen-references*"])
     junit = (pytester.path / "junit.xml").read_text()
     assert junit.count(f'name="reference_environment" value="{nearest}"') == 2
 
-    stored = json.loads((pytester.path / "refs" / nearest / "lenet5-frozen=out.json").read_text())
+    stored = json.loads((pytester.path / "refs" / nearest / "lenet5[out].json").read_text())
     stored["val_accuracy"][1] += 0.05
-    (pytester.path / "refs" / nearest / "lenet5-frozen=out.json").write_text(json.dumps(stored))
+    (pytester.path / "refs" / nearest / "lenet5[out].json").write_text(json.dumps(stored))
     moved = run(pytester, mnist_dir)
     moved.assert_outcomes(passed=1, failed=1)
     moved.stdout.fnmatch_lines([f"*left the band*its {nearest} reference at 1 epoch(s)*",
@@ -109,17 +109,17 @@ def test_fallback_prefers_the_keras_line_then_the_nearest_tensorflow(environment
 def test_find_takes_the_own_reference_then_the_nearest_then_none(tmp_path):
     def store(environment, value):
         (tmp_path / environment).mkdir(exist_ok=True)
-        (tmp_path / environment / "lenet5-frozen=out.json").write_text(json.dumps(value))
+        (tmp_path / environment / "lenet5[out].json").write_text(json.dumps(value))
 
     references = References(tmp_path, "py311-tf218")
-    assert references.find("lenet5-frozen=out") is None
+    assert references.find("lenet5[out]") is None
     store("py311-tf215", "keras 2")
     store("py311-tf221", "newest")
-    assert references.find("lenet5-frozen=out") == ("newest", "py311-tf221")
+    assert references.find("lenet5[out]") == ("newest", "py311-tf221")
     store("py311-tf217", "nearest")
-    assert references.find("lenet5-frozen=out") == ("nearest", "py311-tf217")
+    assert references.find("lenet5[out]") == ("nearest", "py311-tf217")
     store("py311-tf218", "own")
-    assert references.find("lenet5-frozen=out") == ("own", "py311-tf218")
+    assert references.find("lenet5[out]") == ("own", "py311-tf218")
     assert "tox -e py311-tf218 --" in references.how_to_create()
     assert "tox" not in References(tmp_path, "py312-tf218").how_to_create()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from freezecheck.variants import parse_id
 from freezecheck.report import MEETS, SHORT, Context, table, verdicts, write_results
 
 GATES = {"min_accuracy": 0.99, "curve_band": 0.015, "curve_level": 0.985, "curve_max_lag": 2}
@@ -19,9 +20,8 @@ CHROMIUM = os.environ.get("FREEZECHECK_CHROMIUM", "/usr/bin/chromium")
 
 
 def figures(variant, final, seed=0, curve=(0.97, 0.985)):
-    model, frozen = variant.split("-frozen=")
-    return {"variant": variant, "seed": seed, "model": model,
-            "frozen": [] if frozen == "none" else frozen.split("+"),
+    model, frozen, _ = parse_id(variant)
+    return {"variant": variant, "seed": seed, "model": model, "frozen": list(frozen),
             "val_accuracy": [*curve, final], "train_accuracy": [0.9, 0.95, 0.99],
             "final_val_accuracy": final, "test_accuracy": final - 0.001, "level": 0.99,
             "epochs_to_level": 3 if final >= 0.99 else None, "train_seconds": 12.3,
@@ -29,22 +29,22 @@ def figures(variant, final, seed=0, curve=(0.97, 0.985)):
 
 
 RUNS = {f"{f['variant']} seed=0000": f for f in (
-    figures("lenet5-frozen=out", 0.9906), figures("lenet5-frozen=fc1", 0.9884),
-    figures("lenet5-frozen=none", 0.9920), figures("lenet5-frozen=conv2", 0.9882))}
+    figures("lenet5[out]", 0.9906), figures("lenet5[fc1]", 0.9884),
+    figures("lenet5[none]", 0.9920), figures("lenet5[conv2]", 0.9882))}
 OUTCOMES = {
     **{f"tests/test_experiment.py::test_reaches_accuracy_gate[{v}]": "passed"
-       for v in ("lenet5-frozen=none", "lenet5-frozen=out", "lenet5-frozen=fc1")},
-    "tests/test_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=conv2]": "failed",
-    "tests/test_experiment.py::test_curve_follows_baseline[lenet5-frozen=conv2]": "passed",
+       for v in ("lenet5[none]", "lenet5[out]", "lenet5[fc1]")},
+    "tests/test_experiment.py::test_reaches_accuracy_gate[lenet5[conv2]]": "failed",
+    "tests/test_experiment.py::test_curve_follows_baseline[lenet5[conv2]]": "passed",
 }
 
 
 def test_verdicts_tell_a_gate_met_a_declared_shortfall_and_a_failure_apart():
     judged = verdicts(RUNS, OUTCOMES, CONTEXT)
-    assert judged["lenet5-frozen=none"] == ("meets", MEETS)
-    assert judged["lenet5-frozen=out"] == ("meets", MEETS)
-    assert judged["lenet5-frozen=fc1"] == ("short", SHORT)  # below the gate, tests passed
-    assert judged["lenet5-frozen=conv2"] == ("failed", "FAILED: accuracy")
+    assert judged["lenet5[none]"] == ("meets", MEETS)
+    assert judged["lenet5[out]"] == ("meets", MEETS)
+    assert judged["lenet5[fc1]"] == ("short", SHORT)  # below the gate, tests passed
+    assert judged["lenet5[conv2]"] == ("failed", "FAILED: accuracy")
 
 
 def test_terminal_table_has_a_header_the_baseline_first_aligned_columns_and_counts():
@@ -52,9 +52,9 @@ def test_terminal_table_has_a_header_the_baseline_first_aligned_columns_and_coun
     assert lines[0] == "freezecheck: py311-tf221, MNIST, full tier"
     assert "TensorFlow 2.21.0, Keras 3.15.1, Python 3.11.7; seed 0" in lines[1]
     assert "final validation accuracy >= 99.0%" in lines[2]
-    rows = [line for line in lines if line.startswith("lenet5-frozen=")]
+    rows = [line for line in lines if line.startswith("lenet5[")]
     assert [r.split()[0] for r in rows] == [
-        "lenet5-frozen=none", "lenet5-frozen=conv2", "lenet5-frozen=fc1", "lenet5-frozen=out"]
+        "lenet5[none]", "lenet5[conv2]", "lenet5[fc1]", "lenet5[out]"]
     header = next(line for line in lines if line.startswith("variant"))
     # every row's verdict starts in the verdict column
     column = header.index("verdict")
@@ -69,9 +69,9 @@ def test_report_files_summary_and_page(tmp_path):
         "curves.csv", "curves.png", "index.html", "results.json", "summary.md"]
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("# freezecheck: py311-tf221, MNIST, full tier\n")
-    assert "| `lenet5-frozen=none` (baseline) | 0 | 99.20% |" in summary
-    assert "| `lenet5-frozen=fc1` | 0 | 98.84% | 98.74% | never | 12 | " + SHORT + " |" in summary
-    assert "- failed: `tests/test_experiment.py::test_reaches_accuracy_gate[lenet5-frozen=conv2]`" in summary
+    assert "| `lenet5[none]` (baseline) | 0 | 99.20% |" in summary
+    assert "| `lenet5[fc1]` | 0 | 98.84% | 98.74% | never | 12 | " + SHORT + " |" in summary
+    assert "- failed: `tests/test_experiment.py::test_reaches_accuracy_gate[lenet5[conv2]]`" in summary
     results = json.loads((tmp_path / "results.json").read_text())
     assert (results["tier"], results["seeds"]) == ("full", [0])
     page = (tmp_path / "index.html").read_text()
@@ -100,7 +100,7 @@ def test_the_baseline_band_is_clipped_at_100_percent(monkeypatch):
     real = Axes.fill_between
     monkeypatch.setattr(Axes, "fill_between", lambda self, x, y1, y2, **kw: (
         uppers.extend(y2), real(self, x, y1, y2, **kw))[1])
-    runs = {"b": figures("lenet-frozen=none", 0.995, curve=(0.99, 0.993))}
+    runs = {"b": figures("lenet[none]", 0.995, curve=(0.99, 0.993))}
     report.plot_png(runs, Context("env", gates=GATES))
     assert uppers and max(uppers) == 100.0
 

@@ -11,20 +11,20 @@ from freezecheck.schedule import Unit, order, parse_shard, shard
 
 
 def experiment_units():
-    return [Unit("lenet-frozen=none", 55), Unit("lenet-frozen=conv1", 41, "lenet-frozen=none"),
-            Unit("lenet-frozen=out", 55, "lenet-frozen=none"), Unit("lenet5-frozen=none", 37),
-            Unit("lenet5-frozen=conv1", 18, "lenet5-frozen=none"), Unit("tests/test_data.py", 1.6)]
+    return [Unit("lenet[none]", 55), Unit("lenet[conv1]", 41, "lenet[none]"),
+            Unit("lenet[out]", 55, "lenet[none]"), Unit("lenet5[none]", 37),
+            Unit("lenet5[conv1]", 18, "lenet5[none]"), Unit("tests/test_data.py", 1.6)]
 
 
 def test_baselines_run_first_then_the_costliest():
     assert order(experiment_units()) == [
-        "lenet-frozen=none", "lenet5-frozen=none", "lenet-frozen=out", "lenet-frozen=conv1",
-        "lenet5-frozen=conv1", "tests/test_data.py"]
+        "lenet[none]", "lenet5[none]", "lenet[out]", "lenet[conv1]",
+        "lenet5[conv1]", "tests/test_data.py"]
 
 
 @st.composite
 def unit_sets(draw):
-    baselines = [Unit(f"m{i}-frozen=none", draw(st.floats(1, 100))) for i in range(draw(st.integers(0, 3)))]
+    baselines = [Unit(f"m{i}[none]", draw(st.floats(1, 100))) for i in range(draw(st.integers(0, 3)))]
     others = [Unit(f"u{i}", draw(st.floats(0, 100)),
                    draw(st.sampled_from([None, *[b.name for b in baselines]])))
               for i in range(draw(st.integers(0, 12)))]
@@ -68,7 +68,7 @@ def test_shards_on_the_command_line_split_the_collected_tests(pytester):
     assert first | second == everything and not first & second
     # A variant's tests stay together: its training is never split between machines.
     variants = [{re.search(r"\[(.*)\]", t)[1] for t in shard} for shard in (first, second)]
-    assert not variants[0] & variants[1] - {"lenet-frozen=none", "lenet5-frozen=none"}
+    assert not variants[0] & variants[1] - {"lenet[none]", "lenet5[none]"}
 
 
 def test_a_bad_shard_option_is_a_usage_error(pytester):

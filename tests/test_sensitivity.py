@@ -81,7 +81,7 @@ import dataclasses
 import freezecheck.training as _training
 _train_unslowed = _training.train
 def _slowed(variant, recipe, data):
-    if variant.id == "lenet5-frozen=out":
+    if variant.id == "lenet5[out]":
         recipe = dataclasses.replace(recipe, learning_rate=recipe.learning_rate / 4)
     return _train_unslowed(variant, recipe, data)
 _training.train = _slowed
@@ -105,13 +105,13 @@ def run_planted(pytester, data_dir, plant: str = "") -> tuple[set[str], set[str]
 
 
 def ids(test: str, *variants: str) -> set[str]:
-    return {f"{test}[lenet5-frozen={v}]" for v in variants}
+    return {f"{test}[lenet5[{v}]]" for v in variants}
 
 
 def test_unplanted_selection_is_green(pytester, mnist_dir):
     failed, errored, output, trained = run_planted(pytester, mnist_dir)
     assert not failed and not errored, output
-    assert sorted(trained) == ["lenet5-frozen=conv1", "lenet5-frozen=none", "lenet5-frozen=out"]
+    assert sorted(trained) == ["lenet5[conv1]", "lenet5[none]", "lenet5[out]"]
 
 
 def test_layer_frozen_after_the_train_function_is_built_fails_the_bitwise_test(pytester, mnist_dir):
@@ -139,7 +139,7 @@ def test_zero_learning_rate_fails_the_trainable_weights_check(pytester, mnist_di
 def test_slower_convergence_fails_the_curve_test_at_the_named_epochs(pytester, mnist_dir):
     failed, errored, output, _ = run_planted(pytester, mnist_dir, SLOWER_CONVERGENCE)
     assert failed == ids("test_curve_follows_baseline", "out"), output
-    assert "lenet5-frozen=out: validation accuracy left the band of +-3.00% around lenet5-frozen=none" in output
+    assert "lenet5[out]: validation accuracy left the band of +-3.00% around lenet5[none]" in output
     assert re.search(r"epoch +1: 0\.\d{4} vs 0\.\d{4} \(-\d+\.\d\d points", output)
 
 

@@ -12,7 +12,7 @@ from freezecheck.records import RECORD_FILE, WEIGHTS_FILE, RunRecord
 from freezecheck.store import RunStore, run_key
 
 
-def record(variant_id="lenet5-frozen=none", value=0.5):
+def record(variant_id="lenet5[none]", value=0.5):
     weights = {"conv1/kernel": np.full((5, 5, 1, 6), value, np.float32),
                "conv1/bias": np.zeros(6, np.float32)}
     return RunRecord(

@@ -10,9 +10,9 @@ from freezecheck.variants import Variant, experiment
 def test_experiment_is_the_baseline_and_each_layer_frozen_alone():
     ids = [v.id for v in experiment()]
     assert ids == [
-        "lenet-frozen=none", "lenet-frozen=conv1", "lenet-frozen=conv2", "lenet-frozen=fc1",
-        "lenet-frozen=out", "lenet5-frozen=none", "lenet5-frozen=conv1",
-        "lenet5-frozen=conv2", "lenet5-frozen=fc1", "lenet5-frozen=fc2", "lenet5-frozen=out",
+        "lenet[none]", "lenet[conv1]", "lenet[conv2]", "lenet[fc1]",
+        "lenet[out]", "lenet5[none]", "lenet5[conv1]",
+        "lenet5[conv2]", "lenet5[fc1]", "lenet5[fc2]", "lenet5[out]",
     ]
     assert len(set(ids)) == len(ids)
 
@@ -20,7 +20,7 @@ def test_experiment_is_the_baseline_and_each_layer_frozen_alone():
 def test_layers_are_kept_in_model_order_and_ids_join_them():
     variant = Variant("lenet5", ("fc1", "conv1"))
     assert variant.frozen == ("conv1", "fc1")
-    assert variant.id == "lenet5-frozen=conv1+fc1"
+    assert variant.id == "lenet5[conv1+fc1]"
     assert variant.trainable == ("conv2", "fc2", "out")
     assert variant.baseline == Variant("lenet5") and variant.baseline.is_baseline
 
@@ -35,12 +35,12 @@ def test_every_model_has_a_weight_layer_list():
 
 
 def test_init_enters_the_id_only_when_not_the_default_and_applies_to_frozen_layers():
-    assert Variant("lenet5", ("conv2",), "glorot_uniform").id == "lenet5-frozen=conv2"
+    assert Variant("lenet5", ("conv2",), "glorot_uniform").id == "lenet5[conv2]"
     frozen = Variant("lenet5", ("conv2",), "normal-0.001")
-    assert frozen.id == "lenet5-frozen=conv2,init=normal-0.001"
+    assert frozen.id == "lenet5[conv2:normal-0.001]"
     assert frozen.kernel_inits == {"conv2": "normal-0.001"} and not frozen.is_baseline
     everything = Variant("lenet", (), "he_normal")
-    assert everything.id == "lenet-frozen=none,init=he_normal" and not everything.is_baseline
+    assert everything.id == "lenet[none:he_normal]" and not everything.is_baseline
     assert everything.kernel_inits == {n: "he_normal" for n in WEIGHT_LAYERS["lenet"]}
     assert everything.baseline == Variant("lenet")
 

@@ -2,14 +2,14 @@
 
     .venv/bin/python benchmarks/peers/keras_fit.py --data-dir ../shared/data/mnist \\
         [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
-        [--train-images 55000] [--variants lenet5-frozen=none,lenet5-frozen=conv1]
+        [--train-images 55000] [--variants lenet5[none],lenet5[conv1]]
 
 Why it exists: benchmarks/speed.py compares the suite's cost with what a user
 would otherwise write. This is that script, the naive way: float32 inputs scaled by
 1/255 in numpy, ``compile`` + ``fit`` with Keras defaults, TensorFlow's default thread
 counts, no op determinism. It trains, one after another, each model's baseline
-("MODEL-frozen=none") and each weight layer frozen alone at its random initial weights
-("MODEL-frozen=LAYER"), with the suite's recipe: Glorot-uniform kernels and zero biases
+("MODEL[none]") and each weight layer frozen alone at its random initial weights
+("MODEL[LAYER]"), with the suite's recipe: Glorot-uniform kernels and zero biases
 (Keras defaults), Adam at 2e-3 with cosine decay to 0 over all steps, batch size 64,
 shuffled every epoch, sparse categorical cross-entropy, seed 0 before each variant.
 
@@ -87,7 +87,7 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def train(variant: str, epochs: int, x, y, val) -> dict:
-    model, frozen = variant.split("-frozen=")
+    model, frozen = variant[:-1].split("[")
     keras.backend.clear_session()  # free the previous variant's graph and weights
     # Same seed before every variant, so each frozen layer keeps exactly the initial
     # weights its baseline started from.

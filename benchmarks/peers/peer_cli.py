@@ -27,7 +27,7 @@ def log(*parts) -> None:
 
 
 def variant_ids(model: str) -> list[str]:
-    return [f"{model}-frozen={layer}" for layer in ("none", *WEIGHT_LAYERS[model])]
+    return [f"{model}[{layer}]" for layer in ("none", *WEIGHT_LAYERS[model])]
 
 
 def parse_args(description: str, *, threads: bool = False) -> argparse.Namespace:

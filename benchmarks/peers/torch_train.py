@@ -2,14 +2,14 @@
 
     .torchvenv/bin/python benchmarks/peers/torch_train.py --data-dir ../shared/data/mnist \\
         [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
-        [--train-images 55000] [--variants lenet5-frozen=none,lenet5-frozen=conv1] \\
+        [--train-images 55000] [--variants lenet5[none],lenet5[conv1]] \\
         [--threads 2]
 
 Why it exists: benchmarks/speed.py compares the suite's cost with what a user
 would otherwise write; this is the PyTorch answer, an idiomatic loop (data as float
 tensors in memory, a fresh index permutation each epoch, batches by slicing). It trains,
-one after another, each model's baseline ("MODEL-frozen=none") and each weight layer
-frozen alone at its random initial weights ("MODEL-frozen=LAYER"), with the same recipe
+one after another, each model's baseline ("MODEL[none]") and each weight layer
+frozen alone at its random initial weights ("MODEL[LAYER]"), with the same recipe
 as benchmarks/peers/keras_fit.py: Glorot-uniform kernels and zero biases (set
 explicitly, as PyTorch's defaults differ), Adam at 2e-3 with cosine decay to 0 stepped
 per batch, batch size 64, shuffled every epoch, cross-entropy, seed 0 before each
@@ -103,7 +103,7 @@ def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def train(variant: str, epochs: int, x, y, val_x, val_y) -> dict:
-    model, frozen = variant.split("-frozen=")
+    model, frozen = variant[:-1].split("[")
     # Same seed before every variant, so each frozen layer keeps exactly the initial
     # weights its baseline started from.
     torch.manual_seed(SEED)
