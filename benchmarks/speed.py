@@ -157,7 +157,7 @@ def images_per_second(epoch_seconds: list[float]) -> float:
 
 def summarise(rounds: list[dict], gflops: list[float]) -> dict:
     rate = statistics.median(gflops) * 1e9
-    flops = {vid: training_flops_per_image(vid.split("-")[0], frozen) for vid, frozen in variants()}
+    flops = {vid: training_flops_per_image(vid.split("[")[0], frozen) for vid, frozen in variants()}
     ways = {}
     for way in rounds[0]:
         measured = [r[way] for r in rounds if way in r]
@@ -170,7 +170,7 @@ def summarise(rounds: list[dict], gflops: list[float]) -> dict:
                                 "ceiling_images_per_second": ceiling,
                                 "ratio_to_ceiling": statistics.median(rates) / ceiling}
         # Work done per second of wall time over the whole experiment, all processes.
-        total_flops = sum(flops[vid] * TRAIN_IMAGES * EPOCHS[vid.split("-")[0]]
+        total_flops = sum(flops[vid] * TRAIN_IMAGES * EPOCHS[vid.split("[")[0]]
                           for vid in measured[0]["runs"])
         ways[way] = {
             "wall_seconds_median": statistics.median(walls),

@@ -119,7 +119,7 @@ def main() -> None:
     x = d.train_images[:n].astype("float32")[..., None] / 255  # (n, 28, 28, 1)
     val = (d.val_images.astype("float32")[..., None] / 255, d.val_labels)
     epochs = {"lenet": args.epochs_lenet, "lenet5": args.epochs_lenet5}
-    runs = [train(v, epochs[v.split("-")[0]], x, d.train_labels[:n], val)
+    runs = [train(v, epochs[v.split("[")[0]], x, d.train_labels[:n], val)
             for v in args.variants]
 
     result = {

@@ -156,7 +156,7 @@ def main() -> None:
     x, y = as_tensors(d.train_images[:n], d.train_labels[:n])
     val_x, val_y = as_tensors(d.val_images, d.val_labels)
     epochs = {"lenet": args.epochs_lenet, "lenet5": args.epochs_lenet5}
-    runs = [train(v, epochs[v.split("-")[0]], x, y, val_x, val_y) for v in args.variants]
+    runs = [train(v, epochs[v.split("[")[0]], x, y, val_x, val_y) for v in args.variants]
 
     result = {
         "framework": "torch",
