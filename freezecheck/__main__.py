@@ -74,15 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
                               "cluster (its workers started by `dask worker` with one thread "
                               "each)")
     expectations = commands.add_parser(
-        "expectations", help="make freezecheck/measured.py (the expectations table) from "
-                             "measurement files",
+        "expectations", help="make the expectations table (JSON) from measurement files",
         description="Read measurement files, refuse a run measured twice with different "
-                    "curves, write the expectations module, and optionally re-render the "
+                    "curves, write the expectations table, and optionally re-render the "
                     "expectations tables of a Markdown page.")
     _measurement_files(expectations, "measurement files (JSON lines) or full-tier results.json")
-    expectations.add_argument("--out", type=Path,
-                              default=Path(__file__).parent / "measured.py",
-                              help="the module to write (default: freezecheck/measured.py)")
+    expectations.add_argument("--out", type=Path, required=True, metavar="JSON_FILE",
+                              help="the table to write; the built-in experiment's, in a "
+                                   "checkout of freezecheck, is "
+                                   "freezecheck/builtin/expectations.json")
     expectations.add_argument("--page", type=Path, default=None, metavar="MARKDOWN_FILE",
                               help="also re-render the tables between '<!-- expectations ENV "
                                    "DATASET -->' and '<!-- /expectations -->' in this file "
@@ -195,17 +195,19 @@ def _findings(args) -> int:
 
 def _expectations(args, argv) -> int:
     from freezecheck import tabulate
+    from freezecheck.expectations import table_document
+    from freezecheck.files import write_atomic
 
     try:
         measured = tabulate.tabulate(tabulate.read_rows(args.measurements))
     except (FreezecheckError, OSError, ValueError, KeyError) as exc:
         print(f"freezecheck expectations: {exc}", file=sys.stderr)
         return 2
-    command = "freezecheck expectations " + " ".join(
-        str(p) for p in args.measurements)
-    args.out.write_text(tabulate.module_source(measured, command))
+    command = ("python -m freezecheck expectations "
+               + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
+    write_atomic(args.out, table_document(measured, command))
     if args.page:
-        args.page.write_text(tabulate.render_page(args.page.read_text(), measured))
+        write_atomic(args.page, tabulate.render_page(args.page.read_text(), measured))
     for environment, datasets in measured.items():
         for dataset, table in datasets.items():
             print(f"{environment} {dataset}: {len(table['variants'])} variants, "

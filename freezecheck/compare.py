@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 
 from freezecheck.errors import FreezecheckError
-from freezecheck.report import READABLE_SCHEMA_VERSIONS, _write_atomic
+from freezecheck.files import write_atomic
+from freezecheck.report import READABLE_SCHEMA_VERSIONS
 
 
 class ReportError(FreezecheckError, ValueError):
@@ -138,8 +139,8 @@ def run_compare(directories: list[Path], out: Path) -> list[str]:
     reports = [load_report(d) for d in directories]
     lines = compare(reports)
     out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / "compare.md", "\n".join(lines) + "\n")
-    _write_atomic(out / "compare.png", plot(reports))
+    write_atomic(out / "compare.md", "\n".join(lines) + "\n")
+    write_atomic(out / "compare.png", plot(reports))
     return lines
 
 

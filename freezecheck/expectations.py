@@ -1,8 +1,8 @@
 """What each variant is expected to do on the full tier, per environment and data set.
 
-Pure Python. The table itself is data, in :mod:`freezecheck.measured`, made from real
-training runs by ``python -m freezecheck expectations`` (never written by hand); this
-module reads it and judges a run against it. For each variant it holds the final
+Pure Python. The table itself is data, ``freezecheck/builtin/expectations.json``, made
+from real training runs by ``python -m freezecheck expectations`` (never written by
+hand); this module reads it and judges a run against it. For each variant it holds the final
 validation accuracy of every measured seed and whether the curve followed the
 baseline's, so a variant is declared either to reach the gate (every measured seed did)
 or to fall short of it, with the measured floor and ceiling. Tests assert the
@@ -17,13 +17,35 @@ and every message says so.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import math
+from importlib import resources
 
-from freezecheck.measured import MEASURED
 from freezecheck.models import DEFAULT_INIT
 from freezecheck.variants import parse_id
 
 DEFAULT_ENVIRONMENT = "py311-tf221"
+# Where the table is: a data file of the built-in experiment's package.
+TABLE_PACKAGE, TABLE_FILE = "freezecheck.builtin", "expectations.json"
+TABLE_SCHEMA_VERSION = 1
+
+
+@functools.cache
+def measured() -> dict:
+    """The measured table: environment -> data set -> {"seed_spread", "variants"}."""
+    document = json.loads((resources.files(TABLE_PACKAGE) / TABLE_FILE).read_text())
+    if document.get("schema_version") != TABLE_SCHEMA_VERSION:
+        raise ValueError(f"{TABLE_PACKAGE}/{TABLE_FILE}: schema_version "
+                         f"{document.get('schema_version')!r}, expected {TABLE_SCHEMA_VERSION}")
+    return document["measured"]
+
+
+def table_document(table: dict, command: str) -> str:
+    """The JSON text of ``table`` (as :func:`measured` returns it) and the command that
+    made it."""
+    return json.dumps({"schema_version": TABLE_SCHEMA_VERSION, "made_with": command,
+                       "measured": table}, indent=1, sort_keys=True) + "\n"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,8 +100,9 @@ class Lookup:
             f"{variant}: no expectation measured ({self.where}). Measure it with "
             f"`python -m freezecheck measure --dataset {self.dataset} --models "
             f"{variant.model} --families FAMILY --seeds 5 --store-dir DIR --out FILE`, "
-            f"then `python -m freezecheck expectations FILE...`, and review and commit "
-            f"freezecheck/measured.py.")
+            f"then `python -m freezecheck expectations FILE... --out "
+            f"freezecheck/builtin/expectations.json` in a checkout of freezecheck, and "
+            f"review and commit it.")
 
     @property
     def where(self) -> str:
@@ -91,8 +114,9 @@ class Lookup:
 
 def lookup(environment: str, dataset: str) -> Lookup:
     """The expectations for ``dataset`` in ``environment`` (or the default one's)."""
-    measured_in = environment if dataset in MEASURED.get(environment, {}) else DEFAULT_ENVIRONMENT
-    table = MEASURED.get(measured_in, {}).get(dataset, {})
+    table = measured()
+    measured_in = environment if dataset in table.get(environment, {}) else DEFAULT_ENVIRONMENT
+    table = table.get(measured_in, {}).get(dataset, {})
     return Lookup(
         environment=environment, measured_in=measured_in, dataset=dataset,
         expectations={variant: Expectation(seeds=tuple(row["seeds"]),
@@ -154,7 +178,8 @@ def gate_from_baseline(finals) -> float:
 
 def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
                 baseline_curve, tolerance, alpha: float,
-                source: str = "freezecheck/measured.py") -> tuple[str | None, float]:
+                source: str = "freezecheck/builtin/expectations.json"
+                ) -> tuple[str | None, float]:
     """Why one run's curve (one seed of ``variant`` and of its baseline) breaks what is
     declared for it, or None; and the largest per-epoch gap between the two.
 

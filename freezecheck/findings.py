@@ -20,6 +20,7 @@ import numpy as np
 from freezecheck.curves import epochs_to_reach
 from freezecheck.config import TIER_GATES, full_curve
 from freezecheck.expectations import gate_from_baseline
+from freezecheck.files import write_atomic
 from freezecheck.families import INITS, init_blocks
 from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
 from freezecheck.statistics import centre
@@ -93,11 +94,11 @@ def write(rows_in, out: Path, tables: Path | None = None) -> list[Path]:
             lines += [f"## {TITLES[dataset]}, {model} ({environment}; gate {model_gate:.1%})", "",
                       *markdown(rows, model_gate, level), ""]
         path = out / f"findings-{environment}-{dataset}.png"
-        path.write_bytes(plot(by_variant, dataset, {m: gate(dataset, m, by_variant)
+        write_atomic(path, plot(by_variant, dataset, {m: gate(dataset, m, by_variant)
                                                     for m in MODEL_NAMES}))
         written.append(path)
     if tables is not None:
-        tables.write_text("\n".join(lines))
+        write_atomic(tables, "\n".join(lines))
         written.insert(0, tables)
     return written
 
@@ -283,8 +284,8 @@ def replication(rows, alpha: float) -> list[str]:
     totals: dict = {}
     for (environment, dataset), by_variant in sorted(group(rows).items()):
         curve = full_curve(dataset)
-        for variant_id, runs in sorted(by_variant.items()):
-            variant = variant_from_id(variant_id)
+        for name, runs in sorted(by_variant.items()):
+            variant = variant_from_id(name)
             baseline = by_variant.get(variant.baseline.id, {})
             seeds = [s for s in sorted(runs) if s in baseline]
             if variant.is_baseline or len(seeds) < 10:
@@ -294,17 +295,17 @@ def replication(rows, alpha: float) -> list[str]:
             theirs = [baseline[s]["val_accuracy"] for s in seeds]
             result = replication_failures(mine, theirs, seeds, band=curve.band,
                                           max_lag=curve.max_lag, level=curve.level,
-                                          alpha=alpha, variant=variant_id)
+                                          alpha=alpha, variant=name)
             flips, halves = significance_flips(mine, theirs, alpha=alpha, level=curve.level)
             single, singles = single_run_failures(mine, theirs, seeds, level=curve.level,
-                                                  alpha=alpha, variant=variant_id)
+                                                  alpha=alpha, variant=name)
             family = family_of(variant)
             for key in (family, "all"):
                 failed, judged, flipped, one, ones = totals.get(key, (0, 0, 0, 0, 0))
                 totals[key] = (failed + result.failures, judged + result.judgements,
                                flipped + flips, one + single, ones + singles)
             declared = " / ".join(str(result.claims[c]) for c in CLAIMS)
-            lines.append(f"| {environment} | {dataset} | `{variant_id}` | {family} | "
+            lines.append(f"| {environment} | {dataset} | `{name}` | {family} | "
                          f"{seeds[0]}-{seeds[-1]} | {declared} | {result.failures} of "
                          f"{result.judgements} | {result.rate:.1%} | {flips} of {halves} | "
                          f"{single} of {singles} |")

@@ -62,8 +62,10 @@ OPTIONS = {
     "curve_max_lag": (int, "Largest allowed difference, in epochs, to first reach the "
                            f"curve level (default: {TIER_GATES['full'].curve_max_lag})."),
     "report_dir": (Path, f"Where the session report goes (default: ./{DEFAULT_REPORT_DIR})."),
-    "references_dir": (Path, "Where the stored reference curves are (default: "
-                            "<rootdir>/references)."),
+    "references_dir": (Path, "Where the reference curves are read, and written by "
+                            "--freezecheck-regen-references (default: read from "
+                            "<rootdir>/references, then from those shipped with "
+                            "freezecheck; written to <rootdir>/references)."),
     "shard": (str, "Run only shard K of N (K/N, e.g. 1/2): a deterministic split of the "
                    "session, for a CI matrix over several machines (default: all)."),
     "training": (str, "Train every run through this path: loop (freezecheck's compiled "
@@ -121,7 +123,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
     config.stash[STORE_KEY] = (store_dir, config.getoption("freezecheck_retrain"))
-    config.stash[REFERENCES_KEY] = values["references_dir"] or config.rootpath / "references"
+    # (written and read first, read-only after it): freezecheck never writes into the
+    # installed package, whose references are read only when no directory is given.
+    config.stash[REFERENCES_KEY] = ((values["references_dir"], ()) if values["references_dir"]
+                                    else (config.rootpath / "references", ("shipped",)))
     if hasattr(config, "workerinput"):
         config.stash[SESSION_KEY] = config.workerinput["freezecheck_session"]
     else:  # the controller, or a run without xdist
@@ -131,7 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
         report_dir = values["report_dir"] or config.invocation_params.dir / DEFAULT_REPORT_DIR
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
-            SessionReport(report_dir, settings, references_dir=config.stash[REFERENCES_KEY]),
+            SessionReport(report_dir, settings, references=config.stash[REFERENCES_KEY]),
             "freezecheck-report")
 
 
@@ -331,10 +336,17 @@ def freezecheck_store(pytestconfig, tmp_path_factory):
 @pytest.fixture(scope="session")
 def freezecheck_references(pytestconfig):
     """This environment's stored reference curves."""
-    from freezecheck.references import References
+    return _references(pytestconfig.stash[REFERENCES_KEY],
+                       regenerate=pytestconfig.getoption("freezecheck_regen_references"))
 
-    return References(pytestconfig.stash[REFERENCES_KEY], backend.environment_name(),
-                      regenerate=pytestconfig.getoption("freezecheck_regen_references"))
+
+def _references(where: tuple, regenerate: bool = False):
+    """The built-in experiment's References from (directory, ("shipped",) or ())."""
+    from freezecheck.references import References, shipped_root
+
+    root, also = where
+    return References(root, backend.environment_name(), regenerate=regenerate,
+                      also=[shipped_root()] if also else [])
 
 
 @pytest.fixture
@@ -392,8 +404,12 @@ def freezecheck_experiment_references(request):
 
     def references(experiment):
         directory = experiment.references or request.path.parent / "references"
+        start = request.config.invocation_params.dir
+        module = request.path.relative_to(start) if request.path.is_relative_to(start) \
+            else request.path
         return References(directory, backend.environment_name(),
-                          regenerate=request.config.getoption("freezecheck_regen_references"))
+                          regenerate=request.config.getoption("freezecheck_regen_references"),
+                          regen_command=f"pytest -n auto {module} --freezecheck-regen-references")
 
     return references
 
@@ -428,10 +444,11 @@ class SessionReport:
     controller, says each run as it arrives, so that a long session under xdist is not
     a silent row of dots."""
 
-    def __init__(self, directory: Path, settings: Settings, references_dir: Path | None = None):
+    def __init__(self, directory: Path, settings: Settings,
+                 references: tuple = (Path("references"), ("shipped",))):
         self.directory = directory
         self.settings = settings
-        self.references_dir = references_dir
+        self.references = references  # where the built-in references are (see _references)
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
@@ -498,10 +515,7 @@ class SessionReport:
 
     def _summarise_borrowed(self, terminalreporter):
         """Say, pass or fail, which reference curves were another environment's."""
-        from freezecheck.references import References
-
-        references = References(self.references_dir or Path("references"),
-                                backend.environment_name())
+        references = _references(self.references)
         terminalreporter.write_sep("=", "freezecheck reference curves borrowed")
         for whose, tests in sorted(self.borrowed.items()):
             variants = sorted(test[test.index("[") + 1:-1] for test in tests)

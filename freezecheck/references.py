@@ -1,8 +1,13 @@
-"""Stored reference curves: each environment's full-tier curves, kept in the repository.
+"""Stored reference curves: each environment's full-tier curves.
 
 A reference is a small JSON file per environment and variant,
-``references/<environment>/<variant id>.json`` (environments named as in tox.ini, e.g.
-``py311-tf221``). A run is compared with its environment's reference within the curve
+``<root>/<environment>/<variant id>.json`` (environments named as in tox.ini, e.g.
+``py311-tf221``). The built-in experiment's ship with freezecheck
+(``freezecheck/builtin/references``, read with :mod:`importlib.resources`); a session
+also reads, first, its own directory (``--freezecheck-references-dir``, by default
+``references/`` under the rootdir), which is where a regeneration writes: freezecheck
+never writes into the installed package. A user experiment keeps its references
+beside its tests. A run is compared with its environment's reference within the curve
 tolerance, so a TensorFlow or Keras upgrade that moves convergence turns the build red
 even when the baseline moved with it. References change only by an explicit
 regeneration, which fails the run that does it (the pytest-regressions convention).
@@ -18,11 +23,11 @@ and how to create this one's own.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
+from importlib import resources
 from pathlib import Path
 
+from freezecheck.files import write_atomic
 from freezecheck.records import RunRecord
 
 SCHEMA_VERSION = 1
@@ -61,31 +66,49 @@ def fallback_order(environment: str) -> list[str]:
     return sorted((e for e in SUPPORTED_ENVIRONMENTS if e != environment), key=distance)
 
 
-class References:
-    """The reference curves of one environment under ``root``."""
+def shipped_root() -> Path:
+    """The built-in experiment's references, in the installed package."""
+    return Path(str(resources.files("freezecheck.builtin") / "references"))
 
-    def __init__(self, root: Path, environment: str, *, regenerate: bool = False):
+
+class References:
+    """The reference curves of one environment: written under ``root``, read from
+    ``root`` and then from each of ``also`` (read-only, e.g. :func:`shipped_root`)."""
+
+    def __init__(self, root: Path, environment: str, *, regenerate: bool = False,
+                 also=(), regen_command: str | None = None):
+        """``regen_command``: what regenerates them (default: the built-in
+        experiment's full tier)."""
         self.root = Path(root)
+        self.regen_command = regen_command
         self.environment = environment
         self.regenerate = regenerate
+        self.roots = (self.root, *(Path(r) for r in also if Path(r) != self.root))
 
     def path(self, variant_id: str, environment: str | None = None) -> Path:
+        """Where ``variant_id``'s reference is written (under ``root``)."""
         # Variant ids are built from known model and layer names (variants.py), so the
         # name cannot leave the environment's directory.
         return self.root / (environment or self.environment) / f"{variant_id}.json"
 
+    def _read(self, variant_id: str, environment: str) -> dict | None:
+        for root in self.roots:
+            path = root / environment / f"{variant_id}.json"
+            if path.is_file():
+                return json.loads(path.read_text())
+        return None
+
     def load(self, variant_id: str) -> dict | None:
         """This environment's own reference, or None."""
-        path = self.path(variant_id)
-        return json.loads(path.read_text()) if path.is_file() else None
+        return self._read(variant_id, self.environment)
 
     def find(self, variant_id: str) -> tuple[dict, str] | None:
         """(reference, whose) for ``variant_id``: this environment's own, else the
         first in :func:`fallback_order` that has one; None if no environment has."""
         for environment in (self.environment, *fallback_order(self.environment)):
-            path = self.path(variant_id, environment)
-            if path.is_file():
-                return json.loads(path.read_text()), environment
+            reference = self._read(variant_id, environment)
+            if reference is not None:
+                return reference, environment
         return None
 
     def borrowed(self, environment: str) -> str:
@@ -107,16 +130,13 @@ class References:
             "val_accuracy": record.history["val_accuracy"],
             "test_accuracy": record.test_accuracy,
         }
-        handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w") as out:
-            out.write(json.dumps(content, indent=1, sort_keys=True) + "\n")
-        os.replace(staging, path)
+        write_atomic(path, json.dumps(content, indent=1, sort_keys=True) + "\n")
         return path
 
     def how_to_create(self) -> str:
-        command = ("pytest -n auto tests/test_experiment.py --freezecheck-tier=full "
-                   "--freezecheck-regen-references")
-        if self.environment in SUPPORTED_ENVIRONMENTS:
+        command = self.regen_command or ("pytest -n auto tests/test_experiment.py "
+                                         "--freezecheck-tier=full --freezecheck-regen-references")
+        if self.regen_command is None and self.environment in SUPPORTED_ENVIRONMENTS:
             command = (f"tox -e {self.environment} -- tests/test_experiment.py "
                        f"--freezecheck-tier=full --freezecheck-regen-references")
         return (

@@ -18,11 +18,10 @@ import dataclasses
 import html
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from freezecheck.curves import epochs_to_reach
+from freezecheck.files import write_atomic
 from freezecheck.fingerprints import fingerprint
 from freezecheck.records import RunRecord
 
@@ -134,11 +133,11 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
         "tests": dict(sorted(outcomes.items())),
     }
     judged = verdicts(runs, outcomes, context)
-    _write_atomic(directory / "results.json", json.dumps(results, indent=1, sort_keys=True))
-    _write_atomic(directory / "curves.csv", curves_csv(runs))
-    _write_atomic(directory / "summary.md", summary_markdown(runs, outcomes, context, judged))
+    write_atomic(directory / "results.json", json.dumps(results, indent=1, sort_keys=True))
+    write_atomic(directory / "curves.csv", curves_csv(runs))
+    write_atomic(directory / "summary.md", summary_markdown(runs, outcomes, context, judged))
     curves = plot_png(runs, context)
-    _write_atomic(directory / "curves.png", curves)
+    write_atomic(directory / "curves.png", curves)
     families = None
     # The families' plot is the built-in experiment's (freezecheck/findings.py).
     from freezecheck.models import MODEL_NAMES
@@ -152,8 +151,8 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
             by_variant.setdefault(r["variant"], {})[r["seed"]] = r
         gates = {m: context.gate(m) for m in {r["model"] for r in builtin}}
         families = plot(by_variant, context.dataset, gates)
-        _write_atomic(directory / "families.png", families)
-    _write_atomic(directory / "index.html",
+        write_atomic(directory / "families.png", families)
+    write_atomic(directory / "index.html",
                   index_html(runs, outcomes, context, judged, curves, families))
     return directory
 
@@ -493,22 +492,3 @@ def index_html(runs: dict[str, dict], outcomes: dict[str, str], context: Context
         parts.append('<li><a href="families.png">families.png</a></li>')
     parts += ["</ul></body></html>"]
     return "\n".join(parts) + "\n"
-
-
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content.encode() if isinstance(content, str) else content)
-        # mkstemp creates 0600; give the file the mode open() would have.
-        os.chmod(staging, 0o666 & ~_umask())
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

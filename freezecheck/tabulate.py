@@ -2,8 +2,9 @@
 
 ``python -m freezecheck expectations FILE...`` reads measurement files (the JSON lines
 ``python -m freezecheck measure`` writes, or a full-tier session's ``results.json``),
-checks that no run was measured twice with different results, and writes
-``freezecheck/measured.py``: per environment and data set, every variant's final
+checks that no run was measured twice with different results, and writes the
+expectations table (``--out``; the built-in experiment's is
+``freezecheck/builtin/expectations.json``): per environment and data set, every variant's final
 validation accuracy at each measured seed, whether its curve kept the full tier's
 tolerance at the first seed, and, where at least five seeds of it and of its baseline
 were measured, the claim those seeds establish about its curve and the measured effect
@@ -14,7 +15,6 @@ Markdown page (the docs keep them in ``docs/findings.md``) from it.
 from __future__ import annotations
 
 import json
-import pprint
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -67,7 +67,7 @@ def group(rows) -> dict:
 
 
 def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
-    """The MEASURED table (see freezecheck/expectations.py) from measurement rows."""
+    """The expectations table (see freezecheck/expectations.py) from measurement rows."""
     measured: dict = {}
     for (environment, dataset), variants in sorted(group(rows).items()):
         curve = full_curve(dataset)
@@ -106,17 +106,6 @@ def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
         measured.setdefault(environment, {})[dataset] = {"seed_spread": spreads,
                                                          "variants": entries}
     return measured
-
-
-def module_source(measured: dict, command: str) -> str:
-    """The source of freezecheck/measured.py holding ``measured``."""
-    return (
-        '"""Measured expectations: the data behind freezecheck/expectations.py.\n\n'
-        "Generated from real training runs; do not edit by hand. Made with:\n\n"
-        f"    {command}\n"
-        '"""\n\n'
-        f"MEASURED = {pprint.pformat(measured, indent=1, width=96, sort_dicts=True)}\n"
-    )
 
 
 def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> list[str]:

@@ -7,14 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from freezecheck.variants import parse_id
 from freezecheck import expectations, tabulate
+from freezecheck.__main__ import main
 from freezecheck.config import Settings
 from freezecheck.errors import ConfigError
 from freezecheck.expectations import (Expectation, judge_accuracy, judge_curve, lookup,
                                       measured_gates)
 from freezecheck.families import FAMILIES, variants
-from freezecheck.measured import MEASURED
+from freezecheck.variants import parse_id
+
+ROOT = Path(__file__).parents[1]
+MEASURED = expectations.measured()
 
 REACHES = Expectation(seeds=(0, 1), finals=(0.9912, 0.9931), follows_baseline=True)
 SHORT = Expectation(seeds=(0, 1, 2), finals=(0.9862, 0.9882, 0.9898), follows_baseline=True)
@@ -111,10 +114,19 @@ def test_tabulate_declares_what_was_measured():
     assert conv2["follows_baseline"] is False and conv2["curve_claim"] == "leaves"
     assert conv2["effect"]["seeds"] == [0, 1, 2, 3, 4] and conv2["effect"]["gap"][0] < -0.05
     assert table["seed_spread"] == {"lenet5": pytest.approx(4e-4)}
-    source = tabulate.module_source(tabulate.tabulate(rows), "the command")
-    namespace = {}
-    exec(source, namespace)  # the generated module is plain data
-    assert namespace["MEASURED"]["envA"]["mnist"] == table
+    document = json.loads(expectations.table_document(tabulate.tabulate(rows), "the command"))
+    assert document["made_with"] == "the command"
+    assert document["measured"]["envA"]["mnist"] == table
+
+
+def test_the_shipped_table_is_what_the_committed_measurements_make(tmp_path):
+    """The table in the package is data made by the command, never edited by hand; the
+    command writes where it is told, and only there."""
+    files = sorted(str(p) for p in (ROOT / "measurements").glob("*/*.jsonl"))
+    out = tmp_path / "expectations.json"
+    assert main(["expectations", *files, "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["measured"] == MEASURED
+    assert [p.name for p in tmp_path.iterdir()] == ["expectations.json"]
 
 
 def test_a_run_measured_twice_with_different_results_is_refused():
@@ -139,14 +151,13 @@ def test_report_json_is_read_as_measurements(tmp_path):
 
 
 def test_the_findings_page_renders_the_committed_table():
-    from pathlib import Path
-
-    page = (Path(__file__).parents[1] / "docs" / "findings.md").read_text()
+    page = (ROOT / "docs" / "findings.md").read_text()
     blocks = list(tabulate.PAGE_BLOCK.finditer(page))
     assert blocks, "docs/findings.md has no expectations table"
     assert tabulate.render_page(page, MEASURED) == page, (
-        "docs/findings.md's expectations tables differ from freezecheck/measured.py: run "
-        "freezecheck expectations ... --page docs/findings.md")
+        "docs/findings.md's expectations tables differ from freezecheck/builtin/expectations.json: run "
+        "python -m freezecheck expectations ... --out freezecheck/builtin/expectations.json "
+        "--page docs/findings.md")
 
 
 def test_an_unmeasured_variant_is_told_how_to_measure_it():
@@ -163,12 +174,11 @@ def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
     committed claims: every variant declared from ten or more seeds, at its first five
     and at its next five (with its baseline at the same seeds). No training: the
     measurements are the runs a session at those seeds reproduces bitwise."""
-    from pathlib import Path
 
     from freezecheck import claims
     from freezecheck.config import DEFAULT_ALPHA, full_curve
 
-    files = sorted((Path(__file__).parents[1] / "measurements").glob("*/*.jsonl"))
+    files = sorted((ROOT / "measurements").glob("*/*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))
     checked = []
     for environment, datasets in MEASURED.items():
@@ -207,12 +217,11 @@ def test_a_real_change_in_learning_breaks_a_declaration_and_no_change_does_not()
     its measured seeds 0-4, is judged on the measured seeds 0-4 of variants that learn
     differently (two consecutive layers frozen: 1 to 1.5 points lower, later), as if
     `out` had started to learn like them; and on its own seeds, which keep it."""
-    from pathlib import Path
 
     from freezecheck import claims
     from freezecheck.config import DEFAULT_ALPHA, full_curve
 
-    files = sorted((Path(__file__).parents[1] / "measurements" / "py311-tf221").glob("*.jsonl"))
+    files = sorted((ROOT / "measurements" / "py311-tf221").glob("*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
     curve = full_curve("mnist")
     seeds = [0, 1, 2, 3, 4]
@@ -245,7 +254,7 @@ def test_one_run_keeps_every_committed_effect_and_a_real_change_breaks_it():
     from freezecheck import claims
     from freezecheck.config import DEFAULT_ALPHA, full_curve
 
-    files = sorted((Path(__file__).parents[1] / "measurements" / "py311-tf221").glob("*.jsonl"))
+    files = sorted((ROOT / "measurements" / "py311-tf221").glob("*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
     level = full_curve("mnist").level
     base = runs["lenet5[none]"]

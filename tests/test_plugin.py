@@ -204,8 +204,8 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     result.stdout.fnmatch_lines([
         "*= freezecheck =*", "freezecheck: py3*-tf*, MNIST, smoke tier", "  TensorFlow *; seed 0",
         "  gates: final validation accuracy >= 90.0%*", "", "lenet5  (gate 90.0%)", "variant *verdict",
-        "---*", "lenet5[none] (baseline) * meets the gate",
-        "lenet5[fc2] * meets the gate", "", "variants: 2 meet the gate", "tests: 6 passed, 2 skipped",
+        "---*", "lenet5[[]none] (baseline) * meets the gate",
+        "lenet5[[]fc2] * meets the gate", "", "variants: 2 meet the gate", "tests: 6 passed, 2 skipped",
         "report: *index.html"])
 
 

@@ -76,7 +76,7 @@ def test_an_environment_without_references_borrows_the_nearest_and_says_so(pytes
     borrowed.stdout.fnmatch_lines([
         "*freezecheck reference curves borrowed*",
         f"{environment_name()} has no reference of its own for 2 variant(s), compared with "
-        f"{nearest}'s*: lenet5[none], lenet5[out]",
+        f"{nearest}'s*: lenet5[[]none], lenet5[[]out]",
         f"Create {environment_name()}'s own *--freezecheck-regen-references*"])
     junit = (pytester.path / "junit.xml").read_text()
     assert junit.count(f'name="reference_environment" value="{nearest}"') == 2
