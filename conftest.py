@@ -26,7 +26,7 @@ def synthetic_mnist():
     for a few steps and need no real data."""
     import numpy as np
 
-    from freezecheck.data import Dataset
+    from freezecheck.train.data import Dataset
 
     rng = np.random.default_rng(0)
 
@@ -35,7 +35,7 @@ def synthetic_mnist():
 
     (train_x, train_y), (val_x, val_y), (test_x, test_y) = split(256), split(64), split(64)
     return Dataset(train_x, train_y, val_x, val_y, test_x, test_y,
-                 sha256={"synthetic": "seed-0"}, source="synthetic")
+                   sha256={"synthetic": "seed-0"}, source="synthetic", name="synthetic")
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def mnist_dir(freezecheck_settings):
 
     Tests that need the real files skip, saying how to provide them, when none is given.
     """
-    from freezecheck.data import DATA_DIR_ENV
+    from freezecheck.builtin.datasets import DATA_DIR_ENV
 
     directory = freezecheck_settings.data_dir or os.environ.get(DATA_DIR_ENV)
     if not directory:

@@ -19,7 +19,7 @@ import re
 import sys
 
 from freezecheck.errors import ConfigError
-from freezecheck.variants import parse_id, variant_id
+from freezecheck.describe.variants import parse_id, variant_id
 
 # What a result is; the rest of a run's figures (seconds, memory) depend on the machine's load.
 COMPARED = ("model", "frozen", "seed", "recipe", "versions", "val_accuracy", "train_accuracy",

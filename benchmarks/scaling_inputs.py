@@ -45,8 +45,8 @@ def cpu_model() -> str:
 
 
 def sweep_size() -> dict:
-    from freezecheck.families import FAMILIES, variants
-    from freezecheck.models import MODEL_NAMES
+    from freezecheck.builtin.families import FAMILIES, variants
+    from freezecheck.builtin.models import MODEL_NAMES
 
     per_environment = len(variants(FAMILIES, MODEL_NAMES)) * SEEDS * len(DATASETS)
     return {"variants_per_dataset": {model: len(variants(FAMILIES, (model,)))
@@ -56,7 +56,7 @@ def sweep_size() -> dict:
 
 
 def one_record_per_model(store_dirs: list[Path]) -> dict:
-    from freezecheck.records import RunRecord
+    from freezecheck.train.records import RunRecord
 
     found = {}
     for store_dir in store_dirs:
@@ -68,7 +68,7 @@ def one_record_per_model(store_dirs: list[Path]) -> dict:
 
 
 def record_costs(entry: Path, record, repeat: int) -> dict:
-    from freezecheck.store import RunStore
+    from freezecheck.train.store import RunStore
 
     shipped = len(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
     on_disk = sum(f.stat().st_size for f in entry.iterdir() if f.is_file())

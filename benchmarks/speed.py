@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from freezecheck.config import FULL_RECIPES
+from freezecheck.builtin.settings import FULL_RECIPES
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
@@ -57,7 +57,7 @@ EPOCHS = {model: recipe.epochs for model, recipe in FULL_RECIPES.items()}
 TRAIN_IMAGES = 55_000
 
 # Forward multiply-adds per image of each weight layer, from the shapes in
-# freezecheck/models.py (output positions x output channels x kernel inputs).
+# freezecheck/builtin/models.py (output positions x output channels x kernel inputs).
 FORWARD_MACS = {
     "lenet": {"conv1": 24 * 24 * 20 * 25, "conv2": 8 * 8 * 50 * 20 * 25,
               "fc1": 800 * 500, "out": 500 * 10},
@@ -81,7 +81,7 @@ def training_flops_per_image(model: str, frozen: list[str]) -> float:
 
 
 def variants() -> list[tuple[str, list[str]]]:
-    from freezecheck.variants import experiment
+    from freezecheck.builtin.families import experiment
 
     return [(v.id, list(v.frozen)) for v in experiment()]
 

@@ -23,11 +23,10 @@ from typing import Callable
 
 import numpy as np
 
-from freezecheck.config import Gates, Recipe
-from freezecheck.data import Dataset
+from freezecheck.describe.recipe import Gates, Recipe
+from freezecheck.describe.variants import DEFAULT_INIT, Variant, check_init, contiguous_blocks
 from freezecheck.errors import ConfigError, FreezecheckError
-from freezecheck.models import DEFAULT_INIT, check_init
-from freezecheck.variants import Variant, contiguous_blocks
+from freezecheck.train.data import Dataset
 
 # Names that pytest's -k accepts verbatim and that cannot be mistaken for the id syntax
 # (``name[layer+layer:init]``).
@@ -190,7 +189,7 @@ class Experiment:
         return variants
 
     def _expectations(self, declared: dict) -> dict:
-        from freezecheck.expectations import Expectation
+        from freezecheck.judge.expectations import Expectation
 
         ids = {v.id for v in self.variants}
         for key, value in declared.items():
@@ -238,7 +237,7 @@ class Experiment:
     def build_variant(self, variant: Variant):
         """The uncompiled network of ``variant``: built, checked against the
         declaration, its frozen layers set not trainable."""
-        from freezecheck.models import initializer
+        from freezecheck.train.initializers import initializer
 
         if self._takes_initializer:
             inits = variant.kernel_inits
@@ -281,8 +280,8 @@ class Experiment:
     def train(self, variant: Variant, recipe: Recipe, data: Dataset):
         """Train ``variant`` (freezecheck.training), after checking the model twice (its
         weight layers must be named the same in both builds) and the data against it."""
-        from freezecheck.determinism import make_deterministic
-        from freezecheck.training import train
+        from freezecheck.train.determinism import make_deterministic
+        from freezecheck.train.training import train
 
         make_deterministic(recipe.seed, recipe.threads)  # before Keras first runs
         checked = []
@@ -301,7 +300,7 @@ class Experiment:
 
     def tests(self) -> type:
         """A test class to assign to a ``Test...`` name in a test module."""
-        from freezecheck.generated import test_class
+        from freezecheck.plugin.generated import test_class
 
         return test_class(self)
 
@@ -310,7 +309,7 @@ class Experiment:
 
 
 def _check_name(name) -> str:
-    from freezecheck.models import MODEL_NAMES
+    from freezecheck.builtin.models import MODEL_NAMES
 
     if not isinstance(name, str) or not _NAME.fullmatch(name) or name in MODEL_NAMES:
         raise ConfigError(f"Experiment name expected letters, digits, '_', '.' or '-', "

@@ -146,7 +146,7 @@ LEAKY = {leaky}
 
 
 def build(kernel_initializer):
-    from freezecheck.backend import keras as keras_module
+    from freezecheck.train.backend import keras as keras_module
     import tensorflow as tf
 
     keras = keras_module()
@@ -249,7 +249,7 @@ import freezecheck
 
 
 def build():
-    from freezecheck.backend import keras as keras_module
+    from freezecheck.train.backend import keras as keras_module
 
     keras = keras_module()
     return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])

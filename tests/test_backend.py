@@ -2,8 +2,8 @@
 
 import pytest
 
-from freezecheck import backend
 from freezecheck.errors import UnsupportedVersionError
+from freezecheck.train import backend
 
 
 @pytest.mark.parametrize("version", ["2.15.1", "2.16.2", "2.21.0"])

@@ -1,10 +1,10 @@
-"""Declaring a curve claim from seeds and judging new seeds by it (freezecheck/claims.py)."""
+"""Declaring a curve claim from seeds and judging new seeds by it (freezecheck/judge/claims.py)."""
 
 import numpy as np
 import pytest
 
-from freezecheck import claims
 from freezecheck.errors import ConfigError
+from freezecheck.judge import claims
 
 BAND, LAG, LEVEL, ALPHA = 0.015, 2, 0.97, 0.01
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from freezecheck import __version__
-from freezecheck.__main__ import build_parser, main
+from freezecheck.cli.main import build_parser, main
 from freezecheck.plugin import OPTIONS
 
 COMMANDS_PAGE = Path(__file__).parents[1] / "docs" / "commands.md"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from freezecheck.__main__ import main
+from freezecheck.cli.main import main
 
 GATES = {"min_accuracy": 0.99, "curve_band": 0.01, "curve_level": 0.985, "curve_max_lag": 2}
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from freezecheck.curves import CurveTolerance, compare_curves, epochs_to_reach
 from freezecheck.errors import ConfigError
+from freezecheck.judge.curves import CurveTolerance, compare_curves, epochs_to_reach
 
 accuracy = st.floats(0.0, 1.0, allow_nan=False)
 tolerances = st.builds(

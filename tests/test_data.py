@@ -13,10 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from freezecheck import data
-from freezecheck.data import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, load_mnist,
-                              parse_idx, read_idx_file)
-from freezecheck.errors import ConfigError, DataFormatError, DataIntegrityError, DataMissingError
+from freezecheck.builtin import datasets as data
+from freezecheck.builtin.datasets import (IMAGES_MAGIC, LABELS_MAGIC, MNIST_FILES, load_mnist,
+                                          parse_idx, read_idx_file)
+from freezecheck.errors import (ConfigError, DataFormatError, DataIntegrityError,
+                                DataMissingError)
 
 LABELS = MNIST_FILES[1]  # train-labels-idx1-ubyte: the smallest file with 60,000 items
 
@@ -194,6 +195,6 @@ def test_unknown_dataset_is_refused_with_the_choices():
 
 
 def test_config_and_data_name_the_same_data_sets():
-    from freezecheck.config import DATASETS
+    from freezecheck.builtin.settings import DATASETS
 
     assert DATASETS == data.DATASET_NAMES

@@ -7,14 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from freezecheck import expectations, tabulate
-from freezecheck.__main__ import main
-from freezecheck.config import Settings
+from freezecheck.builtin.families import FAMILIES, variants
+from freezecheck.builtin.settings import Settings
+from freezecheck.cli.main import main
+from freezecheck.describe.variants import parse_id
 from freezecheck.errors import ConfigError
-from freezecheck.expectations import (Expectation, judge_accuracy, judge_curve, lookup,
-                                      measured_gates)
-from freezecheck.families import FAMILIES, variants
-from freezecheck.variants import parse_id
+from freezecheck.judge import expectations
+from freezecheck.judge.expectations import (Expectation, judge_accuracy, judge_curve, lookup,
+                                            measured_gates)
+from freezecheck.reporting import tabulate
 
 ROOT = Path(__file__).parents[1]
 MEASURED = expectations.measured()
@@ -161,10 +162,10 @@ def test_the_findings_page_renders_the_committed_table():
 
 
 def test_an_unmeasured_variant_is_told_how_to_measure_it():
-    from freezecheck.variants import Variant
+    from freezecheck.builtin.models import variant_of
 
     text = lookup(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist").how_to_measure(
-        Variant("lenet", ("fc1",), "normal-1"))
+        variant_of("lenet", ("fc1",), "normal-1"))
     assert "lenet[fc1:normal-1]: no expectation measured" in text
     assert "python -m freezecheck measure --dataset fashion-mnist --models lenet" in text
 
@@ -175,8 +176,9 @@ def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
     and at its next five (with its baseline at the same seeds). No training: the
     measurements are the runs a session at those seeds reproduces bitwise."""
 
-    from freezecheck import claims
-    from freezecheck.config import DEFAULT_ALPHA, full_curve
+    from freezecheck.builtin.settings import full_curve
+    from freezecheck.describe.recipe import DEFAULT_ALPHA
+    from freezecheck.judge import claims
 
     files = sorted((ROOT / "measurements").glob("*/*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))
@@ -204,7 +206,7 @@ def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
 
 
 def measured_effect(runs, variant_id, seeds, level):
-    from freezecheck import claims
+    from freezecheck.judge import claims
 
     baseline = tabulate.variant_from_id(variant_id).baseline.id
     return claims.measure_effect([runs[variant_id][s]["val_accuracy"] for s in seeds],
@@ -218,8 +220,9 @@ def test_a_real_change_in_learning_breaks_a_declaration_and_no_change_does_not()
     differently (two consecutive layers frozen: 1 to 1.5 points lower, later), as if
     `out` had started to learn like them; and on its own seeds, which keep it."""
 
-    from freezecheck import claims
-    from freezecheck.config import DEFAULT_ALPHA, full_curve
+    from freezecheck.builtin.settings import full_curve
+    from freezecheck.describe.recipe import DEFAULT_ALPHA
+    from freezecheck.judge import claims
 
     files = sorted((ROOT / "measurements" / "py311-tf221").glob("*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
@@ -251,8 +254,9 @@ def test_one_run_keeps_every_committed_effect_and_a_real_change_breaks_it():
     its baseline) keeps `conv2`'s committed effect.
     Changed: runs of blocks that learn 1 to 3 points lower (`conv2+fc1`, `fc1+fc2`,
     seeds 0-4) judged as if they were `conv2` or `fc1` break it at every seed."""
-    from freezecheck import claims
-    from freezecheck.config import DEFAULT_ALPHA, full_curve
+    from freezecheck.builtin.settings import full_curve
+    from freezecheck.describe.recipe import DEFAULT_ALPHA
+    from freezecheck.judge import claims
 
     files = sorted((ROOT / "measurements" / "py311-tf221").glob("*.jsonl"))
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
@@ -285,12 +289,12 @@ def test_a_run_is_judged_by_what_its_variant_is_declared_to_do():
     """judge_curve: the tolerance for a variant declared to follow (or with nothing
     declared); the measured effect for one declared to leave; a one-seed declaration
     to leave is held to leaving."""
-    from freezecheck import claims
-    from freezecheck.config import full_curve
-    from freezecheck.variants import Variant
+    from freezecheck.builtin.models import variant_of
+    from freezecheck.builtin.settings import full_curve
+    from freezecheck.judge import claims
 
     tolerance = full_curve("mnist")
-    variant = Variant("lenet5", ("conv2",))
+    variant = variant_of("lenet5", ("conv2",))
     rising = [0.97, 0.98, 0.985, 0.99, 0.99, 0.991, 0.992]
     late = [0.95, 0.96, 0.97, 0.975, 0.98, 0.985, 0.987]  # reaches 98.5% three epochs later
     rng = np.random.default_rng(0)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from freezecheck import checks
-from freezecheck.backend import environment_name
-from freezecheck.expectations import judge_curve, lookup
-from freezecheck.schedule import variant_cases
-from freezecheck.variants import experiment
+from freezecheck.builtin.families import experiment
+from freezecheck.judge import checks
+from freezecheck.judge.expectations import judge_curve, lookup
+from freezecheck.plugin.schedule import variant_cases
+from freezecheck.train.backend import environment_name
 
 pytestmark = pytest.mark.training
 

@@ -5,19 +5,19 @@ full tier. Each variant's tests judge its runs at every seed of the session agai
 expectations measured for it (freezecheck/measured.py): the bitwise check holds for every
 variant and seed; accuracy and curve must do what the table declares, in both
 directions. With five or more seeds the curve comparison is statistical
-(freezecheck/statistics.py); with fewer, the fixed tolerance at the first seed.
+(freezecheck/judge/statistics.py); with fewer, the fixed tolerance at the first seed.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from freezecheck.backend import environment_name
-from freezecheck.expectations import judge_accuracy, judge_curve, lookup
-from freezecheck.families import variants as family_variants
-from freezecheck.fingerprints import changes
-from freezecheck import claims
-from freezecheck.statistics import MIN_SEEDS, centre
+from freezecheck.builtin.families import variants as family_variants
+from freezecheck.judge import claims
+from freezecheck.judge.expectations import judge_accuracy, judge_curve, lookup
+from freezecheck.judge.fingerprints import changes
+from freezecheck.judge.statistics import MIN_SEEDS, centre
+from freezecheck.train.backend import environment_name
 
 pytestmark = [pytest.mark.training, pytest.mark.families]
 
@@ -32,7 +32,7 @@ def pytest_generate_tests(metafunc):
     if "variant" not in metafunc.fixturenames:
         return
     from freezecheck.plugin import SETTINGS_KEY
-    from freezecheck.schedule import variant_cases
+    from freezecheck.plugin.schedule import variant_cases
 
     settings = metafunc.config.stash[SETTINGS_KEY]
     chosen = family_variants(settings.families or ("single",), settings.models)

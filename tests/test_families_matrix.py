@@ -4,11 +4,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from freezecheck.builtin.families import (FAMILIES, INITS, OTHER_INITS, blocks, family,
+                                          parse_families, variants)
+from freezecheck.builtin.models import MODEL_NAMES, WEIGHT_LAYERS, variant_of
+from freezecheck.describe.variants import DEFAULT_INIT
 from freezecheck.errors import ConfigError
-from freezecheck.families import (FAMILIES, INITS, OTHER_INITS, blocks, family,
-                                  parse_families, variants)
-from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
-from freezecheck.variants import Variant
 
 
 @pytest.mark.parametrize("model", MODEL_NAMES)
@@ -79,4 +79,4 @@ def test_init_variants_change_only_frozen_layers():
     for v in family("inits", "lenet5"):
         assert v.frozen and set(v.kernel_inits) == set(v.frozen)
     for v in family("init-baselines", "lenet5"):
-        assert set(v.kernel_inits) == set(WEIGHT_LAYERS["lenet5"]) and v.baseline == Variant("lenet5")
+        assert set(v.kernel_inits) == set(WEIGHT_LAYERS["lenet5"]) and v.baseline == variant_of("lenet5")

@@ -25,12 +25,12 @@ SELECTED_VARIANTS = ["lenet5[conv1]", "lenet5[none]", "lenet5[out]"]
 # Appends each training's variant to $TRAININGS_LOG (one line per training, any process).
 COUNT_TRAININGS = """
 import os
-import freezecheck.training as _training
+import freezecheck.train.training as _training
 _train = _training.train
-def _counted(variant, recipe, data):
+def _counted(variant, recipe, data, *args, **kwargs):
     with open(os.environ["TRAININGS_LOG"], "a") as log:
         log.write(variant.id + "\\n")
-    return _train(variant, recipe, data)
+    return _train(variant, recipe, data, *args, **kwargs)
 _training.train = _counted
 """
 
@@ -48,12 +48,13 @@ def _compile_kill_once(net, *args, **kwargs):
         return result
     return epoch_then_kill
 _training.compile_epoch = _compile_kill_once
-_models_build = _training.models.build
+import freezecheck.builtin.models as _models
+_models_build = _models.build
 def _build_named(model, frozen=(), kernel_inits=None):
     net = _models_build(model, frozen, kernel_inits)
     net._freezecheck_variant = f"{model}[{'+'.join(frozen) or 'none'}]"
     return net
-_training.models.build = _build_named
+_models.build = _build_named
 """
 
 # Announces that training has started, then trains slowly enough to be interrupted.

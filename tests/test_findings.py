@@ -2,9 +2,9 @@
 
 import json
 
-from freezecheck.variants import parse_id
-from freezecheck import findings
-from freezecheck.__main__ import main
+from freezecheck.cli.main import main
+from freezecheck.describe.variants import parse_id
+from freezecheck.reporting import findings
 
 
 def row(variant, seed, final, dataset="mnist", epochs=(0.97, 0.985)):
@@ -62,7 +62,7 @@ def test_false_alarms_need_two_groups_of_seeds(tmp_path, capsys):
 def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
     import numpy as np
 
-    from freezecheck import findings
+    from freezecheck.reporting import findings
 
     rng = np.random.default_rng(0)
     base = 1 - 0.1 * np.exp(-np.arange(1, 11) / 2)

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from freezecheck.fingerprints import changes, diff, fingerprint
+from freezecheck.judge.fingerprints import changes, diff, fingerprint
 
 arrays = hnp.arrays(
     dtype=st.sampled_from([np.float32, np.float64, np.int32, np.uint8]),

@@ -6,11 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from freezecheck.config import Recipe
-from freezecheck.fingerprints import changes
-from freezecheck.models import WEIGHT_LAYERS
-from freezecheck.training import train
-from freezecheck.variants import Variant
+from freezecheck.builtin.models import WEIGHT_LAYERS, train, variant_of
+from freezecheck.describe.recipe import Recipe
+from freezecheck.judge.fingerprints import changes
 
 # Two steps of 32 images: enough for Adam to move every trainable weight.
 FEW_STEPS = Recipe(epochs=1, batch_size=32, train_images=64)
@@ -22,7 +20,7 @@ def frozen_subsets(draw):
     layers = WEIGHT_LAYERS[model]
     # Proper subsets: with every layer frozen there is nothing to train.
     frozen = draw(st.sets(st.sampled_from(layers), max_size=len(layers) - 1))
-    return Variant(model, tuple(frozen))
+    return variant_of(model, tuple(frozen))
 
 
 def moved_paths(record, layers):
@@ -42,7 +40,7 @@ def test_training_leaves_exactly_the_frozen_layers_bitwise_unchanged(synthetic_m
 
 @pytest.mark.parametrize("path", ["loop", "fit"])
 def test_same_configuration_trains_bitwise_identically(synthetic_mnist, path):
-    variant = Variant("lenet5", ("conv2",))
+    variant = variant_of("lenet5", ("conv2",))
     recipe = dataclasses.replace(FEW_STEPS, training=path)
     first = train(variant, recipe, synthetic_mnist)
     second = train(variant, recipe, synthetic_mnist)
@@ -56,7 +54,7 @@ def test_same_configuration_trains_bitwise_identically(synthetic_mnist, path):
 @pytest.mark.parametrize("frozen", [("conv1",), ("fc1", "out")])
 def test_fit_leaves_exactly_the_frozen_layers_bitwise_unchanged(synthetic_mnist, frozen):
     """Keras' own fit, the path users train with, from the same initial weights as the loop."""
-    variant = Variant("lenet5", frozen)
+    variant = variant_of("lenet5", frozen)
     record = train(variant, dataclasses.replace(FEW_STEPS, training="fit"), synthetic_mnist)
     moved, _ = moved_paths(record, variant.frozen)
     assert not moved, f"{variant}: frozen variables changed under fit: {sorted(moved)}"
@@ -69,15 +67,15 @@ def test_fit_leaves_exactly_the_frozen_layers_bitwise_unchanged(synthetic_mnist,
 
 
 def test_another_seed_gives_other_weights(synthetic_mnist):
-    variant = Variant("lenet5")
+    variant = variant_of("lenet5")
     first = train(variant, FEW_STEPS, synthetic_mnist)
     other = train(variant, Recipe(epochs=1, batch_size=32, train_images=64, seed=1), synthetic_mnist)
     assert first.weights_before["conv1/kernel"].tobytes() != other.weights_before["conv1/kernel"].tobytes()
 
 
 def test_a_second_thread_count_in_one_process_is_refused(synthetic_mnist):
-    from freezecheck.determinism import make_deterministic
     from freezecheck.errors import DeterminismError
+    from freezecheck.train.determinism import make_deterministic
 
     make_deterministic(0, FEW_STEPS.threads)
     with pytest.raises(DeterminismError, match="threads=2"):

@@ -2,9 +2,10 @@
 
 import pytest
 
-from freezecheck.config import Gates, Recipe, Settings
+from freezecheck.builtin.models import variant_of
+from freezecheck.builtin.settings import Settings
+from freezecheck.describe.recipe import Gates, Recipe
 from freezecheck.errors import ConfigError
-from freezecheck.variants import Variant
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_bad_recipe_is_refused(kwargs, message):
 )
 def test_bad_variant_is_refused(model, frozen, message):
     with pytest.raises(ConfigError) as caught:
-        Variant(model, frozen)
+        variant_of(model, frozen)
     assert message in str(caught.value)
 
 

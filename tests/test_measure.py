@@ -2,10 +2,10 @@
 
 import pytest
 
+from freezecheck.builtin.models import variant_of
+from freezecheck.cli.main import main
+from freezecheck.cli.measure import plan, seed_range
 from freezecheck.errors import ConfigError
-from freezecheck.measure import plan, seed_range
-from freezecheck.variants import Variant
-from freezecheck.__main__ import main
 
 
 @pytest.mark.parametrize("text, seeds", [("5", [0, 1, 2, 3, 4]), ("3-5", [3, 4, 5]), ("0-0", [0])])
@@ -20,7 +20,7 @@ def test_a_range_without_seeds_is_refused(text):
 
 
 def test_plan_runs_every_pair_costliest_first():
-    cheap, dear = Variant("lenet5", ("conv1",)), Variant("lenet", ("fc1",))
+    cheap, dear = variant_of("lenet5", ("conv1",)), variant_of("lenet", ("fc1",))
     pairs = plan([cheap, dear], [0, 1])
     assert pairs == [(dear, 0), (dear, 1), (cheap, 0), (cheap, 1)]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck.measure import read
-from freezecheck.records import RunRecord
+from freezecheck.cli.measure import read
+from freezecheck.train.records import RunRecord
 
 pytestmark = pytest.mark.training
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from freezecheck import models
+from freezecheck.builtin import models
 from freezecheck.errors import ConfigError
 
 
@@ -45,7 +45,7 @@ def test_duplicate_layer_is_refused():
 def test_named_layers_draw_their_kernels_from_the_named_distribution(init):
     import numpy as np
 
-    from freezecheck.determinism import make_deterministic
+    from freezecheck.train.determinism import make_deterministic
 
     make_deterministic(0, 1)
     net = models.build("lenet5", ["fc1"], {"fc1": init})
@@ -64,7 +64,7 @@ def test_named_layers_draw_their_kernels_from_the_named_distribution(init):
 def test_default_initialiser_builds_the_same_weights_as_naming_it():
     import numpy as np
 
-    from freezecheck.determinism import make_deterministic
+    from freezecheck.train.determinism import make_deterministic
 
     make_deterministic(3, 1)
     implicit = [w.numpy() for w in models.build("lenet").weights]

@@ -150,11 +150,11 @@ def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_
     pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
     pytester.makeconftest(
         # Count trainings across processes: a line per call, appended to one file.
-        "import freezecheck.training as t\n"
+        "import freezecheck.train.training as t\n"
         "_train = t.train\n"
-        "def counted(variant, recipe, data):\n"
+        "def counted(variant, recipe, data, *args, **kwargs):\n"
         "    with open('trainings.log', 'a') as log: log.write(variant.id + '\\n')\n"
-        "    return _train(variant, recipe, data)\n"
+        "    return _train(variant, recipe, data, *args, **kwargs)\n"
         "t.train = counted\n"
     )
     serial, serial_results = run_smoke(pytester, mnist_dir, "-n", "0")
@@ -215,8 +215,8 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
     pytester.makepyfile(test_grouped="""
         import time
         import pytest
-        from freezecheck.schedule import variant_cases
-        from freezecheck.variants import experiment
+        from freezecheck.plugin.schedule import variant_cases
+        from freezecheck.builtin.families import experiment
 
         @pytest.mark.parametrize("variant", variant_cases(experiment()))
         @pytest.mark.parametrize("check", ["first", "second", "third"])
@@ -237,7 +237,7 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
 
 
 def test_every_built_in_id_is_a_k_expression_and_no_part_of_another():
-    from freezecheck.families import FAMILIES, variants
+    from freezecheck.builtin.families import FAMILIES, variants
 
     ids = [v.id for v in variants(FAMILIES)]
     ident = re.compile(r"(\w|:|\+|-|\.|\[|\]|\\|/)+")  # one ident of pytest's -k grammar
@@ -253,8 +253,8 @@ def test_a_variant_id_given_to_k_selects_its_own_tests_under_workers(pytester):
     syntax error that xdist turned into an INTERNALERROR)."""
     pytester.makepyfile(test_ids="""
         import pytest
-        from freezecheck.families import FAMILIES, variants
-        from freezecheck.schedule import variant_cases
+        from freezecheck.builtin.families import FAMILIES, variants
+        from freezecheck.plugin.schedule import variant_cases
 
         @pytest.mark.parametrize("variant", variant_cases(variants(FAMILIES)))
         @pytest.mark.parametrize("check", ["first", "second"])

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck.backend import environment_name
-from freezecheck.references import SUPPORTED_ENVIRONMENTS, References, fallback_order
+from freezecheck.judge.references import SUPPORTED_ENVIRONMENTS, References, fallback_order
+from freezecheck.train.backend import environment_name
 
 ROOT = Path(__file__).parent.parent
 
 EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
 TINY_FULL_TIER = """
 import dataclasses
-import freezecheck.config as _config
+import freezecheck.builtin.settings as _config
 _config.FULL_RECIPES = {model: dataclasses.replace(recipe, epochs=2, train_images=2000)
                         for model, recipe in _config.FULL_RECIPES.items()}
 """

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck.variants import parse_id
-from freezecheck.report import MEETS, SHORT, Context, table, verdicts, write_results
+from freezecheck.describe.variants import parse_id
+from freezecheck.reporting.report import MEETS, SHORT, Context, table, verdicts, write_results
 
 GATES = {"min_accuracy": 0.99, "curve_band": 0.015, "curve_level": 0.985, "curve_max_lag": 2}
 CONTEXT = Context("py311-tf221", "mnist", "full", (0,), GATES)
@@ -94,7 +94,7 @@ def test_report_files_take_the_umask_like_any_other_file(tmp_path):
 def test_the_baseline_band_is_clipped_at_100_percent(monkeypatch):
     from matplotlib.axes import Axes
 
-    from freezecheck import report
+    from freezecheck.reporting import report
 
     uppers = []
     real = Axes.fill_between

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from freezecheck.errors import ConfigError
-from freezecheck.schedule import Unit, order, parse_shard, shard
+from freezecheck.plugin.schedule import Unit, order, parse_shard, shard
 
 
 def experiment_units():

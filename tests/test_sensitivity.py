@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck.data import MNIST_FILES
+from freezecheck.builtin.datasets import MNIST_FILES
 
 pytestmark = pytest.mark.training
 
@@ -25,19 +25,19 @@ TESTS = ("test_frozen_weights_bitwise_unchanged", "test_trainable_weights_change
          "test_reaches_accuracy_gate", "test_curve_follows_baseline")
 
 COUNT_TRAININGS = """
-import freezecheck.training as _training
+import freezecheck.train.training as _training
 _train = _training.train
-def _counted(variant, recipe, data):
+def _counted(variant, recipe, data, *args, **kwargs):
     with open("trainings.log", "a") as log:
         log.write(variant.id + "\\n")
-    return _train(variant, recipe, data)
+    return _train(variant, recipe, data, *args, **kwargs)
 _training.train = _counted
 """
 
 # A layer frozen only after the train function has read the trainable variables, the
 # way Keras 3 goes on training a layer frozen after a first fit without a new compile.
 FROZEN_AFTER_TRAIN_FUNCTION_BUILT = """
-import freezecheck.models as _models
+import freezecheck.builtin.models as _models
 _build = _models.build
 def _build_unfrozen(model, frozen=(), kernel_inits=None):
     net = _build(model, (), kernel_inits)
@@ -69,7 +69,7 @@ _training.compile_epoch = _compile_with_decay
 
 # A schedule that is zero throughout: every step runs and updates nothing.
 ZERO_LEARNING_RATE = """
-from freezecheck.backend import keras as _keras_module
+from freezecheck.train.backend import keras as _keras_module
 keras = _keras_module()
 keras.optimizers.schedules.CosineDecay = lambda *args, **kwargs: 0.0
 """
@@ -78,12 +78,12 @@ keras.optimizers.schedules.CosineDecay = lambda *args, **kwargs: 0.0
 # still ends above the smoke floor, so only the curve comparison can catch it.
 SLOWER_CONVERGENCE = """
 import dataclasses
-import freezecheck.training as _training
+import freezecheck.train.training as _training
 _train_unslowed = _training.train
-def _slowed(variant, recipe, data):
+def _slowed(variant, recipe, data, *args, **kwargs):
     if variant.id == "lenet5[out]":
         recipe = dataclasses.replace(recipe, learning_rate=recipe.learning_rate / 4)
-    return _train_unslowed(variant, recipe, data)
+    return _train_unslowed(variant, recipe, data, *args, **kwargs)
 _training.train = _slowed
 """
 

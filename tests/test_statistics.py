@@ -10,8 +10,9 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from freezecheck.errors import ConfigError
-from freezecheck.statistics import (compare_seeds, epochs_to_level, false_alarm_rate,
-                                    olympic_mean, yuen)
+from freezecheck.judge.statistics import (compare_seeds, epochs_to_level, false_alarm_rate,
+                                          olympic_mean, yuen)
+
 
 def samples(columns):
     return hnp.arrays(np.float64, st.tuples(st.integers(5, 9), st.just(columns)),
@@ -94,7 +95,7 @@ def test_false_alarm_rate_counts_each_split_once():
 
 
 def test_significance_flips_count_halves_whose_verdicts_disagree():
-    from freezecheck.statistics import significance_flips
+    from freezecheck.judge.statistics import significance_flips
 
     rng = np.random.default_rng(2)
     same = curves(rng, 10, 6)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from freezecheck.errors import StoreError
-from freezecheck.records import RECORD_FILE, WEIGHTS_FILE, RunRecord
-from freezecheck.store import RunStore, run_key
+from freezecheck.train.records import RECORD_FILE, WEIGHTS_FILE, RunRecord
+from freezecheck.train.store import RunStore, run_key
 
 
 def record(variant_id="lenet5[none]", value=0.5):
@@ -110,16 +110,18 @@ def test_key_changes_with_every_input():
 def test_the_code_hash_covers_every_module_training_imports():
     import ast
 
-    from freezecheck.store import KEYED_BY_VALUE, PACKAGE_DIR, TRAINING_MODULES
+    from freezecheck.train.store import KEYED_BY_VALUE, PACKAGE_DIR, TRAINING_MODULES
 
-    seen, to_visit = set(), ["training"]
+    seen, to_visit = set(), ["train.training", "builtin.models"]
     while to_visit:
         name = to_visit.pop()
         seen.add(name)
-        tree = ast.parse((PACKAGE_DIR / f"{name}.py").read_text())
+        tree = ast.parse((PACKAGE_DIR / f"{name.replace('.', '/')}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("freezecheck"):
-                found = [node.module.split(".")[1]] if "." in node.module else [a.name for a in node.names]
+                package = node.module.removeprefix("freezecheck").lstrip(".")
+                found = ([package] if (PACKAGE_DIR / f"{package.replace('.', '/')}.py").is_file()
+                         else [f"{package}.{a.name}".lstrip(".") for a in node.names])
                 for module in found:
                     if module in KEYED_BY_VALUE:  # only values that the key holds
                         assert {a.name for a in node.names} <= KEYED_BY_VALUE[module], node.lineno

@@ -2,9 +2,9 @@
 
 import pytest
 
+from freezecheck.builtin.families import experiment
+from freezecheck.builtin.models import WEIGHT_LAYERS, variant_of
 from freezecheck.errors import ConfigError
-from freezecheck.models import WEIGHT_LAYERS
-from freezecheck.variants import Variant, experiment
 
 
 def test_experiment_is_the_baseline_and_each_layer_frozen_alone():
@@ -18,16 +18,16 @@ def test_experiment_is_the_baseline_and_each_layer_frozen_alone():
 
 
 def test_layers_are_kept_in_model_order_and_ids_join_them():
-    variant = Variant("lenet5", ("fc1", "conv1"))
+    variant = variant_of("lenet5", ("fc1", "conv1"))
     assert variant.frozen == ("conv1", "fc1")
     assert variant.id == "lenet5[conv1+fc1]"
     assert variant.trainable == ("conv2", "fc2", "out")
-    assert variant.baseline == Variant("lenet5") and variant.baseline.is_baseline
+    assert variant.baseline == variant_of("lenet5") and variant.baseline.is_baseline
 
 
 def test_unknown_layer_is_refused():
     with pytest.raises(ConfigError, match="Unknown layer"):
-        Variant("lenet", ("fc2",))
+        variant_of("lenet", ("fc2",))
 
 
 def test_every_model_has_a_weight_layer_list():
@@ -35,16 +35,16 @@ def test_every_model_has_a_weight_layer_list():
 
 
 def test_init_enters_the_id_only_when_not_the_default_and_applies_to_frozen_layers():
-    assert Variant("lenet5", ("conv2",), "glorot_uniform").id == "lenet5[conv2]"
-    frozen = Variant("lenet5", ("conv2",), "normal-0.001")
+    assert variant_of("lenet5", ("conv2",), "glorot_uniform").id == "lenet5[conv2]"
+    frozen = variant_of("lenet5", ("conv2",), "normal-0.001")
     assert frozen.id == "lenet5[conv2:normal-0.001]"
     assert frozen.kernel_inits == {"conv2": "normal-0.001"} and not frozen.is_baseline
-    everything = Variant("lenet", (), "he_normal")
+    everything = variant_of("lenet", (), "he_normal")
     assert everything.id == "lenet[none:he_normal]" and not everything.is_baseline
     assert everything.kernel_inits == {n: "he_normal" for n in WEIGHT_LAYERS["lenet"]}
-    assert everything.baseline == Variant("lenet")
+    assert everything.baseline == variant_of("lenet")
 
 
 def test_unknown_init_is_refused():
     with pytest.raises(ConfigError, match="Unknown initialiser"):
-        Variant("lenet", ("conv1",), "zeros")
+        variant_of("lenet", ("conv1",), "zeros")

@@ -34,7 +34,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from freezecheck.data import load_mnist
+from freezecheck.builtin.datasets import load_mnist
 from peer_cli import (BATCH_SIZE, LEARNING_RATE, PARAMETER_COUNTS, SEED, log, parse_args)
 
 keras = tf.keras

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from freezecheck.config import FULL_RECIPES
-from freezecheck.models import PARAMETER_COUNTS, WEIGHT_LAYERS  # noqa: F401 (re-exported)
+from freezecheck.builtin.models import PARAMETER_COUNTS, WEIGHT_LAYERS  # noqa: F401 (re-exported)
+from freezecheck.builtin.settings import FULL_RECIPES
 
 # One recipe for every model (the suite's full tier): only the epoch counts differ.
 BATCH_SIZE = FULL_RECIPES["lenet"].batch_size

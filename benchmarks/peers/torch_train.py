@@ -47,10 +47,10 @@ import torch
 from torch import nn
 
 try:
-    from freezecheck.data import load_mnist
+    from freezecheck.builtin.datasets import load_mnist
 except ModuleNotFoundError:  # running from the torch venv, where it is not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from freezecheck.data import load_mnist
+    from freezecheck.builtin.datasets import load_mnist
 from peer_cli import (BATCH_SIZE, LEARNING_RATE, PARAMETER_COUNTS, SEED, WEIGHT_LAYERS,
                       log, parse_args)
 

@@ -1,7 +1,7 @@
 """A variant: which layers a run freezes and which distribution their weights come from.
 
-Pure Python: no numpy, no TensorFlow. The families of variants the suite runs are in
-:mod:`freezecheck.families`.
+Pure Python: no numpy, no TensorFlow. Also the initialiser names a variant may draw its
+kernels from, and the one parser of variant ids.
 """
 
 from __future__ import annotations
@@ -9,8 +9,51 @@ from __future__ import annotations
 import dataclasses
 
 from freezecheck.errors import ConfigError
-from freezecheck.models import (DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS, check_init,
-                                check_model_name, order_layers)
+
+# Kernel initialisers a variant may draw its weights from. Keras' default, Glorot
+# uniform, is what the experiment uses; "normal-S" is a zero-mean normal distribution of
+# standard deviation S, at any positive scale. Biases always start at zero.
+DEFAULT_INIT = "glorot_uniform"
+NAMED_INITS = ("glorot_uniform", "he_normal", "lecun_normal", "orthogonal")
+NORMAL_PREFIX = "normal-"
+
+
+
+
+def order_layers(model: str, known, layers) -> tuple[str, ...]:
+    """``layers``, each one of ``known`` (``model``'s weight layers) and none twice, in
+    ``known``'s order."""
+    if isinstance(layers, str):  # ("conv1") is a string, not a tuple: say so
+        raise ConfigError(f"layers expected a list of layer names, not one string. "
+                          f"Received: layers={layers!r}")
+    layers = list(layers)
+    unknown = [name for name in layers if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"Unknown layer for model {model!r}: expected names among "
+            f"{', '.join(known)}. Received: layers={layers!r}"
+        )
+    if len(set(layers)) != len(layers):
+        raise ConfigError(f"A layer is named twice. Received: layers={layers!r}")
+    return tuple(name for name in known if name in layers)
+
+
+def check_init(name: str) -> str:
+    """Validate an initialiser name: one of NAMED_INITS or ``normal-S`` with S > 0."""
+    if name in NAMED_INITS:
+        return name
+    try:
+        scale = float(name[len(NORMAL_PREFIX):]) if name.startswith(NORMAL_PREFIX) else 0.0
+    except (AttributeError, ValueError):
+        scale = 0.0
+    if not (0 < scale < float("inf")):
+        raise ConfigError(
+            f"Unknown initialiser: expected one of {', '.join(NAMED_INITS)} or "
+            f"{NORMAL_PREFIX}S with a finite standard deviation S > 0 (e.g. normal-0.01). "
+            f"Received: init={name!r}"
+        )
+    return name
+
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -22,8 +65,8 @@ class Variant:
     baseline with its distribution changed). Layers it does not apply to keep Keras'
     default, Glorot uniform.
 
-    ``layers`` are the model's weight layers in order: the built-in models' are known
-    (freezecheck.models); a user experiment's come from its declaration.
+    ``layers`` are the model's weight layers in order, from its declaration (a user
+    experiment's, or freezecheck.builtin.models' for the built-in ones).
     """
 
     model: str
@@ -32,10 +75,10 @@ class Variant:
     layers: tuple[str, ...] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
-        if self.layers is None:  # a built-in model's
-            layers = WEIGHT_LAYERS[check_model_name(self.model)]
-        else:  # a user experiment's, declared with it
-            layers = tuple(self.layers)
+        if self.layers is None:
+            raise ConfigError(f"Variant {self.model!r} needs its model's weight layers: "
+                              f"give layers=(...), in order.")
+        layers = tuple(self.layers)
         object.__setattr__(self, "layers", layers)
         object.__setattr__(self, "frozen", order_layers(self.model, layers, self.frozen))
         check_init(self.init)
@@ -43,8 +86,8 @@ class Variant:
     @property
     def id(self) -> str:
         """Readable id, which ``pytest -k`` accepts verbatim and which is no part of
-        another id: ``lenet5[none]``, ``lenet5[conv1+conv2]``,
-        ``lenet5[conv2:normal-0.001]``, ``digits[hidden1]``."""
+        another id: ``digits[none]``, ``digits[hidden1+hidden2]``,
+        ``digits[hidden1:normal-0.001]``."""
         return variant_id(self.model, self.frozen, self.init)
 
     @property
@@ -70,16 +113,6 @@ class Variant:
 
     def __str__(self) -> str:
         return self.id
-
-
-def single_layer_variants(model: str) -> list[Variant]:
-    """The baseline of ``model`` followed by each weight layer frozen alone."""
-    return [Variant(model)] + [Variant(model, (name,)) for name in WEIGHT_LAYERS[model]]
-
-
-def experiment(models=MODEL_NAMES) -> list[Variant]:
-    """The experiment of ORIGIN.md for each of ``models``: baseline first, then one frozen layer each."""
-    return [v for model in models for v in single_layer_variants(model)]
 
 
 def parse_id(variant_id: str) -> tuple[str, tuple[str, ...], str]:

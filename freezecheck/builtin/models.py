@@ -1,4 +1,4 @@
-"""The two LeNets, with stable layer names.
+"""The two LeNets, with stable layer names: the built-in experiment's models.
 
 Layer names are the handle by which variants freeze layers, fingerprints name
 variables and reports name curves, so they never change. Keras is imported only inside
@@ -7,6 +7,7 @@ variables and reports name curves, so they never change. Keras is imported only 
 
 from __future__ import annotations
 
+from freezecheck.describe.variants import DEFAULT_INIT, Variant, check_init, order_layers
 from freezecheck.errors import ConfigError
 
 # Weight layers in order, input to output. Pooling and flatten layers have no weights.
@@ -21,14 +22,6 @@ WEIGHT_LAYERS = {
 PARAMETER_COUNTS = {"lenet": 431_080, "lenet5": 61_706}
 
 MODEL_NAMES = tuple(WEIGHT_LAYERS)
-
-# Kernel initialisers a variant may draw its weights from. Keras' default, Glorot
-# uniform, is what the experiment uses; "normal-S" is a zero-mean normal distribution of
-# standard deviation S, at any positive scale. Biases always start at zero.
-DEFAULT_INIT = "glorot_uniform"
-NAMED_INITS = ("glorot_uniform", "he_normal", "lecun_normal", "orthogonal")
-NORMAL_PREFIX = "normal-"
-
 
 def check_model_name(model: str) -> str:
     if model not in WEIGHT_LAYERS:
@@ -45,52 +38,27 @@ def check_layer_names(model: str, layers) -> tuple[str, ...]:
     return order_layers(model, WEIGHT_LAYERS[model], layers)
 
 
-def order_layers(model: str, known, layers) -> tuple[str, ...]:
-    """``layers``, each one of ``known`` (``model``'s weight layers) and none twice, in
-    ``known``'s order."""
-    if isinstance(layers, str):  # ("conv1") is a string, not a tuple: say so
-        raise ConfigError(f"layers expected a list of layer names, not one string. "
-                          f"Received: layers={layers!r}")
-    layers = list(layers)
-    unknown = [name for name in layers if name not in known]
-    if unknown:
-        raise ConfigError(
-            f"Unknown layer for model {model!r}: expected names among "
-            f"{', '.join(known)}. Received: layers={layers!r}"
-        )
-    if len(set(layers)) != len(layers):
-        raise ConfigError(f"A layer is named twice. Received: layers={layers!r}")
-    return tuple(name for name in known if name in layers)
+def variant_of(model: str, frozen=(), init: str = DEFAULT_INIT) -> Variant:
+    """The :class:`Variant` of built-in ``model`` freezing ``frozen``, kernels from ``init``."""
+    return Variant(model, tuple(frozen), init, layers=WEIGHT_LAYERS[check_model_name(model)])
 
 
-def check_init(name: str) -> str:
-    """Validate an initialiser name: one of NAMED_INITS or ``normal-S`` with S > 0."""
-    if name in NAMED_INITS:
-        return name
-    try:
-        scale = float(name[len(NORMAL_PREFIX):]) if name.startswith(NORMAL_PREFIX) else 0.0
-    except (AttributeError, ValueError):
-        scale = 0.0
-    if not (0 < scale < float("inf")):
-        raise ConfigError(
-            f"Unknown initialiser: expected one of {', '.join(NAMED_INITS)} or "
-            f"{NORMAL_PREFIX}S with a finite standard deviation S > 0 (e.g. normal-0.01). "
-            f"Received: init={name!r}"
-        )
-    return name
+def build_variant(variant: Variant):
+    """The uncompiled network of ``variant`` (:func:`build`)."""
+    return build(variant.model, variant.frozen, variant.kernel_inits)
 
 
-def initializer(name: str):
-    """The Keras initialiser an initialiser name (see :func:`check_init`) stands for."""
-    from freezecheck.backend import keras as keras_module
-
-    return _initializer(keras_module(), check_init(name))
+def as_inputs(images):
+    """28x28 images as the models take them: with a channel axis (a view, no copy)."""
+    return images[..., None]
 
 
-def _initializer(keras, name: str):
-    if name in NAMED_INITS:
-        return name
-    return keras.initializers.RandomNormal(mean=0.0, stddev=float(name[len(NORMAL_PREFIX):]))
+def train(variant: Variant, recipe, data):
+    """Train built-in ``variant`` (freezecheck.train.training.train, looked up when
+    called, so that a test may stand a planted fault in for it)."""
+    from freezecheck.train import training
+
+    return training.train(variant, recipe, data, build=build_variant, inputs=as_inputs)
 
 
 def build(model: str, frozen=(), kernel_inits=None):
@@ -107,7 +75,8 @@ def build(model: str, frozen=(), kernel_inits=None):
     check_layer_names(model, tuple(kernel_inits))
     for name in kernel_inits.values():
         check_init(name)
-    from freezecheck.backend import keras as keras_module
+    from freezecheck.train.backend import keras as keras_module
+    from freezecheck.train.initializers import _initializer
 
     keras = keras_module()
     layers = keras.layers

@@ -17,17 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from freezecheck.curves import epochs_to_reach
-from freezecheck.config import TIER_GATES, full_curve
-from freezecheck.expectations import gate_from_baseline
+from freezecheck.builtin.datasets import TITLES
+from freezecheck.builtin.families import INITS, init_blocks
+from freezecheck.builtin.models import MODEL_NAMES, WEIGHT_LAYERS
+from freezecheck.builtin.settings import full_curve, full_gate
+from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id
 from freezecheck.files import write_atomic
-from freezecheck.families import INITS, init_blocks
-from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
-from freezecheck.statistics import centre
-from freezecheck.tabulate import family_of, family_order, group, variant_from_id
-from freezecheck.variants import parse_id, variant_id
-
-TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+from freezecheck.judge.curves import epochs_to_reach
+from freezecheck.judge.expectations import gate_from_baseline
+from freezecheck.judge.statistics import centre
+from freezecheck.reporting.tabulate import family_of, family_order, group, variant_from_id
 
 
 def summary_rows(by_variant: dict, model: str, level: float) -> list[dict]:
@@ -67,12 +66,12 @@ def markdown(rows, gate: float, level: float) -> list[str]:
 
 
 def gate(dataset: str, model: str, by_variant: dict) -> float | None:
-    """The gate the full tier holds ``model`` to on ``dataset``: 99% on MNIST, else the one
-    measured from its baseline's runs (None without them)."""
-    if dataset == "mnist":
-        return TIER_GATES["full"].min_accuracy
+    """The gate the full tier holds ``model`` to on ``dataset`` (builtin.settings.full_gate),
+    a measured one from its baseline's runs here (None without them)."""
     baseline = by_variant.get(variant_id(model))
-    return gate_from_baseline([r["final_val_accuracy"] for r in baseline.values()]) if baseline else None
+    measured = ({model: gate_from_baseline([r["final_val_accuracy"] for r in baseline.values()])}
+                if baseline else {})
+    return full_gate(dataset, model, measured)
 
 
 def write(rows_in, out: Path, tables: Path | None = None) -> list[Path]:
@@ -252,7 +251,7 @@ def _plot_inits(figure, axes, by_variant, model):
 def false_alarms(rows, variant_id: str, group_size: int, alphas, level: float) -> list[str]:
     """Markdown lines: for each alpha, how many splits of ``variant_id``'s seeds into two
     groups the statistical mode calls different."""
-    from freezecheck.statistics import false_alarm_rate
+    from freezecheck.judge.statistics import false_alarm_rate
 
     lines = ["| environment | data set | seeds | alpha | splits called different | rate |",
              "| --- | --- | ---: | ---: | ---: | ---: |"]
@@ -275,8 +274,8 @@ def replication(rows, alpha: float) -> list[str]:
     verdict of significance alone (the statistical mode's "differs or not" at
     ``alpha``) changes between the halves. Last, how often one run (a session at one
     seed) fails the single-run check against an effect declared from the other half."""
-    from freezecheck.claims import CLAIMS, replication_failures, single_run_failures
-    from freezecheck.statistics import significance_flips
+    from freezecheck.judge.claims import CLAIMS, replication_failures, single_run_failures
+    from freezecheck.judge.statistics import significance_flips
 
     lines = ["| environment | data set | variant | family | seeds | declared (follows / leaves "
              "/ undetermined) | claim failed | rate | significance changed | one run failed |",

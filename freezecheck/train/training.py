@@ -11,23 +11,21 @@ import time
 
 import numpy as np
 
-from freezecheck import models
-from freezecheck import backend
-from freezecheck.backend import keras as keras_module
-from freezecheck.config import Recipe
-from freezecheck.data import Dataset
-from freezecheck.determinism import make_deterministic
-from freezecheck.records import RunRecord
-from freezecheck.variants import Variant
+from freezecheck.describe.recipe import Recipe
+from freezecheck.describe.variants import Variant
+from freezecheck.train import backend
+from freezecheck.train.backend import keras as keras_module
+from freezecheck.train.data import Dataset
+from freezecheck.train.determinism import make_deterministic
+from freezecheck.train.records import RunRecord
 
 
-def train(variant: Variant, recipe: Recipe, data: Dataset, build=None) -> RunRecord:
+def train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs=None) -> RunRecord:
     """Train ``variant`` from a fresh seeded initialisation with ``recipe`` on ``data``.
 
     ``build(variant)`` returns the uncompiled network, its ``variant.frozen`` layers
-    already set not trainable; by default the built-in model named by ``variant.model``,
-    fed its 28x28 images with a channel axis added. A user experiment's network takes
-    its arrays as they are.
+    already set not trainable. ``inputs(images)`` turns an image array into what the
+    network takes (default: the arrays as they are).
 
     Validation accuracy is measured after every epoch on the held-out images; test
     accuracy once, at the end. Weights are snapshotted right after initialisation and
@@ -37,16 +35,13 @@ def train(variant: Variant, recipe: Recipe, data: Dataset, build=None) -> RunRec
     make_deterministic(recipe.seed, recipe.threads)
     keras = keras_module()
 
-    prepare = _as_inputs if build is None else _unchanged
+    prepare = inputs or _unchanged
     x_train, y_train = prepare(data.train_images), data.train_labels
     if recipe.train_images is not None:
         x_train, y_train = x_train[: recipe.train_images], y_train[: recipe.train_images]
     validation = prepare(data.val_images), data.val_labels
 
-    if build is None:
-        net = models.build(variant.model, variant.frozen, variant.kernel_inits)
-    else:
-        net = build(variant)
+    net = build(variant)
     before = snapshot(net)
     steps_per_epoch = -(-len(x_train) // recipe.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -148,8 +143,9 @@ def compile_epoch(net, optimizer, images: np.ndarray, labels: np.ndarray, batch_
     pass over ``images`` in the given order (an int32 permutation of their indices).
 
     The whole epoch is one TensorFlow graph over tensors held in memory: no per-step
-    Python and no input pipeline. On this kind of 2-core CPU it trains LeNet-5 at one
-    thread 1.6 times as fast as ``model.fit`` does with both cores (README, "Speed"),
+    Python and no input pipeline. On this kind of 2-core CPU it trains the built-in
+    experiment's smaller network at one thread 1.6 times as fast as ``model.fit`` does
+    with both cores (README, "Speed"),
     with the same op-deterministic kernels, so results stay bitwise reproducible. XLA
     (``jit_compile``) was measured slower on this CPU and is not used.
 
@@ -237,11 +233,6 @@ def versions() -> dict[str, str]:
         "keras": backend.keras_version(),
         "numpy": np.__version__,
     }
-
-
-def _as_inputs(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) -> uint8 (n, 28, 28, 1), a view; the model scales to [0, 1]."""
-    return images[..., None]
 
 
 def _unchanged(images: np.ndarray) -> np.ndarray:

@@ -42,8 +42,8 @@ import dataclasses
 import numpy as np
 
 from freezecheck.errors import ConfigError
-from freezecheck.statistics import (ACCURACY_STEP, EPOCH_STEP, MIN_SEEDS, epochs_to_level,
-                                    halves, seed_curves, yuen)
+from freezecheck.judge.statistics import (ACCURACY_STEP, EPOCH_STEP, MIN_SEEDS, epochs_to_level,
+                                          halves, seed_curves, yuen)
 
 CLAIMS = ("follows", "leaves", "undetermined")
 # How a failure message says what was declared.

@@ -20,10 +20,12 @@ import io
 import json
 from pathlib import Path
 
-from freezecheck.curves import epochs_to_reach
+from freezecheck.builtin.datasets import TITLES
+from freezecheck.builtin.settings import DEFAULT_DATASET
 from freezecheck.files import write_atomic
-from freezecheck.fingerprints import fingerprint
-from freezecheck.records import RunRecord
+from freezecheck.judge.curves import epochs_to_reach
+from freezecheck.judge.fingerprints import fingerprint
+from freezecheck.train.records import RunRecord
 
 # 2 added each run's seed and the session's data set (results.json), and a seed column
 # (curves.csv); version 1 reports are still read by `compare` (they hold one seed).
@@ -32,7 +34,6 @@ from freezecheck.records import RunRecord
 SCHEMA_VERSION = 2
 READABLE_SCHEMA_VERSIONS = (1, 2)
 
-DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 # What a failing test says about its variant, in the verdict column.
 TEST_MEANINGS = {
@@ -57,7 +58,7 @@ class Context:
     """What a session's report describes: where, on what, and against which gates."""
 
     environment: str
-    dataset: str = "mnist"
+    dataset: str = DEFAULT_DATASET
     tier: str = "full"
     seeds: tuple[int, ...] = (0,)
     gates: dict = dataclasses.field(default_factory=dict)  # the session's Gates, as a dict
@@ -70,7 +71,7 @@ class Context:
     def title(self) -> str:
         tier = f"{self.tier} tier" if self.tier in ("full", "smoke") else self.tier
         return (f"freezecheck: {self.environment}, "
-                f"{DATASET_TITLES.get(self.dataset, self.dataset)}, {tier}")
+                f"{TITLES.get(self.dataset, self.dataset)}, {tier}")
 
     def seeds_text(self) -> str:
         seeds = self.seeds
@@ -139,12 +140,12 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
     curves = plot_png(runs, context)
     write_atomic(directory / "curves.png", curves)
     families = None
-    # The families' plot is the built-in experiment's (freezecheck/findings.py).
-    from freezecheck.models import MODEL_NAMES
+    # The families' plot is the built-in experiment's (freezecheck/reporting/findings.py).
+    from freezecheck.builtin.models import MODEL_NAMES
 
     builtin = [r for r in runs.values() if r["model"] in MODEL_NAMES]
     if any(not _in_experiment(r) for r in builtin):
-        from freezecheck.findings import plot
+        from freezecheck.reporting.findings import plot
 
         by_variant: dict[str, dict] = {}
         for r in builtin:
@@ -172,7 +173,7 @@ def curves_csv(runs: dict[str, dict]) -> str:
 # --- verdicts and ordering ------------------------------------------------------------
 
 def variant_of_test(nodeid: str) -> str | None:
-    """The parameter id of a test (``...::test_x[lenet5[conv1]]`` -> the variant)."""
+    """The parameter id of a test (``...::test_x[digits[hidden1]]`` -> the variant)."""
     if not nodeid.endswith("]") or "[" not in nodeid:
         return None
     return nodeid[nodeid.index("[") + 1:-1]
@@ -210,7 +211,7 @@ def verdicts(runs: dict[str, dict], outcomes: dict[str, str], context: Context) 
         elif all(o.startswith("skipped") for _, o in mine):
             judged[variant] = ("skipped", "skipped")
         else:
-            from freezecheck.statistics import centre
+            from freezecheck.judge.statistics import centre
 
             reached = centre(values) >= context.gate(models[variant])
             judged[variant] = ("meets", MEETS) if reached else ("short", SHORT)
@@ -221,8 +222,8 @@ def ordered(runs: dict[str, dict]) -> list[tuple[str, list[dict]]]:
     """Per model, in the models' order: the runs, the baseline first, then the variants
     in layer order (single layers, then blocks, then other distributions), each
     variant's seeds in order."""
-    from freezecheck.models import MODEL_NAMES
-    from freezecheck.tabulate import family_order
+    from freezecheck.builtin.models import MODEL_NAMES
+    from freezecheck.reporting.tabulate import family_order
 
     by_model: dict[str, list[dict]] = {}
     for r in runs.values():
@@ -392,16 +393,14 @@ def plot_png(runs: dict[str, dict], context: Context) -> bytes:
 
 def _in_experiment(run: dict) -> bool:
     """Nothing or one layer frozen, default distribution: the experiment's own variants."""
-    from freezecheck.models import DEFAULT_INIT
-    from freezecheck.variants import parse_id
+    from freezecheck.describe.variants import DEFAULT_INIT, parse_id
 
     _, frozen, init = parse_id(run["variant"])
     return len(frozen) <= 1 and init == DEFAULT_INIT
 
 
 def _is_baseline(run: dict) -> bool:
-    from freezecheck.models import DEFAULT_INIT
-    from freezecheck.variants import parse_id
+    from freezecheck.describe.variants import DEFAULT_INIT, parse_id
 
     _, frozen, init = parse_id(run["variant"])
     return not frozen and init == DEFAULT_INIT
@@ -453,7 +452,7 @@ def index_html(runs: dict[str, dict], outcomes: dict[str, str], context: Context
         f"<dt>environment</dt><dd>{e(context.environment)}: TensorFlow "
         f"{e(str(versions.get('tensorflow', '?')))}, Keras {e(str(versions.get('keras', '?')))}, "
         f"Python {e(str(versions.get('python', '?')))}</dd>",
-        f"<dt>data set</dt><dd>{e(DATASET_TITLES.get(context.dataset, context.dataset))}</dd>",
+        f"<dt>data set</dt><dd>{e(TITLES.get(context.dataset, context.dataset))}</dd>",
         f"<dt>tier</dt><dd>{e(context.tier)}</dd>",
         f"<dt>seeds</dt><dd>{e(context.seeds_text())}</dd>",
         f"<dt>gates</dt><dd>{e(context.gates_text())}</dd>", "</dl>",

@@ -19,16 +19,17 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-
-from freezecheck import claims
-from freezecheck.config import DEFAULT_ALPHA, full_curve
-from freezecheck.curves import compare_curves
+from freezecheck.builtin.families import FAMILIES, family
+from freezecheck.builtin.models import MODEL_NAMES, variant_of
+from freezecheck.builtin.settings import DEFAULT_DATASET, full_curve
+from freezecheck.describe.recipe import DEFAULT_ALPHA
+from freezecheck.describe.variants import DEFAULT_INIT, Variant, parse_id
 from freezecheck.errors import ConfigError
-from freezecheck.families import FAMILIES, family
-from freezecheck.models import DEFAULT_INIT, MODEL_NAMES
-from freezecheck.expectations import Expectation
-from freezecheck.statistics import MIN_SEEDS, olympic_mean
-from freezecheck.variants import Variant, parse_id
+from freezecheck.judge import claims
+from freezecheck.judge.curves import compare_curves
+from freezecheck.judge.expectations import Expectation
+from freezecheck.judge.statistics import MIN_SEEDS, olympic_mean
+
 
 def read_rows(paths) -> list[dict]:
     """Measurement rows from JSON-lines files and full-tier ``results.json`` reports."""
@@ -39,7 +40,7 @@ def read_rows(paths) -> list[dict]:
             report = json.loads(text)
             for run in report["runs"]:
                 rows.append({"environment": report["environment"],
-                             "dataset": report.get("dataset", "mnist"),
+                             "dataset": report.get("dataset", DEFAULT_DATASET),
                              "variant": run["variant"], "model": run["model"],
                              "seed": run["recipe"]["seed"], "recipe": run["recipe"],
                              "val_accuracy": run["val_accuracy"],
@@ -67,7 +68,7 @@ def group(rows) -> dict:
 
 
 def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
-    """The expectations table (see freezecheck/expectations.py) from measurement rows."""
+    """The expectations table (see freezecheck/judge/expectations.py) from measurement rows."""
     measured: dict = {}
     for (environment, dataset), variants in sorted(group(rows).items()):
         curve = full_curve(dataset)
@@ -100,7 +101,7 @@ def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
             entries[variant_id] = entry
         spreads = {}  # per model: its baseline's highest - lowest final accuracy
         for model in MODEL_NAMES:
-            finals = entries.get(Variant(model).id, {}).get("finals", [])
+            finals = entries.get(variant_of(model).id, {}).get("finals", [])
             if len(finals) >= MIN_SEEDS:
                 spreads[model] = round(max(finals) - min(finals), 6)
         measured.setdefault(environment, {})[dataset] = {"seed_spread": spreads,
@@ -144,12 +145,11 @@ PAGE_BLOCK = re.compile(
 
 def page_gates(environment: str, dataset: str) -> dict:
     """model -> the gate a page's table marks variants against."""
-    from freezecheck.config import TIER_GATES
-    from freezecheck.expectations import measured_gates
+    from freezecheck.builtin.settings import full_gate
+    from freezecheck.judge.expectations import measured_gates
 
-    if dataset == "mnist":
-        return {m: TIER_GATES["full"].min_accuracy for m in MODEL_NAMES}
-    return measured_gates(environment, dataset)
+    measured = measured_gates(environment, dataset)
+    return {m: gate for m in MODEL_NAMES if (gate := full_gate(dataset, m, measured))}
 
 
 def render_page(text: str, measured: dict) -> str:
@@ -179,4 +179,4 @@ def family_of(variant: Variant) -> str:
 def variant_from_id(variant_id: str) -> Variant:
     """The Variant whose id is ``variant_id``."""
     model, frozen, init = parse_id(variant_id)
-    return Variant(model, frozen, init)
+    return variant_of(model, frozen, init)

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck import backend, schedule
-from freezecheck.config import DEFAULT_ALPHA, TIER_GATES, TIERS, TRAINING_PATHS, Settings
+from freezecheck.builtin.datasets import DATA_DIR_DEFAULTS
+from freezecheck.builtin.models import MODEL_NAMES
+from freezecheck.builtin.settings import DATASETS, DEFAULT_DATASET, TIER_GATES, TIERS, Settings
+from freezecheck.describe.recipe import DEFAULT_ALPHA, TRAINING_PATHS
 from freezecheck.errors import ConfigError, UnsupportedVersionError
-from freezecheck.models import MODEL_NAMES
-from freezecheck.schedule import parse_shard
+from freezecheck.plugin import schedule
+from freezecheck.plugin.schedule import parse_shard
+from freezecheck.train import backend
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 # A test that uses one of these trains, or reads data to train on.
@@ -35,9 +38,7 @@ DEFAULT_REPORT_DIR = "freezecheck-report"
 # the ini file's directory in an ini file (as pytest's own path options are).
 OPTIONS = {
     "data_dir": (Path, "Directory holding the data set's four IDX files (plain or .gz). "
-                      "Default: $FREEZECHECK_DATA_DIR for MNIST, "
-                      "$FREEZECHECK_FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist "
-                      "for Fashion-MNIST, else download into the Keras cache."),
+                      f"Default: {DATA_DIR_DEFAULTS}, else download into the Keras cache."),
     "tier": (str, f"Which tier to run: {' or '.join(TIERS)} (default: full). smoke: "
                   "two epochs on 10,000 images with its own gates, about a minute."),
     "seed": (int, "Seed of every run, or the first of --freezecheck-seeds (default: 0)."),
@@ -48,9 +49,10 @@ OPTIONS = {
                       "separated list of single, blocks, inits, init-baselines, or all "
                       "(default: none; only the experiment runs)."),
     "models": (str, "Restrict the families to these models, comma-separated (default: "
-                    "lenet,lenet5)."),
-    "dataset": (str, "Data set: mnist or fashion-mnist (full tier only; gates measured "
-                     "from its baselines) (default: mnist)."),
+                    f"{','.join(MODEL_NAMES)})."),
+    "dataset": (str, f"Data set: {' or '.join(DATASETS)} (other than {DEFAULT_DATASET}: full "
+                     f"tier only, gates measured from its baselines) (default: "
+                     f"{DEFAULT_DATASET})."),
     "alpha": (float, "Significance level of the statistical curve mode, per variant "
                      f"(default: {DEFAULT_ALPHA})."),
     "min_accuracy": (float, "Final validation accuracy every variant must reach "
@@ -76,7 +78,7 @@ OPTIONS = {
 }
 
 
-CHOICES = {"tier": TIERS, "dataset": ("mnist", "fashion-mnist"), "training": TRAINING_PATHS}
+CHOICES = {"tier": TIERS, "dataset": DATASETS, "training": TRAINING_PATHS}
 INI_TYPES = {str: "string", int: "int", float: "float", Path: "paths"}
 METAVARS = {str: "VALUE", int: "N", float: "F", Path: "DIR"}
 
@@ -141,10 +143,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _settings(values: dict) -> Settings:
-    from freezecheck.expectations import measured_gates
-    from freezecheck.families import parse_families
+    from freezecheck.builtin.families import parse_families
+    from freezecheck.judge.expectations import measured_gates
 
-    dataset = values["dataset"] or "mnist"
+    dataset = values["dataset"] or DEFAULT_DATASET
     return Settings.for_tier(
         values["tier"] or "full",
         seed=values["seed"] if values["seed"] is not None else 0,
@@ -166,7 +168,7 @@ def _settings(values: dict) -> Settings:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Drop the families' tests unless asked for; keep this shard's tests, and order
-    them so that two workers finish together (freezecheck/schedule.py; with
+    them so that two workers finish together (freezecheck/plugin/schedule.py; with
     --no-loadscope-reorder, xdist keeps this order). A session that will train needs a
     supported TensorFlow: checked here, before anything runs, so that pytest in a
     project that merely has freezecheck installed is never stopped by it."""
@@ -201,7 +203,7 @@ def _unit_name(item: pytest.Item) -> str:
 
 
 def _variant_of(item: pytest.Item):
-    from freezecheck.variants import Variant
+    from freezecheck.describe.variants import Variant
 
     callspec = getattr(item, "callspec", None)
     variant = callspec.params.get("variant") if callspec else None
@@ -209,6 +211,8 @@ def _variant_of(item: pytest.Item):
 
 
 def _units(items, unit_of, settings) -> list[schedule.Unit]:
+    from freezecheck.builtin.settings import FULL_EPOCH_IMAGES, estimated_seconds
+
     costs: dict[str, float] = {}
     needs: dict[str, str | None] = {}
     for item in items:
@@ -219,9 +223,9 @@ def _units(items, unit_of, settings) -> list[schedule.Unit]:
         elif variant is not None:
             recipe = settings.recipes[variant.model]
             runs = len(settings.seeds) if item.get_closest_marker("families") else 1
-            costs[name] = max(costs.get(name, 0.0), runs * schedule.estimated_seconds(
+            costs[name] = max(costs.get(name, 0.0), runs * estimated_seconds(
                 variant.model, variant.frozen, recipe.epochs,
-                recipe.train_images or schedule.FULL_EPOCH_IMAGES))
+                recipe.train_images or FULL_EPOCH_IMAGES))
             needs[name] = None if variant.is_baseline else variant.baseline.id
         else:
             trains = item.get_closest_marker("training") is not None
@@ -255,7 +259,7 @@ def _check_writable(directory: Path, option: str) -> None:
 def _check_data_dir(dataset: str, directory: Path) -> None:
     """A data directory that was given but is absent or incomplete is one usage error at
     start-up, not one set-up error per test."""
-    from freezecheck.data import check_data_dir
+    from freezecheck.builtin.datasets import check_data_dir
     from freezecheck.errors import FreezecheckError
 
     try:
@@ -306,7 +310,7 @@ def freezecheck_settings(pytestconfig) -> Settings:
 @pytest.fixture(scope="session")
 def freezecheck_data(freezecheck_settings):
     """The session's data set, verified against its pinned hashes, loaded once per process."""
-    from freezecheck.data import DATASETS, load_dataset
+    from freezecheck.builtin.datasets import DATASETS, load_dataset
     from freezecheck.errors import FreezecheckError
 
     dataset = freezecheck_settings.dataset
@@ -322,7 +326,7 @@ def freezecheck_data(freezecheck_settings):
 def freezecheck_store(pytestconfig, tmp_path_factory):
     """The run store: the --freezecheck-store-dir if given, else one shared by all
     workers of this session and only this session."""
-    from freezecheck.store import RunStore
+    from freezecheck.train.store import RunStore
 
     store_dir, retrain = pytestconfig.stash[STORE_KEY]
     if store_dir is None:
@@ -342,7 +346,7 @@ def freezecheck_references(pytestconfig):
 
 def _references(where: tuple, regenerate: bool = False):
     """The built-in experiment's References from (directory, ("shipped",) or ())."""
-    from freezecheck.references import References, shipped_root
+    from freezecheck.judge.references import References, shipped_root
 
     root, also = where
     return References(root, backend.environment_name(), regenerate=regenerate,
@@ -353,8 +357,8 @@ def _references(where: tuple, regenerate: bool = False):
 def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck_store):
     """A function ``run(variant, seed=None) -> RunRecord`` (the session's first seed by
     default): trains once per session, then reuses."""
-    from freezecheck.store import run_key
-    from freezecheck.training import train
+    from freezecheck.builtin.models import train
+    from freezecheck.train.store import run_key
 
     def run(variant, seed=None):
         recipe = freezecheck_settings.recipe(variant.model, seed)
@@ -375,7 +379,7 @@ def freezecheck_experiment_run(request, freezecheck_settings, freezecheck_store)
     (freezecheck.Experiment): trains once per session, then reuses. A declaration the
     model or data contradict fails the test, naming it; nothing is stored."""
     from freezecheck.errors import FreezecheckError
-    from freezecheck.store import run_key
+    from freezecheck.train.store import run_key
 
     def run(experiment, variant):
         recipe = experiment.recipe
@@ -400,7 +404,7 @@ def freezecheck_experiment_references(request):
     """A function ``references(experiment) -> References``: this environment's stored
     curves of a user experiment, in its ``references`` directory or in
     ``references/`` beside the test module."""
-    from freezecheck.references import References
+    from freezecheck.judge.references import References
 
     def references(experiment):
         directory = experiment.references or request.path.parent / "references"
@@ -416,7 +420,7 @@ def freezecheck_experiment_references(request):
 
 def _note_run(request, record, gate: float, name: str, curve: dict | None = None) -> None:
     """Keep a run's figures for the session report and the JUnit XML properties."""
-    from freezecheck.report import run_figures
+    from freezecheck.reporting.report import run_figures
 
     figures = run_figures(record, gate)
     if curve is not None:
@@ -458,7 +462,7 @@ class SessionReport:
         self.terminal = session.config.pluginmanager.get_plugin("terminalreporter")
 
     def context(self):
-        from freezecheck.report import Context
+        from freezecheck.reporting.report import Context
 
         s = self.settings
         # A user experiment's gate is its own: every run carries it as its level.
@@ -500,7 +504,7 @@ class SessionReport:
             self._summarise_borrowed(terminalreporter)
         if not self.runs:
             return
-        from freezecheck.report import table, verdicts, write_results
+        from freezecheck.reporting.report import table, verdicts, write_results
 
         context = self.context()
         written = write_results(self.directory, self.runs, self.outcomes, context)

@@ -20,15 +20,6 @@ import dataclasses
 
 from freezecheck.errors import ConfigError
 
-# Seconds per full-data epoch at one thread, measured on the full tier (TensorFlow
-# 2.21, this 2-core machine's kind; `benchmarks/speed.py`). Freezing conv1 saves the
-# backward pass through the first block, the most expensive part of the network,
-# so those variants cost less; freezing any later layer saves little.
-EPOCH_SECONDS = {
-    "lenet": {"conv1": 4.1, "other": 5.5},
-    "lenet5": {"conv1": 1.2, "other": 2.5},
-}
-FULL_EPOCH_IMAGES = 55_000
 # Other modules: a pytester test that trains takes about this long; the rest, nothing.
 TRAINING_TEST_SECONDS = 20.0
 OTHER_TEST_SECONDS = 0.1
@@ -46,7 +37,7 @@ def variant_cases(variants) -> list:
 
 def xdist_group(variant_id: str) -> str:
     """The xdist group of a variant's tests: its id with parentheses for brackets
-    (``lenet5[conv1]`` -> ``lenet5(conv1)``). xdist reads what follows the last "@" of
+    (``digits[hidden1]`` -> ``digits(hidden1)``). xdist reads what follows the last "@" of
     a test id as its group only when no "]" comes after it; otherwise every test is a
     group of its own."""
     return variant_id.replace("[", "(").replace("]", ")")
@@ -59,11 +50,6 @@ class Unit:
     name: str
     cost: float
     needs: str | None = None
-
-
-def estimated_seconds(model: str, frozen: tuple[str, ...], epochs: int, images: int) -> float:
-    per_epoch = EPOCH_SECONDS[model]["conv1" if "conv1" in frozen else "other"]
-    return per_epoch * epochs * images / FULL_EPOCH_IMAGES
 
 
 def order(units: list[Unit]) -> list[str]:

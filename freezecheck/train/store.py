@@ -26,9 +26,9 @@ from typing import Callable
 from filelock import FileLock
 
 from freezecheck.errors import StoreError
-from freezecheck.records import RECORD_FILE, RunRecord
+from freezecheck.train.records import RECORD_FILE, RunRecord
 
-PACKAGE_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).parents[1]  # freezecheck/
 SESSION_FILE = "session"  # which session wrote an entry
 
 
@@ -119,22 +119,23 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-# The modules whose code decides what a training run produces: `training` and all it
-# imports (tests/test_store.py checks the list against the imports). `config` is not
-# among them: training takes only a Recipe from it, whose every value is in the key.
-# The tests' judging, the gates, expectations, reports and the plugin are not here
-# either: changing them changes no run.
-TRAINING_MODULES = ("backend", "data", "determinism", "errors", "models", "records",
-                    "training", "variants")
-KEYED_BY_VALUE = {"config": {"Recipe"}}
+# The modules whose code decides what a training run produces: `train.training`, the
+# built-in models, and all they import (tests/test_store.py checks the list against the
+# imports). `describe.recipe` is not among them: they take only a Recipe and the thread
+# count from it, whose values are in the key. The tests' judging, the gates,
+# expectations, reports and the plugin are not here either: changing them changes no run.
+TRAINING_MODULES = ("builtin.models", "describe.variants", "errors", "train.backend",
+                    "train.data", "train.determinism", "train.initializers", "train.records",
+                    "train.training")
+KEYED_BY_VALUE = {"describe.recipe": {"Recipe", "THREADS_PER_PROCESS"}}
 
 
 @functools.cache  # once per process: an edit mid-session must not split one session's keys
 def _code_hash() -> str:
     digest = hashlib.sha256()
     for name in TRAINING_MODULES:
-        path = PACKAGE_DIR / f"{name}.py"
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        path = PACKAGE_DIR / f"{name.replace('.', '/')}.py"
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,7 +1,7 @@
 """The test class an :class:`freezecheck.Experiment` generates.
 
 Five tests per variant, the built-in experiment's, judged by the same functions
-(freezecheck/checks.py). Every test of a variant is in one xdist group, so the worker
+(freezecheck/judge/checks.py). Every test of a variant is in one xdist group, so the worker
 that trains a variant is the one that judges it; the run store trains each variant
 once per session whichever worker asks first.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from freezecheck import checks
-from freezecheck.schedule import variant_cases as _cases
+from freezecheck.judge import checks
+from freezecheck.plugin.schedule import variant_cases as _cases
 
 
 def _fail_if(problem: str | None) -> None:
@@ -58,7 +58,7 @@ def test_class(experiment) -> type:
                                         freezecheck_settings, record_property):
             """The validation curve within the band and lag of the baseline's, or
             consistent with the declared expectation."""
-            from freezecheck.expectations import judge_curve
+            from freezecheck.judge.expectations import judge_curve
 
             problem, largest = judge_curve(
                 variant, experiment.expectations.get(variant.id),

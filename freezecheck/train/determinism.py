@@ -17,7 +17,7 @@ def make_deterministic(seed: int, threads: int) -> None:
     ``threads`` is used for both intra-op and inter-op parallelism. Raises
     :class:`DeterminismError` if this process already runs TensorFlow with other counts.
     """
-    from freezecheck.backend import keras as keras_module
+    from freezecheck.train.backend import keras as keras_module
 
     keras = keras_module()  # first: fixes this process's threads if TF has not started
     import tensorflow as tf

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from freezecheck.errors import FreezecheckError
 from freezecheck.files import write_atomic
-from freezecheck.report import READABLE_SCHEMA_VERSIONS
+from freezecheck.reporting.report import READABLE_SCHEMA_VERSIONS
 
 
 class ReportError(FreezecheckError, ValueError):
@@ -80,9 +80,8 @@ def plot(reports: list[dict]) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from freezecheck.models import DEFAULT_INIT
-    from freezecheck.report import LAYER_COLOURS
-    from freezecheck.variants import parse_id
+    from freezecheck.describe.variants import DEFAULT_INIT, parse_id
+    from freezecheck.reporting.report import LAYER_COLOURS
 
     environments = [r["environment"] for r in reports]
     band = reports[0]["gates"]["curve_band"] * 100

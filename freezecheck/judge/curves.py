@@ -17,24 +17,7 @@ import dataclasses
 
 import numpy as np
 
-from freezecheck.errors import ConfigError
-
-
-@dataclasses.dataclass(frozen=True)
-class CurveTolerance:
-    band: float  # largest allowed per-epoch |difference| in accuracy (a fraction)
-    level: float  # accuracy whose first epoch is compared
-    max_lag: int  # largest allowed difference, in epochs, to first reach ``level``
-
-    def __post_init__(self):
-        if not (0 <= self.band <= 1):
-            raise ConfigError(f"band expected a number in [0, 1]. Received: band={self.band!r}")
-        if not (0 < self.level <= 1):
-            raise ConfigError(f"level expected a number in (0, 1]. Received: level={self.level!r}")
-        if isinstance(self.max_lag, bool) or not isinstance(self.max_lag, int) or self.max_lag < 0:
-            raise ConfigError(
-                f"max_lag expected a non-negative integer. Received: max_lag={self.max_lag!r}"
-            )
+from freezecheck.describe.recipe import CurveTolerance
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Reading and verifying MNIST-format IDX data sets, and the fixed validation hold-out.
+"""The built-in experiment's data sets: MNIST and Fashion-MNIST, read and verified.
+
+Reading and verifying MNIST-format IDX data sets, and the fixed validation hold-out.
 
 Needs only numpy. Two data sets share the format and the four file names: MNIST and
 Fashion-MNIST. The files are looked for in a directory (``--freezecheck-data-dir``, else
@@ -21,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from freezecheck.errors import ConfigError, DataFormatError, DataIntegrityError, DataMissingError
+from freezecheck.errors import (ConfigError, DataFormatError, DataIntegrityError,
+                                DataMissingError)
+from freezecheck.train.data import Dataset
 
 DATA_DIR_ENV = "FREEZECHECK_DATA_DIR"
 
@@ -139,6 +143,12 @@ DATASETS = {
                      "into /usr/share/datasets/fashion-mnist, which is then found."),
 }
 DATASET_NAMES = tuple(DATASETS)
+# Where each data set's directory is looked for, for the option's help.
+DATA_DIR_DEFAULTS = ", ".join(
+    f"${spec.env_var}{' or ' + spec.system_dir if spec.system_dir else ''} for {spec.title}"
+    for spec in DATASETS.values())
+# Data set name -> how reports title it.
+TITLES = {name: spec.title for name, spec in DATASETS.items()}
 
 
 def check_dataset_name(name: str) -> DatasetSpec:
@@ -146,25 +156,6 @@ def check_dataset_name(name: str) -> DatasetSpec:
         raise ConfigError(f"Unknown dataset: expected one of {', '.join(DATASET_NAMES)}. "
                           f"Received: dataset={name!r}")
     return DATASETS[name]
-
-
-@dataclasses.dataclass(frozen=True)
-class Dataset:
-    """A verified data set as uint8 arrays.
-
-    Images have shape (n, 28, 28), labels shape (n,). ``train_*`` are the first 55,000
-    training images, ``val_*`` the held-out last 5,000, ``test_*`` the 10,000 test images.
-    """
-
-    train_images: np.ndarray
-    train_labels: np.ndarray
-    val_images: np.ndarray
-    val_labels: np.ndarray
-    test_images: np.ndarray
-    test_labels: np.ndarray
-    sha256: dict[str, str]  # file name -> verified sha256 of its decompressed bytes
-    source: str  # the directory the files were read from
-    name: str = "mnist"  # which data set (a key of DATASETS)
 
 
 def parse_idx(raw: bytes, *, magic: int, name: str = "<bytes>") -> np.ndarray:
@@ -316,7 +307,7 @@ def download(dataset: DatasetSpec) -> Path:
     Works only where a network is reachable; otherwise the error says how to use a
     local copy instead.
     """
-    from freezecheck.backend import keras as keras_module
+    from freezecheck.train.backend import keras as keras_module
 
     keras = keras_module()  # heavy; only needed when nothing local was given
 
@@ -353,24 +344,3 @@ def _find(directory: Path, name: str, dataset: DatasetSpec) -> Path:
         f"{directory}: missing {name} (looked for {name}.gz and {name}). "
         + dataset.how_to_point_at_local()
     )
-
-
-def verify_file(path, sha256: str) -> bytes:
-    """The bytes of ``path``, after checking their sha256 against the pinned ``sha256``:
-    for a user experiment whose data are files. Refuses a missing file or other content,
-    naming the file, both hashes, and what to do."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataMissingError(f"{path}: cannot be read ({exc.strerror or exc}). Put the "
-                               f"file there, or point the experiment at its directory.") from None
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != sha256.lower():
-        raise DataIntegrityError(
-            f"{path}: content differs from the pinned file.\n"
-            f"  expected sha256: {sha256.lower()}\n"
-            f"  actual sha256:   {digest}\n"
-            f"Replace it with the file the experiment was declared with, or, if the data "
-            f"changed on purpose, pin the new hash (runs of the old data are not reused).")
-    return raw

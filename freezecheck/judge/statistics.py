@@ -28,7 +28,7 @@ import itertools
 
 import numpy as np
 
-from freezecheck.config import check_alpha
+from freezecheck.describe.recipe import check_alpha
 from freezecheck.errors import ConfigError
 
 MIN_SEEDS = 5  # fewer cannot both trim two seeds and estimate a spread

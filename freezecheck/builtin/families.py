@@ -17,9 +17,20 @@ cost accuracy:
 
 from __future__ import annotations
 
+from freezecheck.builtin.models import MODEL_NAMES, WEIGHT_LAYERS, variant_of
+from freezecheck.describe.variants import DEFAULT_INIT, Variant, contiguous_blocks
 from freezecheck.errors import ConfigError
-from freezecheck.models import DEFAULT_INIT, MODEL_NAMES, WEIGHT_LAYERS
-from freezecheck.variants import Variant, contiguous_blocks, single_layer_variants
+
+
+def single_layer_variants(model: str) -> list[Variant]:
+    """The baseline of ``model`` followed by each weight layer frozen alone."""
+    return [variant_of(model)] + [variant_of(model, (name,)) for name in WEIGHT_LAYERS[model]]
+
+
+def experiment(models=MODEL_NAMES) -> list[Variant]:
+    """The experiment of ORIGIN.md for each of ``models``: baseline first, then one frozen layer each."""
+    return [v for model in models for v in single_layer_variants(model)]
+
 
 # Glorot uniform is Keras' default and the experiment's; then the other common
 # variance-scaling schemes, orthogonal, and a normal distribution from tiny to huge.
@@ -50,12 +61,12 @@ def family(name: str, model: str) -> list[Variant]:
     if name == "single":
         return single_layer_variants(model)
     if name == "blocks":
-        return [Variant(model, block) for block in blocks(model)]
+        return [variant_of(model, block) for block in blocks(model)]
     if name == "inits":
         frozen_sets = [(layer,) for layer in layers] + init_blocks(model)
-        return [Variant(model, frozen, init) for init in OTHER_INITS for frozen in frozen_sets]
+        return [variant_of(model, frozen, init) for init in OTHER_INITS for frozen in frozen_sets]
     if name == "init-baselines":
-        return [Variant(model, (), init) for init in OTHER_INITS]
+        return [variant_of(model, (), init) for init in OTHER_INITS]
     raise ConfigError(f"Unknown family: expected one of {', '.join(FAMILIES)}. "
                       f"Received: family={name!r}")
 
@@ -77,7 +88,7 @@ def variants(families=DEFAULT_FAMILIES, models=MODEL_NAMES) -> list[Variant]:
     baseline first, since curves are compared with it."""
     chosen: list[Variant] = []
     for model in models:
-        for v in [Variant(model)] + [v for name in families for v in family(name, model)]:
+        for v in [variant_of(model)] + [v for name in families for v in family(name, model)]:
             if v not in chosen:
                 chosen.append(v)
     return chosen

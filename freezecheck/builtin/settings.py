@@ -1,91 +1,20 @@
-"""The recipe and the gates, with their defaults and the reasons for them.
+"""The built-in experiment's tiers, recipes and gates, with the reasons for them.
 
-Pure Python. A :class:`Recipe` says how a variant is trained; it is part of the key
-under which a run is stored, so every field that can change a result belongs here.
-:class:`Gates` say what a run must achieve.
+Pure Python. The session's :class:`Settings` come from the command line
+(freezecheck.plugin): the tier's recipes with the seed applied, the gates, the data set,
+the seeds and the families of variants to run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from freezecheck.backend import THREADS_PER_PROCESS
+from freezecheck.builtin.models import MODEL_NAMES, check_model_name
+from freezecheck.describe.recipe import (DEFAULT_ALPHA, CurveTolerance, Gates, Recipe,
+                                         check_alpha, check_positive_int)
 from freezecheck.errors import ConfigError
-from freezecheck.models import MODEL_NAMES, check_model_name
-
-
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    """How a variant is trained: Adam on a cosine learning-rate decay to zero, with
-    sparse categorical cross-entropy, from a seeded initialisation."""
-
-    epochs: int
-    # Adam with a cosine decay to zero over the whole run. 2e-3 (and batch 64 in the
-    # full recipes below) gave the widest margin over 99% when the recipe was tuned
-    # (README, "Recipe"); the class defaults are only a starting point.
-    learning_rate: float = 2e-3
-    batch_size: int = 128
-    seed: int = 0
-    # One thread per run: results depend on the thread count, so it is fixed rather
-    # than derived from the worker count, and two workers fill the two cores.
-    threads: int = THREADS_PER_PROCESS
-    # Train on the first N of the 55,000 training images; None for all of them.
-    train_images: int | None = None
-    # "loop": freezecheck's compiled whole-epoch loop (fast); "fit": Keras' own
-    # model.compile + model.fit, as users train (freezecheck/training.py).
-    training: str = "loop"
-
-    def __post_init__(self):
-        check_positive_int("epochs", self.epochs)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("threads", self.threads)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(
-                f"seed expected a non-negative integer. Received: seed={self.seed!r}"
-            )
-        if not (0 < self.learning_rate <= 1):
-            raise ConfigError(
-                f"learning_rate expected a number in (0, 1]. Received: "
-                f"learning_rate={self.learning_rate!r}"
-            )
-        if self.train_images is not None:
-            check_positive_int("train_images", self.train_images)
-        if self.training not in TRAINING_PATHS:
-            raise ConfigError(f"training expected one of {', '.join(TRAINING_PATHS)}. "
-                              f"Received: training={self.training!r}")
-
-    def as_dict(self) -> dict:
-        """The recipe as stored with a run and hashed into its key. The default training
-        path is left out, so that runs and references made before there was a choice
-        keep their keys and still compare equal."""
-        fields = dataclasses.asdict(self)
-        if fields["training"] == "loop":
-            del fields["training"]
-        return fields
-
-
-def check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"{name} expected a positive integer. Received: {name}={value!r}")
-    return value
-
-
-def check_fraction(name: str, value) -> float:
-    """``value`` as a float in (0, 1], or a ConfigError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ConfigError(f"{name} expected a number in (0, 1]. Received: {name}={value!r}")
-    return float(value)
-
-
-def check_alpha(alpha) -> float:
-    """A significance level: a number strictly between 0 and 1."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise ConfigError(f"alpha expected a number in (0, 1). Received: alpha={alpha!r}")
-    return float(alpha)
-
 
 TIERS = ("full", "smoke")
-TRAINING_PATHS = ("loop", "fit")
 
 # The full tier: the experiment itself. Epoch counts are per model (the same for every
 # variant of a model); see README "Recipe" for the measurements behind them.
@@ -100,28 +29,6 @@ SMOKE_RECIPES = {
     model: dataclasses.replace(recipe, epochs=2, train_images=10_000)
     for model, recipe in FULL_RECIPES.items()
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class Gates:
-    # Final-epoch validation accuracy every variant must reach.
-    min_accuracy: float
-    # Per-epoch band around the baseline's validation curve (a fraction).
-    curve_band: float
-    # Accuracy whose first epoch is compared between variant and baseline ...
-    curve_level: float
-    # ... and by how many epochs those first epochs may differ.
-    curve_max_lag: int
-
-    def __post_init__(self):
-        check_fraction("min_accuracy", self.min_accuracy)
-        _ = self.curve  # building the tolerance validates the curve fields
-
-    @property
-    def curve(self):
-        from freezecheck.curves import CurveTolerance  # numpy; config itself stays pure
-
-        return CurveTolerance(self.curve_band, self.curve_level, self.curve_max_lag)
 
 
 TIER_GATES = {
@@ -147,6 +54,10 @@ TIER_GATES = {
 
 # The data sets (freezecheck.data reads them). MNIST is the experiment's.
 DATASETS = ("mnist", "fashion-mnist")
+DEFAULT_DATASET = "mnist"
+# The variant whose many seeds measure the statistical mode's false-alarm rate:
+# LeNet-5's baseline, measured at the most seeds.
+FALSE_ALARM_VARIANT = "lenet5[none]"
 
 # Fashion-MNIST is harder: no LeNet reaches 99% on it. Each model's gate there is
 # measured from its own baseline (freezecheck.expectations.measured_gates: the lowest
@@ -157,17 +68,19 @@ DATASETS = ("mnist", "fashion-mnist")
 # "Fashion-MNIST").
 FASHION_CURVE = {"curve_band": 0.03, "curve_level": 0.88, "curve_max_lag": 2}
 
+def full_gate(dataset: str, model: str, measured: dict) -> float | None:
+    """The final validation accuracy the full tier holds ``model`` to on ``dataset``: the
+    experiment's claim (99%) on MNIST; elsewhere ``measured[model]``, the gate measured
+    from its baseline (None without one)."""
+    if dataset == DEFAULT_DATASET:
+        return TIER_GATES["full"].min_accuracy
+    return measured.get(model)
+
+
 def full_curve(dataset: str):
     """The full tier's curve tolerance on ``dataset`` (a CurveTolerance)."""
-    from freezecheck.curves import CurveTolerance
-
     fields = FASHION_CURVE if dataset == "fashion-mnist" else dataclasses.asdict(TIER_GATES["full"])
     return CurveTolerance(fields["curve_band"], fields["curve_level"], fields["curve_max_lag"])
-
-
-# The statistical curve mode's family-wise significance level per variant (see
-# freezecheck/statistics.py and README, "Many seeds").
-DEFAULT_ALPHA = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,7 +92,7 @@ class Settings:
     recipes: dict
     gates: Gates
     data_dir: str | None
-    dataset: str = "mnist"
+    dataset: str = DEFAULT_DATASET
     seeds: tuple[int, ...] = (0,)
     families: tuple[str, ...] = ()  # none: only the experiment (tests/test_experiment.py)
     models: tuple[str, ...] = MODEL_NAMES
@@ -196,7 +109,7 @@ class Settings:
         return recipe if seed is None else dataclasses.replace(recipe, seed=seed)
 
     @classmethod
-    def for_tier(cls, tier: str, *, seed: int = 0, data_dir=None, dataset: str = "mnist",
+    def for_tier(cls, tier: str, *, seed: int = 0, data_dir=None, dataset: str = DEFAULT_DATASET,
                  seeds: int = 1, families=(), models=MODEL_NAMES, alpha=DEFAULT_ALPHA,
                  measured_gates=None, training=None, **gate_overrides):
         """``measured_gates``: model -> gate measured on this data set (Fashion-MNIST)."""
@@ -205,7 +118,7 @@ class Settings:
         if dataset not in DATASETS:
             raise ConfigError(f"dataset expected one of {', '.join(DATASETS)}. Received: "
                               f"dataset={dataset!r}")
-        if dataset != "mnist" and tier != "full":
+        if dataset != DEFAULT_DATASET and tier != "full":
             raise ConfigError(f"dataset {dataset!r} runs on the full tier only (its gates are "
                               f"measured there). Received: tier={tier!r}")
         check_positive_int("seeds", seeds)
@@ -238,3 +151,19 @@ class Settings:
                    dataset=dataset, seeds=tuple(range(seed, seed + seeds)),
                    families=tuple(families), models=tuple(models), alpha=float(alpha),
                    model_gates=model_gates, training=training)
+
+
+# Seconds per full-data epoch at one thread, measured on the full tier (TensorFlow
+# 2.21, this 2-core machine's kind; `benchmarks/speed.py`). Freezing conv1 saves the
+# backward pass through the first block, the most expensive part of the network,
+# so those variants cost less; freezing any later layer saves little.
+EPOCH_SECONDS = {
+    "lenet": {"conv1": 4.1, "other": 5.5},
+    "lenet5": {"conv1": 1.2, "other": 2.5},
+}
+FULL_EPOCH_IMAGES = 55_000
+
+
+def estimated_seconds(model: str, frozen: tuple[str, ...], epochs: int, images: int) -> float:
+    per_epoch = EPOCH_SECONDS[model]["conv1" if "conv1" in frozen else "other"]
+    return per_epoch * epochs * images / FULL_EPOCH_IMAGES

@@ -30,10 +30,10 @@ import time
 import uuid
 from pathlib import Path
 
-from freezecheck import schedule
-from freezecheck.config import FULL_RECIPES, SMOKE_RECIPES
+from freezecheck.builtin.settings import (FULL_EPOCH_IMAGES, FULL_RECIPES, SMOKE_RECIPES,
+                                          estimated_seconds)
+from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
-from freezecheck.variants import Variant
 
 MEASUREMENT_SCHEMA = 2  # 2: which worker and host trained the run, and the tier
 TIERS = {"full": FULL_RECIPES, "smoke": SMOKE_RECIPES}
@@ -45,8 +45,8 @@ def plan(variants: list[Variant], seeds: list[int]) -> list[tuple[Variant, int]]
     def cost(pair):
         variant, _ = pair
         recipe = FULL_RECIPES[variant.model]
-        return schedule.estimated_seconds(variant.model, variant.frozen, recipe.epochs,
-                                          schedule.FULL_EPOCH_IMAGES)
+        return estimated_seconds(variant.model, variant.frozen, recipe.epochs,
+                                 FULL_EPOCH_IMAGES)
     pairs = [(v, s) for v in variants for s in seeds]
     return sorted(pairs, key=lambda pair: (-cost(pair), pair[0].id, pair[1]))
 
@@ -70,9 +70,9 @@ def train_task(variant: Variant, seed: int, tier: str, dataset: str,
 
     Runs in a Dask worker (or in this process): the data set is read from this
     machine's ``data_dir`` and verified once per process."""
-    from freezecheck.data import load_dataset
-    from freezecheck.store import run_key
-    from freezecheck.training import train
+    from freezecheck.builtin.datasets import load_dataset
+    from freezecheck.builtin.models import train
+    from freezecheck.train.store import run_key
 
     if (dataset, data_dir) not in _DATA:
         _DATA[(dataset, data_dir)] = load_dataset(dataset, data_dir)
@@ -91,7 +91,7 @@ def train_task(variant: Variant, seed: int, tier: str, dataset: str,
 def measurement(variant: Variant, seed: int, tier: str, dataset: str, result: dict,
                 environment: str) -> dict:
     """The JSON line of one trained run."""
-    from freezecheck.fingerprints import changes
+    from freezecheck.judge.fingerprints import changes
 
     record = result["record"]
     frozen_paths = [p for layer in variant.frozen for p in record.variables_of(layer)]
@@ -190,8 +190,8 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
     """Measure every (variant, seed) not yet in ``out``; append each as it finishes.
 
     Returns 0, or 130 when interrupted (what finished by then is kept)."""
-    from freezecheck.backend import environment_name
-    from freezecheck.store import RunStore
+    from freezecheck.train.backend import environment_name
+    from freezecheck.train.store import RunStore
 
     check_tier(tier)
     environment = environment_name()

@@ -10,6 +10,7 @@ import importlib.metadata
 import os
 import platform
 
+from freezecheck.describe.recipe import THREADS_PER_PROCESS
 from freezecheck.errors import UnsupportedVersionError
 
 # Oldest and newest TensorFlow minor versions the tox matrix runs (see tox.ini).
@@ -102,10 +103,6 @@ def keras():
     return tf.keras
 
 
-# Threads TensorFlow may use in one process. Results depend on it, so every recipe
-# uses this count (see Recipe.threads); with one thread per run, one xdist worker per
-# core fills the machine without oversubscribing it.
-THREADS_PER_PROCESS = 1
 _threads_fixed = False
 
 

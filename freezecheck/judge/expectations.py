@@ -22,8 +22,7 @@ import json
 import math
 from importlib import resources
 
-from freezecheck.models import DEFAULT_INIT
-from freezecheck.variants import parse_id
+from freezecheck.describe.variants import DEFAULT_INIT, parse_id
 
 DEFAULT_ENVIRONMENT = "py311-tf221"
 # Where the table is: a data file of the built-in experiment's package.
@@ -56,7 +55,7 @@ class Expectation:
     finals: tuple[float, ...]  # final validation accuracy per seed, in seed order
     follows_baseline: bool  # at the first seed, the curve kept the full tier's tolerance
     # With >= 5 seeds of the variant and its baseline: what those seeds establish about
-    # the curve (follows, leaves or undetermined; freezecheck/claims.py) and the
+    # the curve (follows, leaves or undetermined; freezecheck/judge/claims.py) and the
     # measured effect it rests on, as stored (see claims.Effect.as_dict).
     curve_claim: str | None = None
     effect: dict | None = None
@@ -185,15 +184,15 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
 
     - Nothing declared (the smoke tier, an unmeasured variant) or declared to follow
       (established over seeds, or kept at the one measured seed): the tolerance, band
-      and lag (freezecheck/curves.py).
+      and lag (freezecheck/judge/curves.py).
     - Declared over seeds to leave the baseline's curve, or undetermined: the run must
       lie in the prediction interval its measured effect makes for one run
       (claims.judge_run). Whether one seed keeps the tolerance is a draw, not a
-      property of such a variant: LeNet-5 with conv2 frozen keeps it at 1 of its 10
-      measured seeds.
+      property of such a variant: one of the built-in experiment's keeps it at 1 of
+      its 10 measured seeds.
     - Declared to leave it from one seed only: the run must leave the tolerance too.
     """
-    from freezecheck.curves import compare_curves
+    from freezecheck.judge.curves import compare_curves
 
     comparison = compare_curves(run_curve, baseline_curve, tolerance)
     name, baseline_name = variant.id, variant.baseline.id
@@ -202,7 +201,7 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
     again = f"\nIf this is the new behaviour, measure it again and regenerate {source}."
     claim = expectation.curve_claim if expectation else None
     if claim in ("leaves", "undetermined"):
-        from freezecheck import claims
+        from freezecheck.judge import claims
 
         effect = claims.Effect.from_dict(expectation.effect)
         run = claims.run_effect(run_curve, baseline_curve, level=effect.level)

@@ -7,8 +7,8 @@ same failure. Each takes a finished run's record and asserts nothing itself.
 
 from __future__ import annotations
 
-from freezecheck.curves import compare_curves
-from freezecheck.fingerprints import changes
+from freezecheck.judge.curves import compare_curves
+from freezecheck.judge.fingerprints import changes
 
 
 def variable_paths(record, layers) -> list[str]:
@@ -49,7 +49,7 @@ def trainable_weights_unchanged(variant, record) -> str | None:
 def accuracy_missed(variant, record, gate: float, expectation=None, where: str = "",
                     spread: float = 0.0) -> str | None:
     """The final validation accuracy reaches ``gate``, or keeps ``expectation``."""
-    from freezecheck.expectations import judge_accuracy
+    from freezecheck.judge.expectations import judge_accuracy
 
     problem = judge_accuracy(record.final_val_accuracy, expectation, gate, spread)
     if not problem:

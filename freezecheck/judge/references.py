@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from freezecheck.files import write_atomic
-from freezecheck.records import RunRecord
+from freezecheck.train.records import RunRecord
 
 SCHEMA_VERSION = 1
 

@@ -1,0 +1,2 @@
+"""The ``freezecheck`` command: compare, measure, expectations, findings and the
+statistical audits."""

@@ -1,0 +1,222 @@
+"""The ``freezecheck`` command (also ``python -m freezecheck``): compare, measure,
+expectations, findings, false-alarms and replication. ``freezecheck COMMAND --help`` says what each
+takes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from freezecheck.builtin.models import MODEL_NAMES
+from freezecheck.builtin.settings import DEFAULT_DATASET, FALSE_ALARM_VARIANT
+from freezecheck.describe.recipe import DEFAULT_ALPHA
+from freezecheck.errors import FreezecheckError
+
+
+def _measurement_files(command: argparse.ArgumentParser, help_text: str) -> None:
+    """The positional FILE... that every command reading measurements takes."""
+    command.add_argument("measurements", nargs="+", type=Path, metavar="FILE", help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per command, every argument with its help."""
+    from freezecheck import __version__
+    from freezecheck.builtin.datasets import DATASET_NAMES
+    from freezecheck.builtin.families import FAMILIES
+
+    parser = argparse.ArgumentParser(
+        prog="freezecheck",
+        description="Commands around the freezecheck pytest suite (the tests themselves "
+                    "run with pytest). Also runs as python -m freezecheck.")
+    parser.add_argument("--version", action="version", version=f"freezecheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compare = commands.add_parser(
+        "compare", help="merge the reports of several environments into one table and plot",
+        description="Merge the results.json of several sessions (one per environment) "
+                    "into compare.md and compare.png.")
+    compare.add_argument("reports", nargs="+", type=Path, metavar="REPORT_DIR",
+                         help="report directories (each holding results.json)")
+    compare.add_argument("--out", type=Path, default=Path("freezecheck-compare"),
+                         help="where compare.md and compare.png go (default: %(default)s)")
+    measure = commands.add_parser(
+        "measure", help="train families of variants over several seeds on Dask (an "
+                        "embedded local cluster, or --scheduler) into a run store and a "
+                        "measurements file",
+        description="Train each (variant, seed) on a tier's recipe on Dask distributed, "
+                    "store every finished run in the run store, and append one JSON line "
+                    "per run to a measurements file; a re-run skips what the file holds.")
+    measure.add_argument("--families", default="single",
+                         help=f"comma-separated families ({', '.join(FAMILIES)}), or all "
+                              f"(default: %(default)s)")
+    measure.add_argument("--models", default=",".join(MODEL_NAMES),
+                         help=f"comma-separated models ({', '.join(MODEL_NAMES)}) "
+                              f"(default: %(default)s)")
+    measure.add_argument("--seeds", default="5",
+                         help="N for seeds 0..N-1, or A-B for seeds A..B (default: %(default)s)")
+    measure.add_argument("--dataset", default=DEFAULT_DATASET, choices=DATASET_NAMES,
+                         help="the data set (default: %(default)s)")
+    measure.add_argument("--data-dir", default=None, metavar="DIR",
+                         help="the data set's directory (default: as the pytest option "
+                              "--freezecheck-data-dir: environment variable, system "
+                              "package, then download)")
+    measure.add_argument("--store-dir", type=Path, required=True, metavar="DIR",
+                         help="run store to train into and reuse from")
+    measure.add_argument("--out", type=Path, required=True, metavar="FILE",
+                         help="measurements file (JSON lines) to append to")
+    measure.add_argument("--tier", choices=("full", "smoke"), default="full",
+                         help="whose recipe to train with (default: %(default)s)")
+    measure.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="worker processes of the embedded cluster, one thread each "
+                              "(default: the core count, %(default)s)")
+    measure.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                         help="send the runs to this Dask scheduler instead of an embedded "
+                              "cluster (its workers started by `dask worker` with one thread "
+                              "each)")
+    expectations = commands.add_parser(
+        "expectations", help="make the expectations table (JSON) from measurement files",
+        description="Read measurement files, refuse a run measured twice with different "
+                    "curves, write the expectations table, and optionally re-render the "
+                    "expectations tables of a Markdown page.")
+    _measurement_files(expectations, "measurement files (JSON lines) or full-tier results.json")
+    expectations.add_argument("--out", type=Path, required=True, metavar="JSON_FILE",
+                              help="the table to write; the built-in experiment's, in a "
+                                   "checkout of freezecheck, is "
+                                   "freezecheck/builtin/expectations.json")
+    expectations.add_argument("--page", type=Path, default=None, metavar="MARKDOWN_FILE",
+                              help="also re-render the tables between '<!-- expectations ENV "
+                                   "DATASET -->' and '<!-- /expectations -->' in this file "
+                                   "(the docs keep them in docs/findings.md)")
+    findings = commands.add_parser(
+        "findings", help="draw the findings plots (and optionally their tables) from "
+                         "measurement files",
+        description="One plot per environment and data set: the single layers and blocks "
+                    "at every seed, and the frozen layers against distributions.")
+    _measurement_files(findings, "measurement files (JSON lines) or full-tier results.json")
+    findings.add_argument("--out", type=Path, default=Path("freezecheck-findings"),
+                          help="directory for the plots (default: %(default)s)")
+    findings.add_argument("--tables", type=Path, default=None, metavar="MARKDOWN_FILE",
+                          help="also write a table per data set and model to this file")
+    alarms = commands.add_parser(
+        "false-alarms", help="measure the statistical mode's false-alarm rate by comparing "
+                             "seeds of one variant against each other",
+        description="Split one variant's seeds into two groups in every way, compare each "
+                    "group against the other, and print how many splits are called "
+                    "different at each significance level.")
+    _measurement_files(alarms, "measurement files (JSON lines) holding the variant's seeds")
+    alarms.add_argument("--variant", default=FALSE_ALARM_VARIANT,
+                        help="the variant whose seeds are split (default: %(default)s)")
+    alarms.add_argument("--group-size", type=int, default=5,
+                        help="seeds per group (default: %(default)s)")
+    alarms.add_argument("--alphas", default="0.01,0.05",
+                        help="comma-separated significance levels (default: %(default)s)")
+    replication = commands.add_parser(
+        "replication", help="measure how often a curve claim declared from half of the "
+                            "seeds fails on the other half (variants with 10+ seeds)",
+        description="For every variant measured at ten or more seeds with its baseline, "
+                    "declare its curve claim from each half of five seeds and judge the "
+                    "other half, then each run of the other half alone (as a session at "
+                    "one seed judges it); print the failures per variant, per family and "
+                    "overall.")
+    _measurement_files(replication, "measurement files (JSON lines) or full-tier results.json")
+    replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                             help="the curve claims' significance level (default: %(default)s)")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("findings", "false-alarms", "replication"):
+        return _findings(args)
+    if args.command == "measure":
+        return _measure(args)
+    if args.command == "expectations":
+        return _expectations(args, argv)
+
+    from freezecheck.reporting.compare import run_compare
+
+    try:
+        lines = run_compare(args.reports, args.out)
+    except FreezecheckError as exc:
+        print(f"freezecheck compare: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    print(f"\nwritten: {args.out / 'compare.md'}, {args.out / 'compare.png'}")
+    return 0
+
+
+def _measure(args) -> int:
+    from freezecheck.builtin import families
+    from freezecheck.builtin.datasets import check_dataset_name
+    from freezecheck.builtin.models import check_model_name
+    from freezecheck.cli import measure
+
+    try:
+        chosen = families.parse_families(args.families)
+        models = [check_model_name(m.strip()) for m in args.models.split(",")]
+        check_dataset_name(args.dataset)
+        seeds = measure.seed_range(args.seeds)
+    except (FreezecheckError, ValueError) as exc:
+        print(f"freezecheck measure: {exc}", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print(f"freezecheck measure: --workers expected a positive integer. Received: "
+              f"{args.workers}", file=sys.stderr)
+        return 2
+    return measure.run(families.variants(chosen, models), seeds, dataset=args.dataset,
+                       data_dir=args.data_dir, store_dir=args.store_dir, out=args.out,
+                       workers=args.workers, tier=args.tier, scheduler=args.scheduler)
+
+
+def _findings(args) -> int:
+    from freezecheck.builtin.settings import full_curve
+    from freezecheck.reporting import findings, tabulate
+
+    try:
+        rows = tabulate.read_rows(args.measurements)
+        if args.command == "replication":
+            print("\n".join(findings.replication(rows, args.alpha)))
+            return 0
+        if args.command == "false-alarms":
+            alphas = [float(a) for a in args.alphas.split(",")]
+            levels = {row["dataset"] for row in rows}
+            for dataset in sorted(levels):
+                subset = [row for row in rows if row["dataset"] == dataset]
+                print("\n".join(findings.false_alarms(subset, args.variant, args.group_size,
+                                                      alphas, full_curve(dataset).level)))
+            return 0
+        written = findings.write(rows, args.out, args.tables)
+    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
+        print(f"freezecheck {args.command}: {exc}", file=sys.stderr)
+        return 2
+    print("written: " + ", ".join(map(str, written)))
+    return 0
+
+
+def _expectations(args, argv) -> int:
+    from freezecheck.files import write_atomic
+    from freezecheck.judge.expectations import table_document
+    from freezecheck.reporting import tabulate
+
+    try:
+        measured = tabulate.tabulate(tabulate.read_rows(args.measurements))
+    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
+        print(f"freezecheck expectations: {exc}", file=sys.stderr)
+        return 2
+    command = ("python -m freezecheck expectations "
+               + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
+    write_atomic(args.out, table_document(measured, command))
+    if args.page:
+        write_atomic(args.page, tabulate.render_page(args.page.read_text(), measured))
+    for environment, datasets in measured.items():
+        for dataset, table in datasets.items():
+            print(f"{environment} {dataset}: {len(table['variants'])} variants, "
+                  f"seed spread {table['seed_spread']}")
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The recipe and the gates of an experiment.
+
+Pure Python. A :class:`Recipe` says how a variant is trained; it is part of the key
+under which a run is stored, so every field that can change a result belongs here.
+:class:`Gates` say what a run must achieve. The built-in experiment's own recipes and
+gates, with the reasons for them, are in :mod:`freezecheck.builtin.settings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from freezecheck.errors import ConfigError
+
+# Threads TensorFlow may use in one process. Results depend on it, so every recipe
+# uses this count (see Recipe.threads); with one thread per run, one xdist worker per
+# core fills the machine without oversubscribing it.
+THREADS_PER_PROCESS = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How a variant is trained: Adam on a cosine learning-rate decay to zero, with
+    sparse categorical cross-entropy, from a seeded initialisation."""
+
+    epochs: int
+    # Adam with a cosine decay to zero over the whole run. 2e-3 (and batch 64 in the
+    # built-in experiment's full recipes, freezecheck/builtin/settings.py) gave the
+    # widest margin over 99% when that recipe was tuned (README, "Recipe"); the class
+    # defaults are only a starting point.
+    learning_rate: float = 2e-3
+    batch_size: int = 128
+    seed: int = 0
+    # One thread per run: results depend on the thread count, so it is fixed rather
+    # than derived from the worker count, and two workers fill the two cores.
+    threads: int = THREADS_PER_PROCESS
+    # Train on the first N of the training images; None for all of them.
+    train_images: int | None = None
+    # "loop": freezecheck's compiled whole-epoch loop (fast); "fit": Keras' own
+    # model.compile + model.fit, as users train (freezecheck/train/training.py).
+    training: str = "loop"
+
+    def __post_init__(self):
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("threads", self.threads)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(
+                f"seed expected a non-negative integer. Received: seed={self.seed!r}"
+            )
+        if not (0 < self.learning_rate <= 1):
+            raise ConfigError(
+                f"learning_rate expected a number in (0, 1]. Received: "
+                f"learning_rate={self.learning_rate!r}"
+            )
+        if self.train_images is not None:
+            check_positive_int("train_images", self.train_images)
+        if self.training not in TRAINING_PATHS:
+            raise ConfigError(f"training expected one of {', '.join(TRAINING_PATHS)}. "
+                              f"Received: training={self.training!r}")
+
+    def as_dict(self) -> dict:
+        """The recipe as stored with a run and hashed into its key. The default training
+        path is left out, so that runs and references made before there was a choice
+        keep their keys and still compare equal."""
+        fields = dataclasses.asdict(self)
+        if fields["training"] == "loop":
+            del fields["training"]
+        return fields
+
+
+def check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{name} expected a positive integer. Received: {name}={value!r}")
+    return value
+
+
+def check_fraction(name: str, value) -> float:
+    """``value`` as a float in (0, 1], or a ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"{name} expected a number in (0, 1]. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_alpha(alpha) -> float:
+    """A significance level: a number strictly between 0 and 1."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise ConfigError(f"alpha expected a number in (0, 1). Received: alpha={alpha!r}")
+    return float(alpha)
+
+
+TRAINING_PATHS = ("loop", "fit")
+
+@dataclasses.dataclass(frozen=True)
+class CurveTolerance:
+    """How far a variant's curve may be from its baseline's (freezecheck.judge.curves)."""
+
+    band: float  # largest allowed per-epoch |difference| in accuracy (a fraction)
+    level: float  # accuracy whose first epoch is compared
+    max_lag: int  # largest allowed difference, in epochs, to first reach ``level``
+
+    def __post_init__(self):
+        if not (0 <= self.band <= 1):
+            raise ConfigError(f"band expected a number in [0, 1]. Received: band={self.band!r}")
+        if not (0 < self.level <= 1):
+            raise ConfigError(f"level expected a number in (0, 1]. Received: level={self.level!r}")
+        if isinstance(self.max_lag, bool) or not isinstance(self.max_lag, int) or self.max_lag < 0:
+            raise ConfigError(
+                f"max_lag expected a non-negative integer. Received: max_lag={self.max_lag!r}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class Gates:
+    # Final-epoch validation accuracy every variant must reach.
+    min_accuracy: float
+    # Per-epoch band around the baseline's validation curve (a fraction).
+    curve_band: float
+    # Accuracy whose first epoch is compared between variant and baseline ...
+    curve_level: float
+    # ... and by how many epochs those first epochs may differ.
+    curve_max_lag: int
+
+    def __post_init__(self):
+        check_fraction("min_accuracy", self.min_accuracy)
+        _ = self.curve  # building the tolerance validates the curve fields
+
+    @property
+    def curve(self):
+        return CurveTolerance(self.curve_band, self.curve_level, self.curve_max_lag)
+
+
+# The statistical curve mode's family-wise significance level per variant (see
+# freezecheck/judge/statistics.py and README, "Many seeds").
+DEFAULT_ALPHA = 0.01
