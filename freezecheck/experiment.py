@@ -278,7 +278,7 @@ class Experiment:
                               f"model's {classes} outputs. Received: a label {highest}")
 
     def train(self, variant: Variant, recipe: Recipe, data: Dataset):
-        """Train ``variant`` (freezecheck.training), after checking the model twice (its
+        """Train ``variant`` (freezecheck.train.training), after checking the model twice (its
         weight layers must be named the same in both builds) and the data against it."""
         from freezecheck.train.determinism import make_deterministic
         from freezecheck.train.training import train

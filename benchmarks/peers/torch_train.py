@@ -19,7 +19,7 @@ Environment: a separate venv holding only torch and numpy, so that TensorFlow is
 installed beside it:
     python3 -m venv .torchvenv && .torchvenv/bin/pip install torch==2.13.0 numpy
 The project is deliberately not installed there (its dependencies would pull in
-TensorFlow). The data are still read and hash-checked by ``freezecheck.data``, which
+TensorFlow). The data are still read and hash-checked by ``freezecheck.builtin.datasets``, which
 needs only numpy: when ``freezecheck`` is not importable, the repository root is put on
 ``sys.path`` to find it.
 

@@ -52,7 +52,7 @@ TIER_GATES = {
 }
 
 
-# The data sets (freezecheck.data reads them). MNIST is the experiment's.
+# The data sets (freezecheck.builtin.datasets reads them). MNIST is the experiment's.
 DATASETS = ("mnist", "fashion-mnist")
 DEFAULT_DATASET = "mnist"
 # The variant whose many seeds measure the statistical mode's false-alarm rate:
@@ -60,7 +60,7 @@ DEFAULT_DATASET = "mnist"
 FALSE_ALARM_VARIANT = "lenet5[none]"
 
 # Fashion-MNIST is harder: no LeNet reaches 99% on it. Each model's gate there is
-# measured from its own baseline (freezecheck.expectations.measured_gates: the lowest
+# measured from its own baseline (freezecheck.judge.expectations.measured_gates: the lowest
 # final validation accuracy over the measured seeds, rounded down to a tenth of a
 # point). Its baseline seeds differ more early on: up to 2.34 points at epoch 1 (LeNet-5,
 # seeds 0-4), so the band is 3 points; every baseline seed reaches 88% by epoch 3, as

@@ -2,7 +2,7 @@
 
 ``python -m freezecheck measure`` trains every (variant, seed) of the chosen families on
 a tier's recipe and appends one JSON line per run to a measurements file. Those lines
-are what the expectations table (:mod:`freezecheck.expectations`) is made from, and what
+are what the expectations table (:mod:`freezecheck.judge.expectations`) is made from, and what
 the findings show.
 
 Scheduling is Dask distributed's: by default an embedded ``LocalCluster`` of

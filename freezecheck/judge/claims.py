@@ -29,7 +29,7 @@ claim says, never by whether significance is reached again:
     classify is still held to what they showed.
 
 Every per-quantity test uses Yuen's trimmed-mean statistics from
-:mod:`freezecheck.statistics` (olympic means, winsorized variances with the rounding
+:mod:`freezecheck.judge.statistics` (olympic means, winsorized variances with the rounding
 floor, Welch-Satterthwaite degrees of freedom). Under unchanged code each judgement
 fails with probability at most ``alpha``; how often it does in practice is measured by
 :func:`replication_failures` on disjoint halves of measured seeds.

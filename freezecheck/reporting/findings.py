@@ -1,7 +1,7 @@
 """The findings: where freezing keeps the baseline's accuracy, and where it breaks.
 
 ``freezecheck findings FILE... --out DIR`` turns measurement rows (see
-:mod:`freezecheck.measure`) into one plot per environment and data set: the single
+:mod:`freezecheck.cli.measure`) into one plot per environment and data set: the single
 layers and blocks as final accuracy per variant with every seed shown, and the other
 distributions as a grid of frozen layers against distributions; ``--tables FILE`` also
 writes a table per data set and model. ``freezecheck false-alarms FILE`` measures the

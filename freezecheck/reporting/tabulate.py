@@ -8,7 +8,7 @@ expectations table (``--out``; the built-in experiment's is
 validation accuracy at each measured seed, whether its curve kept the full tier's
 tolerance at the first seed, and, where at least five seeds of it and of its baseline
 were measured, the claim those seeds establish about its curve and the measured effect
-behind it (:mod:`freezecheck.claims`). ``--page FILE`` also re-renders the tables of a
+behind it (:mod:`freezecheck.judge.claims`). ``--page FILE`` also re-renders the tables of a
 Markdown page (the docs keep them in ``docs/findings.md``) from it.
 """
 
