@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck.judge.references import SUPPORTED_ENVIRONMENTS, References, fallback_order
+from freezecheck.judge.references import (SUPPORTED_ENVIRONMENTS, References, fallback_order,
+                                          shipped_root)
 from freezecheck.train.backend import environment_name
 
 ROOT = Path(__file__).parent.parent
@@ -122,6 +123,26 @@ def test_find_takes_the_own_reference_then_the_nearest_then_none(tmp_path):
     assert references.find("lenet5[out]") == ("own", "py311-tf218")
     assert "tox -e py311-tf218 --" in references.how_to_create()
     assert "tox" not in References(tmp_path, "py312-tf218").how_to_create()
+
+
+def test_the_given_directory_is_read_before_the_shipped_references_and_is_where_they_are_written(
+        tmp_path):
+    shipped = shipped_root()
+    assert (shipped / "py311-tf221" / "lenet5[out].json").is_file()  # package data
+    references = References(tmp_path, "py311-tf221", also=[shipped])
+    reference, whose = references.find("lenet5[out]")
+    assert whose == "py311-tf221" and len(reference["val_accuracy"]) == 15
+    (tmp_path / "py311-tf221").mkdir()
+    (tmp_path / "py311-tf221" / "lenet5[out].json").write_text(json.dumps("own"))
+    assert references.find("lenet5[out]") == ("own", "py311-tf221")
+    assert references.path("lenet5[out]") == tmp_path / "py311-tf221" / "lenet5[out].json"
+    assert References(tmp_path / "elsewhere", "py311-tf221").find("lenet5[out]") is None
+
+
+def test_a_user_experiments_missing_reference_says_how_to_make_its_own():
+    command = "pytest -n auto tests/test_digits.py --freezecheck-regen-references"
+    text = References(Path("refs"), "py311-tf218", regen_command=command).how_to_create()
+    assert f"`{command}`" in text and "tox" not in text and "test_experiment" not in text
 
 
 def test_supported_environments_are_the_tox_environments():

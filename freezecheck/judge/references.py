@@ -139,8 +139,9 @@ class References:
         if self.regen_command is None and self.environment in SUPPORTED_ENVIRONMENTS:
             command = (f"tox -e {self.environment} -- tests/test_experiment.py "
                        f"--freezecheck-tier=full --freezecheck-regen-references")
+        what = "the full tier" if self.regen_command is None else "its tests"
         return (
-            f"Create {self.environment}'s own by running the full tier in this "
-            f"environment with --freezecheck-regen-references (e.g. `{command}`), review "
-            f"the files written under {self.root / self.environment}, and commit them."
+            f"Create {self.environment}'s own by running {what} in this environment with "
+            f"--freezecheck-regen-references (e.g. `{command}`), review the files written "
+            f"under {self.root / self.environment}, and commit them."
         )
