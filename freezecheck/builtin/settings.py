@@ -165,5 +165,7 @@ FULL_EPOCH_IMAGES = 55_000
 
 
 def estimated_seconds(model: str, frozen: tuple[str, ...], epochs: int, images: int) -> float:
+    """What one run of ``model`` freezing ``frozen`` costs at one thread, for ordering and
+    sharding the session (freezecheck/plugin/schedule.py) and planning a sweep."""
     per_epoch = EPOCH_SECONDS[model]["conv1" if "conv1" in frozen else "other"]
     return per_epoch * epochs * images / FULL_EPOCH_IMAGES
