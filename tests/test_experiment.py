@@ -21,8 +21,6 @@ VARIANTS = experiment()
 FROZEN = [v for v in VARIANTS if not v.is_baseline]
 
 
-
-
 def declared(settings, variant):
     """(expectation or None, where it was measured) on the full tier; the smoke tier
     has none (every variant must reach its gate and follow its baseline there). On

@@ -154,4 +154,3 @@ def test_supported_environments_are_the_tox_environments():
         choices = [part.split(",") if i % 2 else [part] for i, part in enumerate(parts)]
         names += ["".join(combination) for combination in itertools.product(*choices)]
     assert sorted(names) == sorted(SUPPORTED_ENVIRONMENTS)
-

@@ -1,6 +1,5 @@
-"""The built-in experiment's data sets: MNIST and Fashion-MNIST, read and verified.
-
-Reading and verifying MNIST-format IDX data sets, and the fixed validation hold-out.
+"""The built-in experiment's data sets, MNIST and Fashion-MNIST: their IDX files read
+and verified, and the fixed validation hold-out.
 
 Needs only numpy. Two data sets share the format and the four file names: MNIST and
 Fashion-MNIST. The files are looked for in a directory (``--freezecheck-data-dir``, else

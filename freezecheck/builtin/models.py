@@ -23,6 +23,7 @@ PARAMETER_COUNTS = {"lenet": 431_080, "lenet5": 61_706}
 
 MODEL_NAMES = tuple(WEIGHT_LAYERS)
 
+
 def check_model_name(model: str) -> str:
     if model not in WEIGHT_LAYERS:
         raise ConfigError(

@@ -91,6 +91,7 @@ def check_alpha(alpha) -> float:
 
 TRAINING_PATHS = ("loop", "fit")
 
+
 @dataclasses.dataclass(frozen=True)
 class CurveTolerance:
     """How far a variant's curve may be from its baseline's (freezecheck.judge.curves)."""

@@ -18,8 +18,6 @@ NAMED_INITS = ("glorot_uniform", "he_normal", "lecun_normal", "orthogonal")
 NORMAL_PREFIX = "normal-"
 
 
-
-
 def order_layers(model: str, known, layers) -> tuple[str, ...]:
     """``layers``, each one of ``known`` (``model``'s weight layers) and none twice, in
     ``known``'s order."""
@@ -53,7 +51,6 @@ def check_init(name: str) -> str:
             f"Received: init={name!r}"
         )
     return name
-
 
 
 @dataclasses.dataclass(frozen=True, order=True)

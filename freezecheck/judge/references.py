@@ -98,10 +98,6 @@ class References:
                 return json.loads(path.read_text())
         return None
 
-    def load(self, variant_id: str) -> dict | None:
-        """This environment's own reference, or None."""
-        return self._read(variant_id, self.environment)
-
     def find(self, variant_id: str) -> tuple[dict, str] | None:
         """(reference, whose) for ``variant_id``: this environment's own, else the
         first in :func:`fallback_order` that has one; None if no environment has."""

@@ -30,7 +30,7 @@ SHARD_KEY = pytest.StashKey["tuple[int, int] | None"]()
 RUNS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey[str]()
 STORE_KEY = pytest.StashKey[tuple]()
-REFERENCES_KEY = pytest.StashKey[Path]()
+REFERENCES_KEY = pytest.StashKey["tuple[Path, bool]"]()
 DEFAULT_REPORT_DIR = "freezecheck-report"
 
 # option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME.
@@ -125,10 +125,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
     config.stash[STORE_KEY] = (store_dir, config.getoption("freezecheck_retrain"))
-    # (written and read first, read-only after it): freezecheck never writes into the
-    # installed package, whose references are read only when no directory is given.
-    config.stash[REFERENCES_KEY] = ((values["references_dir"], ()) if values["references_dir"]
-                                    else (config.rootpath / "references", ("shipped",)))
+    # (the directory written and read first, whether the shipped ones are read after
+    # it): freezecheck never writes into the installed package, and reads its
+    # references only when no directory is given.
+    config.stash[REFERENCES_KEY] = ((values["references_dir"], False) if values["references_dir"]
+                                    else (config.rootpath / "references", True))
     if hasattr(config, "workerinput"):
         config.stash[SESSION_KEY] = config.workerinput["freezecheck_session"]
     else:  # the controller, or a run without xdist
@@ -344,13 +345,13 @@ def freezecheck_references(pytestconfig):
                        regenerate=pytestconfig.getoption("freezecheck_regen_references"))
 
 
-def _references(where: tuple, regenerate: bool = False):
-    """The built-in experiment's References from (directory, ("shipped",) or ())."""
+def _references(where: tuple[Path, bool], regenerate: bool = False):
+    """The built-in experiment's References from (directory, read the shipped ones too)."""
     from freezecheck.judge.references import References, shipped_root
 
-    root, also = where
+    root, read_shipped = where
     return References(root, backend.environment_name(), regenerate=regenerate,
-                      also=[shipped_root()] if also else [])
+                      also=[shipped_root()] if read_shipped else [])
 
 
 @pytest.fixture
@@ -448,8 +449,7 @@ class SessionReport:
     controller, says each run as it arrives, so that a long session under xdist is not
     a silent row of dots."""
 
-    def __init__(self, directory: Path, settings: Settings,
-                 references: tuple = (Path("references"), ("shipped",))):
+    def __init__(self, directory: Path, settings: Settings, references: tuple[Path, bool]):
         self.directory = directory
         self.settings = settings
         self.references = references  # where the built-in references are (see _references)

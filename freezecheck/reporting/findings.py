@@ -69,9 +69,9 @@ def gate(dataset: str, model: str, by_variant: dict) -> float | None:
     """The gate the full tier holds ``model`` to on ``dataset`` (builtin.settings.full_gate),
     a measured one from its baseline's runs here (None without them)."""
     baseline = by_variant.get(variant_id(model))
-    measured = ({model: gate_from_baseline([r["final_val_accuracy"] for r in baseline.values()])}
-                if baseline else {})
-    return full_gate(dataset, model, measured)
+    measured = (gate_from_baseline([r["final_val_accuracy"] for r in baseline.values()])
+                if baseline else None)
+    return full_gate(dataset, measured)
 
 
 def write(rows_in, out: Path, tables: Path | None = None) -> list[Path]:

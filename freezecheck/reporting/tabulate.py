@@ -149,7 +149,8 @@ def page_gates(environment: str, dataset: str) -> dict:
     from freezecheck.judge.expectations import measured_gates
 
     measured = measured_gates(environment, dataset)
-    return {m: gate for m in MODEL_NAMES if (gate := full_gate(dataset, m, measured))}
+    return {m: gate for m in MODEL_NAMES
+            if (gate := full_gate(dataset, measured.get(m))) is not None}
 
 
 def render_page(text: str, measured: dict) -> str:
