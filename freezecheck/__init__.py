@@ -1,7 +1,7 @@
 """freezecheck: reproducibility tests for networks trained with layers frozen at their
 random initial weights; the built-in experiment is LeNet on MNIST.
 
-The public API, for your own experiment (docs/experiments.md)::
+The public API, for your own experiment (docs/own-experiment.md)::
 
     from freezecheck import Experiment, Freeze, Gates, Recipe, arrays
 
@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 # name -> module that defines it; loaded on first access (PEP 562), so that the pytest
 # plugin, which imports this package in every session, imports nothing else.
 _PUBLIC = {
+    "Declared": "freezecheck.experiment",
     "Experiment": "freezecheck.experiment",
     "Freeze": "freezecheck.experiment",
     "arrays": "freezecheck.experiment",

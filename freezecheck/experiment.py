@@ -9,7 +9,7 @@ first needs a run. A test module holds::
     TestDigits = experiment.tests()
 
 and ``pytest -n auto`` runs, for the baseline (nothing frozen) and every variant, the
-tests described in docs/experiments.md.
+tests described in docs/own-experiment.md.
 """
 
 from __future__ import annotations
@@ -102,6 +102,19 @@ def arrays(train, validation, test=None, *, name: str = "arrays") -> Dataset:
                    sha256={"arrays": digest.hexdigest()}, source=name, name=name)
 
 
+@dataclasses.dataclass(frozen=True)
+class Declared:
+    """What is declared for one variant in a session: its expectation (None: the gate
+    and the baseline's curve hold it), where that was measured or declared, how far
+    another seed may land from a declared final accuracy that falls short of the gate,
+    and what to regenerate when the behaviour changes on purpose."""
+
+    expectation: object = None
+    where: str = ""
+    spread: float = 0.0
+    source: str = "the declared expectations"
+
+
 class Experiment:
     """A frozen-layer experiment on your own model and data.
 
@@ -151,6 +164,58 @@ class Experiment:
                               f"[0, 1). Received: seed_spread={seed_spread!r}")
         self.seed_spread = float(seed_spread)
         self.references = None if references is None else Path(references)
+
+    # --- what a session asks of it --------------------------------------------------
+    #
+    # The generated tests ask the experiment, per session, for its recipe, gates, data,
+    # declarations and references. ``settings`` is the session's
+    # freezecheck.builtin.settings.Settings (tier, dataset, data_dir, seeds, alpha,
+    # training, references). A user's experiment answers with what it declared; an
+    # experiment whose declaration depends on the session (tiers, several data sets,
+    # expectations measured per environment: the built-in one, builtin/experiment.py)
+    # overrides these methods.
+
+    def recipe_for(self, settings) -> Recipe:
+        """The recipe of this session: the declared one, trained through the path
+        ``--freezecheck-training`` names, if given."""
+        if settings.training:
+            return dataclasses.replace(self.recipe, training=settings.training)
+        return self.recipe
+
+    def gates_for(self, settings) -> Gates:
+        """The gates of this session: the declared ones."""
+        return self.gates
+
+    def data_for(self, settings) -> Dataset:
+        """The data set of this session: the declared one, loaded once per process."""
+        return self.data()
+
+    def data_title(self, settings) -> str:
+        """How messages name the data set of this session."""
+        return f"experiment {self.name}'s data"
+
+    def declared(self, variant: Variant, settings) -> Declared:
+        """What is declared for ``variant`` in this session (:class:`Declared`). May
+        raise a FreezecheckError: the variant's tests then fail with its message."""
+        return Declared(self.expectations.get(variant.id),
+                        where=f"experiment {self.name}'s declaration", spread=self.seed_spread,
+                        source=f"the expectations declared for experiment {self.name}")
+
+    def why_no_references(self, settings) -> str | None:
+        """Why this session's curves are not compared with stored ones (the tests then
+        skip), or None."""
+        return None
+
+    def references_for(self, settings, module: Path, regenerate: bool):
+        """The stored reference curves of this environment (judge.references.References):
+        in ``references``, else in ``references/`` beside ``module``, the test module."""
+        from freezecheck.judge.references import References
+        from freezecheck.train.backend import environment_name
+
+        shown = module.relative_to(Path.cwd()) if module.is_relative_to(Path.cwd()) else module
+        return References(self.references or module.parent / "references", environment_name(),
+                          regenerate=regenerate,
+                          regen_command=f"pytest -n auto {shown} --freezecheck-regen-references")
 
     # --- the declaration, checked without TensorFlow -------------------------------
 
@@ -223,7 +288,7 @@ class Experiment:
             self._data = loaded
         return self._data
 
-    def key(self) -> dict:
+    def key(self) -> dict | None:
         """What of this experiment a run's store key covers beyond the recipe and data:
         its name, weight layers, and the source file that defines ``build``, so an edit
         to the model never reuses a stale run."""
@@ -300,7 +365,7 @@ class Experiment:
 
     def tests(self) -> type:
         """A test class to assign to a ``Test...`` name in a test module."""
-        from freezecheck.plugin.generated import test_class
+        from freezecheck.generated import test_class
 
         return test_class(self)
 
@@ -309,12 +374,11 @@ class Experiment:
 
 
 def _check_name(name) -> str:
-    from freezecheck.builtin.models import MODEL_NAMES
-
-    if not isinstance(name, str) or not _NAME.fullmatch(name) or name in MODEL_NAMES:
+    # Two experiments of one name in a session are refused at collection
+    # (freezecheck.plugin): their ids, references and runs would mix.
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"Experiment name expected letters, digits, '_', '.' or '-', "
-                          f"starting with a letter (test ids and -k use it), and not a "
-                          f"built-in model's ({', '.join(MODEL_NAMES)}). Received: "
+                          f"starting with a letter (test ids and -k use it). Received: "
                           f"name={name!r}")
     return name
 
@@ -354,5 +418,5 @@ def _takes_initializer(name: str, build) -> bool:
     return False
 
 
-__all__ = ["Experiment", "Freeze", "arrays", "blocks", "each_layer_alone", "with_inits",
+__all__ = ["Declared", "Experiment", "Freeze", "arrays", "blocks", "each_layer_alone", "with_inits",
            "FreezecheckError"]

@@ -59,7 +59,7 @@ def test_variant_with_init_needs_a_build_that_takes_the_initialiser():
         _declare(build=lambda: None, variants=[freezecheck.Freeze("h1", init="he_normal")])
 
 
-@pytest.mark.parametrize("name", ["", "1st", "a b", "x[y]", "lenet5", None])
+@pytest.mark.parametrize("name", ["", "1st", "a b", "x[y]", None])
 def test_bad_experiment_name_is_refused(name):
     with pytest.raises(ConfigError, match="Experiment name expected"):
         freezecheck.Experiment(
@@ -289,3 +289,22 @@ TestBad = freezecheck.Experiment(
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ConfigError: experiment 'bad': variant Freeze(layers=('c',)*"
                                  "Unknown layer for model 'bad'*"])
+
+
+def test_two_experiments_of_one_name_are_a_usage_error_naming_both_modules(pytester):
+    declaration = '''
+import freezecheck
+
+TestToy = freezecheck.Experiment(
+    "{name}", build=lambda: None, layers=("a", "b"), data=lambda: None,
+    recipe=freezecheck.Recipe(epochs=1), gates=freezecheck.Gates(0.5, 0.1, 0.5, 1)).tests()
+'''
+    pytester.makepyfile(test_one=declaration.format(name="toy"),
+                        test_two=declaration.format(name="toy"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*two experiments are named 'toy' (test_one.py and "
+                                 "test_two.py)*Give each experiment its own name*"])
+    # Renamed, both are collected.
+    pytester.makepyfile(test_two=declaration.format(name="toy2"))
+    assert pytester.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only").ret == 0

@@ -32,7 +32,7 @@ def pytest_generate_tests(metafunc):
     if "variant" not in metafunc.fixturenames:
         return
     from freezecheck.plugin import SETTINGS_KEY
-    from freezecheck.plugin.schedule import variant_cases
+    from freezecheck.generated import variant_cases
 
     settings = metafunc.config.stash[SETTINGS_KEY]
     chosen = family_variants(settings.families or ("single",), settings.models)

@@ -14,10 +14,12 @@ LAYERS = [
     {"describe"},
     {"train"},
     {"judge"},
+    {"generated"},
+    {"experiment"},
     {"builtin"},
     {"reporting"},
     {"plugin"},
-    {"experiment", "cli"},
+    {"cli"},
     {"__init__", "__main__"},
 ]
 LAYER_OF = {part: i for i, parts in enumerate(LAYERS) for part in parts}

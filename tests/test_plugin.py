@@ -126,8 +126,8 @@ def test_an_unusable_data_set_fails_the_tests_that_train_and_names_the_fix(pytes
         (tmp_path / name).write_bytes(b"\0\0\x08")
     result = pytester.runpytest(
         f"--freezecheck-data-dir={tmp_path}",
-        "test_copied_experiment.py::test_trainable_weights_changed[lenet5[none]]",
-        "test_copied_experiment.py::test_reaches_accuracy_gate[lenet5[none]]",
+        "test_copied_experiment.py::TestLenet5::test_trainable_weights_changed[lenet5[none]]",
+        "test_copied_experiment.py::TestLenet5::test_reaches_accuracy_gate[lenet5[none]]",
     )
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*MNIST refused, nothing trained*"])
@@ -215,7 +215,7 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
     pytester.makepyfile(test_grouped="""
         import time
         import pytest
-        from freezecheck.plugin.schedule import variant_cases
+        from freezecheck.generated import variant_cases
         from freezecheck.builtin.families import experiment
 
         @pytest.mark.parametrize("variant", variant_cases(experiment()))
@@ -254,7 +254,7 @@ def test_a_variant_id_given_to_k_selects_its_own_tests_under_workers(pytester):
     pytester.makepyfile(test_ids="""
         import pytest
         from freezecheck.builtin.families import FAMILIES, variants
-        from freezecheck.plugin.schedule import variant_cases
+        from freezecheck.generated import variant_cases
 
         @pytest.mark.parametrize("variant", variant_cases(variants(FAMILIES)))
         @pytest.mark.parametrize("check", ["first", "second"])

@@ -32,10 +32,10 @@ RUNS = {f"{f['variant']} seed=0000": f for f in (
     figures("lenet5[out]", 0.9906), figures("lenet5[fc1]", 0.9884),
     figures("lenet5[none]", 0.9920), figures("lenet5[conv2]", 0.9882))}
 OUTCOMES = {
-    **{f"tests/test_experiment.py::test_reaches_accuracy_gate[{v}]": "passed"
+    **{f"tests/test_experiment.py::TestLenet5::test_reaches_accuracy_gate[{v}]": "passed"
        for v in ("lenet5[none]", "lenet5[out]", "lenet5[fc1]")},
-    "tests/test_experiment.py::test_reaches_accuracy_gate[lenet5[conv2]]": "failed",
-    "tests/test_experiment.py::test_curve_follows_baseline[lenet5[conv2]]": "passed",
+    "tests/test_experiment.py::TestLenet5::test_reaches_accuracy_gate[lenet5[conv2]]": "failed",
+    "tests/test_experiment.py::TestLenet5::test_curve_follows_baseline[lenet5[conv2]]": "passed",
 }
 
 
@@ -71,7 +71,7 @@ def test_report_files_summary_and_page(tmp_path):
     assert summary.startswith("# freezecheck: py311-tf221, MNIST, full tier\n")
     assert "| `lenet5[none]` (baseline) | 0 | 99.20% |" in summary
     assert "| `lenet5[fc1]` | 0 | 98.84% | 98.74% | never | 12 | " + SHORT + " |" in summary
-    assert "- failed: `tests/test_experiment.py::test_reaches_accuracy_gate[lenet5[conv2]]`" in summary
+    assert "- failed: `tests/test_experiment.py::TestLenet5::test_reaches_accuracy_gate[lenet5[conv2]]`" in summary
     results = json.loads((tmp_path / "results.json").read_text())
     assert (results["tier"], results["seeds"]) == ("full", [0])
     page = (tmp_path / "index.html").read_text()

@@ -105,7 +105,7 @@ def run_planted(pytester, data_dir, plant: str = "") -> tuple[set[str], set[str]
 
 
 def ids(test: str, *variants: str) -> set[str]:
-    return {f"{test}[lenet5[{v}]]" for v in variants}
+    return {f"TestLenet5::{test}[lenet5[{v}]]" for v in variants}
 
 
 def test_unplanted_selection_is_green(pytester, mnist_dir):

@@ -76,14 +76,27 @@ def build(model: str, frozen=(), kernel_inits=None):
     check_layer_names(model, tuple(kernel_inits))
     for name in kernel_inits.values():
         check_init(name)
+    from freezecheck.train.initializers import initializer
+
+    net = network(model, lambda layer: initializer(kernel_inits.get(layer, DEFAULT_INIT)))
+    for name in frozen:
+        net.get_layer(name).trainable = False
+    return net
+
+
+def network(model: str, kernel_initializer=None):
+    """The uncompiled ``model``, every layer trainable, in the form an Experiment's
+    ``build`` takes: ``kernel_initializer(layer name)`` is the initialiser of that
+    layer's kernel (default: Keras' default, Glorot uniform)."""
+    check_model_name(model)
     from freezecheck.train.backend import keras as keras_module
-    from freezecheck.train.initializers import _initializer
 
     keras = keras_module()
     layers = keras.layers
 
     def init(layer: str) -> dict:
-        return {"kernel_initializer": _initializer(keras, kernel_inits.get(layer, DEFAULT_INIT))}
+        return {"kernel_initializer": kernel_initializer(layer) if kernel_initializer
+                else DEFAULT_INIT}
 
     if model == "lenet":
         body = [
@@ -113,6 +126,4 @@ def build(model: str, frozen=(), kernel_inits=None):
          layers.Dense(10, activation="softmax", name="out", **init("out"))],
         name=model,
     )
-    for name in frozen:
-        net.get_layer(name).trainable = False
     return net

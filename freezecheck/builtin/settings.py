@@ -8,6 +8,7 @@ the seeds and the families of variants to run.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from freezecheck.builtin.models import MODEL_NAMES, check_model_name
 from freezecheck.describe.recipe import (DEFAULT_ALPHA, CurveTolerance, Gates, Recipe,
@@ -98,6 +99,10 @@ class Settings:
     alpha: float = DEFAULT_ALPHA
     model_gates: dict = dataclasses.field(default_factory=dict)
     training: str | None = None  # --freezecheck-training: every run's path, if given
+    # Where the built-in reference curves are: (the directory written, and read first;
+    # whether those shipped with freezecheck are read after it). freezecheck never
+    # writes into the installed package.
+    references: tuple = (Path("references"), True)
 
     def gate(self, model: str) -> float:
         """The final validation accuracy ``model``'s variants must reach."""

@@ -30,7 +30,6 @@ SHARD_KEY = pytest.StashKey["tuple[int, int] | None"]()
 RUNS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey[str]()
 STORE_KEY = pytest.StashKey[tuple]()
-REFERENCES_KEY = pytest.StashKey["tuple[Path, bool]"]()
 DEFAULT_REPORT_DIR = "freezecheck-report"
 
 # option name -> (type, help); each is --freezecheck-NAME and ini freezecheck_NAME.
@@ -112,6 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = _settings(values)
     except ConfigError as exc:
         raise pytest.UsageError(f"freezecheck: {exc}") from exc
+    # The directory of reference curves written and read first, and whether the shipped
+    # ones are read after it: those only when no directory is given.
+    settings = dataclasses.replace(settings, references=(
+        (values["references_dir"], False) if values["references_dir"]
+        else (config.rootpath / "references", True)))
     # Relative paths were resolved by _option, the same in the controller and in
     # every worker.
     config.stash[SETTINGS_KEY] = settings
@@ -125,11 +129,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if store_dir:
         _check_writable(store_dir, "--freezecheck-store-dir")
     config.stash[STORE_KEY] = (store_dir, config.getoption("freezecheck_retrain"))
-    # (the directory written and read first, whether the shipped ones are read after
-    # it): freezecheck never writes into the installed package, and reads its
-    # references only when no directory is given.
-    config.stash[REFERENCES_KEY] = ((values["references_dir"], False) if values["references_dir"]
-                                    else (config.rootpath / "references", True))
     if hasattr(config, "workerinput"):
         config.stash[SESSION_KEY] = config.workerinput["freezecheck_session"]
     else:  # the controller, or a run without xdist
@@ -139,7 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
         report_dir = values["report_dir"] or config.invocation_params.dir / DEFAULT_REPORT_DIR
         _check_writable(report_dir, "--freezecheck-report-dir")
         config.pluginmanager.register(
-            SessionReport(report_dir, settings, references=config.stash[REFERENCES_KEY]),
+            SessionReport(report_dir, settings),
             "freezecheck-report")
 
 
@@ -178,6 +177,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             backend.check_supported()
         except UnsupportedVersionError as exc:
             raise pytest.UsageError(f"freezecheck: {exc}") from exc
+    _check_experiment_names(items)
     if not config.stash[SETTINGS_KEY].families:
         unasked = [item for item in items if item.get_closest_marker("families")]
         if unasked:
@@ -196,6 +196,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         units = [u for u in units if u.name in keep]
     rank = {name: i for i, name in enumerate(schedule.order(units))}
     items.sort(key=lambda item: rank[unit_of[item]])  # stable: a unit keeps its own order
+
+
+def _check_experiment_names(items) -> None:
+    """Two experiments of one name in a session would mix their variant ids, reference
+    curves and report rows: a usage error, naming both test modules."""
+    seen = {}
+    for item in items:
+        experiment = getattr(getattr(item, "cls", None), "freezecheck_experiment", None)
+        if experiment is None:
+            continue
+        module = item.nodeid.split("::")[0]
+        first, where = seen.setdefault(experiment.name, (experiment, module))
+        if first is not experiment:
+            raise pytest.UsageError(
+                f"freezecheck: two experiments are named {experiment.name!r} ({where} and "
+                f"{module}): variant ids, reference curves and reports are keyed by the "
+                f"name. Give each experiment its own name.")
 
 
 def _unit_name(item: pytest.Item) -> str:
@@ -310,17 +327,23 @@ def freezecheck_settings(pytestconfig) -> Settings:
 
 @pytest.fixture(scope="session")
 def freezecheck_data(freezecheck_settings):
-    """The session's data set, verified against its pinned hashes, loaded once per process."""
-    from freezecheck.builtin.datasets import DATASETS, load_dataset
+    """The built-in experiment's data set of this session, verified against its pinned
+    hashes, loaded once per process."""
+    from freezecheck.builtin.experiment import EXPERIMENTS
+
+    return _experiment_data(EXPERIMENTS[MODEL_NAMES[0]], freezecheck_settings)
+
+
+def _experiment_data(experiment, settings):
+    """``experiment``'s data set of this session; refused data fails the test asking,
+    naming the file and the fix (a traceback would only bury it)."""
     from freezecheck.errors import FreezecheckError
 
-    dataset = freezecheck_settings.dataset
     try:
-        return load_dataset(dataset, freezecheck_settings.data_dir)
+        return experiment.data_for(settings)
     except FreezecheckError as exc:
-        # The message names the file and the fix; a traceback would only bury it.
-        pytest.fail(f"freezecheck: {DATASETS[dataset].title} refused, nothing trained:\n{exc}",
-                    pytrace=False)
+        pytest.fail(f"freezecheck: {experiment.data_title(settings)} refused, nothing "
+                    f"trained:\n{exc}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -339,19 +362,12 @@ def freezecheck_store(pytestconfig, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def freezecheck_references(pytestconfig):
-    """This environment's stored reference curves."""
-    return _references(pytestconfig.stash[REFERENCES_KEY],
-                       regenerate=pytestconfig.getoption("freezecheck_regen_references"))
+def freezecheck_references(pytestconfig, freezecheck_settings):
+    """This environment's stored reference curves of the built-in experiment."""
+    from freezecheck.builtin.experiment import builtin_references
 
-
-def _references(where: tuple[Path, bool], regenerate: bool = False):
-    """The built-in experiment's References from (directory, read the shipped ones too)."""
-    from freezecheck.judge.references import References, shipped_root
-
-    root, read_shipped = where
-    return References(root, backend.environment_name(), regenerate=regenerate,
-                      also=[shipped_root()] if read_shipped else [])
+    return builtin_references(freezecheck_settings.references,
+                              regenerate=pytestconfig.getoption("freezecheck_regen_references"))
 
 
 @pytest.fixture
@@ -376,45 +392,44 @@ def freezecheck_run(request, freezecheck_settings, freezecheck_data, freezecheck
 
 @pytest.fixture
 def freezecheck_experiment_run(request, freezecheck_settings, freezecheck_store):
-    """A function ``run(experiment, variant) -> RunRecord`` for a user experiment
-    (freezecheck.Experiment): trains once per session, then reuses. A declaration the
-    model or data contradict fails the test, naming it; nothing is stored."""
+    """A function ``run(experiment, variant) -> RunRecord`` for an experiment
+    (freezecheck.Experiment): trains once per session, then reuses. The data set of the
+    test class's experiment is loaded at set-up, so refused data errors every test that
+    would train on it; a declaration the model or data contradict fails the test,
+    naming it, and nothing is stored."""
     from freezecheck.errors import FreezecheckError
     from freezecheck.train.store import run_key
 
+    own = getattr(request.cls, "freezecheck_experiment", None)
+    if own is not None:
+        _experiment_data(own, freezecheck_settings)
+
     def run(experiment, variant):
-        recipe = experiment.recipe
-        if freezecheck_settings.training:
-            recipe = dataclasses.replace(recipe, training=freezecheck_settings.training)
+        recipe = experiment.recipe_for(freezecheck_settings)
+        data = _experiment_data(experiment, freezecheck_settings)
+        gates = experiment.gates_for(freezecheck_settings)
         try:
-            data = experiment.data()
             key = run_key(variant.id, recipe.as_dict(), data.sha256, experiment.key())
             record = freezecheck_store.get_or_train(
                 key, lambda: experiment.train(variant, recipe, data))
         except FreezecheckError as exc:
             pytest.fail(f"freezecheck: {variant}: nothing trained:\n{exc}", pytrace=False)
-        _note_run(request, record, experiment.gates.min_accuracy, variant.id,
-                  curve=dataclasses.asdict(experiment.gates))
+        _note_run(request, record, gates.min_accuracy, variant.id,
+                  curve=dataclasses.asdict(gates))
         return record
 
     return run
 
 
 @pytest.fixture
-def freezecheck_experiment_references(request):
+def freezecheck_experiment_references(request, freezecheck_settings):
     """A function ``references(experiment) -> References``: this environment's stored
-    curves of a user experiment, in its ``references`` directory or in
-    ``references/`` beside the test module."""
-    from freezecheck.judge.references import References
-
+    curves of an experiment (Experiment.references_for: for a user's, in its
+    ``references`` directory or in ``references/`` beside the test module)."""
     def references(experiment):
-        directory = experiment.references or request.path.parent / "references"
-        start = request.config.invocation_params.dir
-        module = request.path.relative_to(start) if request.path.is_relative_to(start) \
-            else request.path
-        return References(directory, backend.environment_name(),
-                          regenerate=request.config.getoption("freezecheck_regen_references"),
-                          regen_command=f"pytest -n auto {module} --freezecheck-regen-references")
+        return experiment.references_for(
+            freezecheck_settings, request.path,
+            regenerate=request.config.getoption("freezecheck_regen_references"))
 
     return references
 
@@ -449,10 +464,9 @@ class SessionReport:
     controller, says each run as it arrives, so that a long session under xdist is not
     a silent row of dots."""
 
-    def __init__(self, directory: Path, settings: Settings, references: tuple[Path, bool]):
+    def __init__(self, directory: Path, settings: Settings):
         self.directory = directory
         self.settings = settings
-        self.references = references  # where the built-in references are (see _references)
         self.runs: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
@@ -466,7 +480,8 @@ class SessionReport:
 
         s = self.settings
         # A user experiment's gate is its own: every run carries it as its level.
-        own = {r["model"]: r["curve_gates"] for r in self.runs.values() if "curve_gates" in r}
+        own = {r["model"]: r["curve_gates"] for r in self.runs.values()
+               if "curve_gates" in r and r["model"] not in s.recipes}
         builtin = any(r["model"] in s.recipes for r in self.runs.values())
         if own and not builtin:  # only user experiments ran: say theirs
             return Context(environment=backend.environment_name(),
@@ -519,7 +534,9 @@ class SessionReport:
 
     def _summarise_borrowed(self, terminalreporter):
         """Say, pass or fail, which reference curves were another environment's."""
-        references = _references(self.references)
+        from freezecheck.builtin.experiment import builtin_references
+
+        references = builtin_references(self.settings.references)
         terminalreporter.write_sep("=", "freezecheck reference curves borrowed")
         for whose, tests in sorted(self.borrowed.items()):
             variants = sorted(test[test.index("[") + 1:-1] for test in tests)

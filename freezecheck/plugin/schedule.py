@@ -25,24 +25,6 @@ TRAINING_TEST_SECONDS = 20.0
 OTHER_TEST_SECONDS = 0.1
 
 
-def variant_cases(variants) -> list:
-    """``pytest.param`` per variant, for ``parametrize("variant", ...)``: the variant's id
-    as the test id, and every test of the variant in one xdist group, so the worker
-    that trains a variant is the one that judges it (with ``--dist=loadgroup``)."""
-    import pytest
-
-    return [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(xdist_group(v.id)))
-            for v in variants]
-
-
-def xdist_group(variant_id: str) -> str:
-    """The xdist group of a variant's tests: its id with parentheses for brackets
-    (``digits[hidden1]`` -> ``digits(hidden1)``). xdist reads what follows the last "@" of
-    a test id as its group only when no "]" comes after it; otherwise every test is a
-    group of its own."""
-    return variant_id.replace("[", "(").replace("]", ")")
-
-
 @dataclasses.dataclass(frozen=True)
 class Unit:
     """Tests that run together, what they cost, and which unit's run they reuse."""

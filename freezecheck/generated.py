@@ -1,0 +1,120 @@
+"""The test class an :class:`freezecheck.Experiment` generates.
+
+Five tests per variant, judged by freezecheck/judge/checks.py. Every test of a variant
+is in one xdist group, so the worker that trains a variant is the one that judges it;
+the run store trains each variant once per session whichever worker asks first. What a
+test holds a run to (recipe, gates, declarations, references) it asks the experiment
+for, per session (Experiment.recipe_for, gates_for, declared, references_for).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from freezecheck.errors import FreezecheckError
+from freezecheck.judge import checks
+
+
+def variant_cases(variants) -> list:
+    """``pytest.param`` per variant, for ``parametrize("variant", ...)``: the variant's id
+    as the test id, and every test of the variant in one xdist group, so the worker
+    that trains a variant is the one that judges it (with ``--dist=loadgroup``)."""
+    return [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(xdist_group(v.id)))
+            for v in variants]
+
+
+def xdist_group(variant_id: str) -> str:
+    """The xdist group of a variant's tests: its id with parentheses for brackets
+    (``digits[hidden1]`` -> ``digits(hidden1)``). xdist reads what follows the last "@" of
+    a test id as its group only when no "]" comes after it; otherwise every test is a
+    group of its own."""
+    return variant_id.replace("[", "(").replace("]", ")")
+
+
+def _fail_if(problem: str | None) -> None:
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+def _declared(experiment, variant, settings):
+    try:
+        return experiment.declared(variant, settings)
+    except FreezecheckError as exc:  # e.g. a data set on which the variant is unmeasured
+        pytest.fail(str(exc), pytrace=False)
+
+
+def test_class(experiment) -> type:
+    """A class of parametrized tests for ``experiment``; pytest collects it when it is
+    assigned to a name starting with ``Test`` in a test module."""
+    variants = experiment.variants
+    frozen = [v for v in variants if v.frozen]
+
+    @pytest.mark.training
+    class Generated:
+        __doc__ = f"The generated tests of experiment {experiment.name!r}."
+        freezecheck_experiment = experiment
+
+        @pytest.mark.parametrize("variant", variant_cases(frozen))
+        def test_frozen_weights_bitwise_unchanged(self, variant, freezecheck_experiment_run):
+            """Every variable of a frozen layer, non-trainable ones included, ends
+            bitwise equal to its initial value."""
+            _fail_if(checks.frozen_weights_changed(
+                variant, freezecheck_experiment_run(experiment, variant)))
+
+        @pytest.mark.parametrize("variant", variant_cases(variants))
+        def test_trainable_weights_changed(self, variant, freezecheck_experiment_run):
+            """Every variable of a trainable layer moved."""
+            _fail_if(checks.trainable_weights_unchanged(
+                variant, freezecheck_experiment_run(experiment, variant)))
+
+        @pytest.mark.parametrize("variant", variant_cases(variants))
+        def test_reaches_accuracy_gate(self, variant, freezecheck_experiment_run,
+                                       freezecheck_settings):
+            """The final validation accuracy reaches the gate, or keeps the declared
+            expectation."""
+            declared = _declared(experiment, variant, freezecheck_settings)
+            _fail_if(checks.accuracy_missed(
+                variant, freezecheck_experiment_run(experiment, variant),
+                experiment.gates_for(freezecheck_settings).min_accuracy,
+                declared.expectation, declared.where, declared.spread))
+
+        @pytest.mark.parametrize("variant", variant_cases(variants[1:]))
+        def test_curve_follows_baseline(self, variant, freezecheck_experiment_run,
+                                        freezecheck_settings, record_property):
+            """The validation curve within the band and lag of the baseline's, or
+            consistent with the declared expectation (judge.expectations.judge_curve)."""
+            from freezecheck.judge.expectations import judge_curve
+
+            declared = _declared(experiment, variant, freezecheck_settings)
+            problem, largest = judge_curve(
+                variant, declared.expectation, declared.where,
+                freezecheck_experiment_run(experiment, variant).val_accuracy,
+                freezecheck_experiment_run(experiment, variant.baseline).val_accuracy,
+                experiment.gates_for(freezecheck_settings).curve, freezecheck_settings.alpha,
+                source=declared.source)
+            record_property("largest_curve_deviation", largest)
+            _fail_if(problem)
+
+        @pytest.mark.parametrize("variant", variant_cases(variants))
+        def test_curve_matches_stored_reference(self, variant, freezecheck_experiment_run,
+                                                freezecheck_experiment_references,
+                                                freezecheck_settings, record_property):
+            """The validation curve within the band and lag of the one stored for this
+            environment (references/ENVIRONMENT/ID.json beside the test module)."""
+            why_not = experiment.why_no_references(freezecheck_settings)
+            if why_not:
+                pytest.skip(why_not)
+            _fail_if(checks.reference_missed(
+                variant, freezecheck_experiment_run(experiment, variant),
+                freezecheck_experiment_references(experiment),
+                experiment.gates_for(freezecheck_settings).curve, record_property))
+
+    # No test without a case: pytest would report an empty parameter set as a skip.
+    if not frozen:
+        del Generated.test_frozen_weights_bitwise_unchanged
+    if len(variants) == 1:
+        del Generated.test_curve_follows_baseline
+    name = "Test" + "".join(part[:1].upper() + part[1:]
+                            for part in experiment.name.replace(".", "-").replace("_", "-").split("-"))
+    Generated.__name__ = Generated.__qualname__ = name
+    return Generated
