@@ -1,0 +1,138 @@
+"""Planted regressions judged in the statistical mode: do five seeds still catch them?
+
+    python benchmarks/planted_statistical.py --data-dir ../shared/data/mnist \
+        --plants slower,leak --out benchmarks/planted-statistical.json
+
+Runs the families' tests (tests/test_families.py, copied into a scratch directory as a
+user's project would hold them) for LeNet-5's baseline and ``out`` frozen, on the full
+tier at seeds 0-4, where the curve is judged by the statistical mode against what
+``out`` was measured to do. Each plant is a conftest.py from tests/test_sensitivity.py:
+
+- ``slower``: ``lenet5[out]``'s learning rate cut fourfold (it learns slower and may
+  still end near the gate);
+- ``leak``: the frozen layers set not trainable only after the train function was
+  built, so they train (what Keras 3 does to a layer frozen after a first ``fit``).
+
+Neither plant touches the baseline, so its five runs are trained once and shared by
+the plants' run stores. Writes every test's outcome and message per plant, with the
+time taken, and exits 1 unless each plant turns its expected test red
+(``test_curve_as_declared[lenet5[out]]`` for ``slower``,
+``test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]`` for ``leak``) and
+leaves every test of the baseline green.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_sensitivity import (COUNT_TRAININGS, FROZEN_AFTER_TRAIN_FUNCTION_BUILT,  # noqa: E402
+                              SLOWER_CONVERGENCE)
+
+from freezecheck.files import write_atomic  # noqa: E402
+
+PLANTS = {
+    "slower": (SLOWER_CONVERGENCE, "test_curve_as_declared[lenet5[out]]"),
+    "leak": (FROZEN_AFTER_TRAIN_FUNCTION_BUILT,
+             "test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]"),
+}
+BASELINE = "lenet5[none]"
+
+
+def outcomes(junit: Path) -> dict:
+    """test name -> (outcome, message) from a JUnit XML file."""
+    found = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        name = case.get("name")
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            element = case.find(tag)
+            if element is not None:
+                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[tag]
+                message = (element.get("message") or "")[:2000]
+        found[name] = (outcome, message)
+    return found
+
+
+def share_baseline(source: Path, target: Path) -> None:
+    """Copy the baseline's stored runs from ``source`` into the store ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        record = entry / "record.json"
+        if record.is_file() and json.loads(record.read_text())["variant_id"] == BASELINE:
+            shutil.copytree(entry, target / entry.name)
+
+
+def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store: Path | None):
+    plant, expected_red = PLANTS[name]
+    project = scratch / name
+    project.mkdir()
+    shutil.copy(ROOT / "tests" / "test_families.py", project / "test_families.py")
+    (project / "conftest.py").write_text(COUNT_TRAININGS + plant)
+    store = scratch / f"store-{name}"
+    if first_store is not None:
+        share_baseline(first_store, store)
+    junit = project / "junit.xml"
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist=loadgroup", "-p", "no:cacheprovider", "-rfE",
+         "test_families.py", "--freezecheck-families=single", "--freezecheck-models=lenet5",
+         "-k", "none or out", f"--freezecheck-seeds={seeds}",
+         f"--freezecheck-data-dir={data_dir}", f"--freezecheck-store-dir={store}",
+         f"--junitxml={junit}"],
+        cwd=project, capture_output=True, text=True, env=os.environ)
+    seconds = time.perf_counter() - started
+    tests = outcomes(junit) if junit.exists() else {}
+    red = sorted(t for t, (outcome, _) in tests.items() if outcome in ("failed", "error"))
+    baseline_red = [t for t in red if f"[{BASELINE}]" in t]
+    trained = (project / "trainings.log").read_text().split() \
+        if (project / "trainings.log").exists() else []
+    caught = expected_red in red and not baseline_red
+    return store, {
+        "plant": name, "expected_red": expected_red, "caught": caught, "red": red,
+        "tests": {t: {"outcome": o, "message": m} for t, (o, m) in sorted(tests.items())},
+        "runs_trained": len(trained), "seconds": round(seconds), "exit_code": completed.returncode,
+        "tail": completed.stdout[-3000:],
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--plants", default="slower,leak")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.plants.split(",")]
+    unknown = [n for n in names if n not in PLANTS]
+    if unknown:
+        parser.error(f"--plants expected names from {sorted(PLANTS)}. Received: {unknown}")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="planted-statistical-") as scratch:
+        first_store = None
+        for name in names:
+            store, result = run_plant(name, Path(scratch), args.data_dir.resolve(), args.seeds,
+                                      first_store)
+            first_store = first_store or store
+            results.append(result)
+            print(f"{name}: {'caught' if result['caught'] else 'NOT caught'}; red: "
+                  f"{', '.join(result['red']) or 'none'} ({result['seconds']} s, "
+                  f"{result['runs_trained']} runs trained)", flush=True)
+            write_atomic(args.out, json.dumps({"seeds": args.seeds, "plants": results},
+                                              indent=1) + "\n")
+    return 0 if all(r["caught"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
