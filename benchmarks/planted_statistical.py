@@ -86,8 +86,9 @@ def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store:
     junit = project / "junit.xml"
     started = time.perf_counter()
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "2", "--dist=loadgroup", "-p", "no:cacheprovider", "-rfE",
-         "test_families.py", "--freezecheck-families=single", "--freezecheck-models=lenet5",
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist=loadgroup", "-p", "no:cacheprovider",
+         "-rfE", "test_families.py", "--freezecheck-families=single",
+         "--freezecheck-models=lenet5",
          "-k", "none or out", f"--freezecheck-seeds={seeds}",
          f"--freezecheck-data-dir={data_dir}", f"--freezecheck-store-dir={store}",
          f"--junitxml={junit}"],

@@ -418,5 +418,5 @@ def _takes_initializer(name: str, build) -> bool:
     return False
 
 
-__all__ = ["Declared", "Experiment", "Freeze", "arrays", "blocks", "each_layer_alone", "with_inits",
-           "FreezecheckError"]
+__all__ = ["Declared", "Experiment", "Freeze", "arrays", "blocks", "each_layer_alone",
+           "with_inits", "FreezecheckError"]
