@@ -308,3 +308,44 @@ TestToy = freezecheck.Experiment(
     # Renamed, both are collected.
     pytester.makepyfile(test_two=declaration.format(name="toy2"))
     assert pytester.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only").ret == 0
+
+
+def test_an_experiment_can_answer_per_session_by_overriding_its_methods(pytester):
+    """The extension point the built-in experiment is written with: a subclass that
+    skips the reference tests on a tier, and declares per session (here, refuses a
+    variant on another data set). Both are answered before anything trains."""
+    pytester.makepyfile(test_tiered='''
+import numpy as np
+import freezecheck
+
+
+class Tiered(freezecheck.Experiment):
+    def why_no_references(self, settings):
+        return f"no references on the {settings.tier} tier" if settings.tier != "full" else None
+
+    def declared(self, variant, settings):
+        if variant.frozen and settings.dataset != "mnist":
+            raise freezecheck.ConfigError(f"{variant.id}: not measured on {settings.dataset}")
+        return super().declared(variant, settings)
+
+
+def data():
+    rng = np.random.default_rng(0)
+    return freezecheck.arrays(train=(rng.normal(size=(20, 4)), rng.integers(0, 2, 20)),
+                              validation=(rng.normal(size=(8, 4)), rng.integers(0, 2, 8)))
+
+
+TestTiered = Tiered("tiered", build=lambda: None, layers=("a", "b"), data=data,
+                    recipe=freezecheck.Recipe(epochs=1),
+                    gates=freezecheck.Gates(0.5, 0.1, 0.5, 1)).tests()
+''')
+    skipped = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-rs", "--freezecheck-tier=smoke", "-k", "reference")
+    skipped.assert_outcomes(skipped=3)
+    skipped.stdout.fnmatch_lines(["*no references on the smoke tier*"])
+    refused = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-rf", "--freezecheck-dataset=fashion-mnist",
+        "--freezecheck-min-accuracy=0.5", "-k", "accuracy_gate and tiered[a]")
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(["*tiered[[]a[]]: not measured on fashion-mnist*"])
+    assert "nothing trained" not in refused.stdout.str()  # refused before training
