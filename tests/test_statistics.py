@@ -104,3 +104,19 @@ def test_significance_flips_count_halves_whose_verdicts_disagree():
     # Half the variant's seeds far below the baseline: some halves see it, others not.
     mixed = np.r_[curves(rng, 5, 6), curves(rng, 5, 6, shift=-0.05)]
     assert significance_flips(mixed, curves(rng, 10, 6), alpha=0.01, level=0.95)[0] > 0
+
+
+def test_pairing_by_seed_removes_what_a_pair_shares():
+    """Per-seed differences of two correlated samples: the paired test's standard error
+    is that of the differences, far below the unpaired one's."""
+    from freezecheck.judge.statistics import paired_trimmed, yuen
+
+    rng = np.random.default_rng(0)
+    shared = rng.normal(0, 0.01, 8)  # each seed's draw, common to variant and baseline
+    variant = shared - 0.002 + rng.normal(0, 0.0005, 8)
+    baseline = shared + rng.normal(0, 0.0005, 8)
+    paired = paired_trimmed(variant - baseline)
+    unpaired = yuen(variant, baseline)
+    assert paired.difference == pytest.approx(-0.002, abs=0.0006)
+    assert paired.standard_error < unpaired.standard_error / 5
+    assert paired.p_value < 0.01 < unpaired.p_value

@@ -11,11 +11,11 @@ claim says, never by whether significance is reached again:
     intersection-union test, so each test runs at the full ``alpha`` (Berger and Hsu
     1996). New seeds break the claim only by showing, with confidence, a gap beyond
     the tolerance: a one-sided test against the band at some epoch (or against
-    ``max_lag``), Bonferroni-corrected over the epochs and the lag. A smaller gap, or
+    ``max_lag``), Bonferroni-corrected over the epochs, the mean gap and the lag. A smaller gap, or
     one that is merely not shown to be inside the band, is no evidence of change.
 ``leaves``
     A difference established: the gap at some epoch, or the lag, differs from zero
-    (Yuen's test, two-sided, Bonferroni over the epochs and the lag). The measured
+    (Yuen's test, two-sided, Bonferroni over the epochs, the mean gap and the lag). The measured
     effect is stored (gap per epoch and lag, each with its standard error and degrees
     of freedom). New seeds break the claim only when their effect is inconsistent with
     the stored one: the difference of the two estimates, whose variance is the sum of
@@ -43,7 +43,7 @@ import numpy as np
 
 from freezecheck.errors import ConfigError
 from freezecheck.judge.statistics import (ACCURACY_STEP, EPOCH_STEP, MIN_SEEDS, epochs_to_level,
-                                          halves, seed_curves, yuen)
+                                          halves, paired_trimmed, seed_curves, yuen)
 
 CLAIMS = ("follows", "leaves", "undetermined")
 # How a failure message says what was declared.
@@ -60,10 +60,16 @@ class Effect:
     """A variant's difference from its baseline over a set of seeds.
 
     ``gap`` is per epoch the olympic-mean validation accuracy of the variant minus the
-    baseline's (a fraction); ``lag`` is the olympic-mean epochs to first reach
-    ``level`` of the variant minus the baseline's (never counts as one past the last
-    epoch). Each comes with its standard error and Welch-Satterthwaite degrees of
-    freedom (Yuen's test).
+    baseline's (a fraction); ``mean_gap`` the same of each seed's accuracy averaged
+    over the epochs (the area between the curves, per epoch); ``lag`` is the
+    olympic-mean epochs to first reach ``level`` of the variant minus the baseline's
+    (never counts as one past the last epoch). Each comes with its standard error and
+    Welch-Satterthwaite degrees of freedom (Yuen's test).
+
+    The mean gap is what sees a variant that learns a little slower at every epoch: a
+    few tenths of a point at each epoch is within one epoch's scatter, but averaged over
+    the epochs it is not (docs/statistics.md, "Power"). Effects stored before it was
+    measured have none, and are judged without it.
     """
 
     seeds: tuple[int, ...]
@@ -80,15 +86,40 @@ class Effect:
     # before it was measured, and in one run's own effect.
     run_gap_sd: tuple[float, ...] = ()
     run_lag_sd: float | None = None
+    mean_gap: float | None = None
+    mean_gap_se: float | None = None
+    mean_gap_dof: float | None = None
+    run_mean_gap_sd: float | None = None
 
     @property
     def epochs(self) -> int:
         return len(self.gap)
 
+    @property
+    def has_mean(self) -> bool:
+        return self.mean_gap is not None
+
+    def names(self) -> list[str]:
+        """What each of :meth:`quantities` is, as messages name it."""
+        return ([f"epoch {i + 1}" for i in range(self.epochs)]
+                + (["mean"] if self.has_mean else []) + ["lag"])
+
     def quantities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(estimate, standard error, dof): the epochs' gaps, then the lag."""
-        return (np.r_[self.gap, self.lag], np.r_[self.gap_se, self.lag_se],
-                np.r_[self.gap_dof, self.lag_dof])
+        """(estimate, standard error, dof): the epochs' gaps, the mean gap (if measured),
+        then the lag."""
+        mean = ([self.mean_gap], [self.mean_gap_se], [self.mean_gap_dof]) if self.has_mean \
+            else ([], [], [])
+        return (np.r_[self.gap, mean[0], self.lag], np.r_[self.gap_se, mean[1], self.lag_se],
+                np.r_[self.gap_dof, mean[2], self.lag_dof])
+
+    def run_sd(self) -> np.ndarray:
+        """How far one run scatters, per quantity (see ``run_gap_sd``)."""
+        mean = [self.run_mean_gap_sd] if self.has_mean else []
+        return np.r_[self.run_gap_sd, mean, self.run_lag_sd]
+
+    def without_mean(self) -> "Effect":
+        return dataclasses.replace(self, mean_gap=None, mean_gap_se=None, mean_gap_dof=None,
+                                   run_mean_gap_sd=None)
 
     def as_dict(self) -> dict:
         """JSON-ready builtins, rounded to what the measurement resolves."""
@@ -98,7 +129,12 @@ class Effect:
                 "gap": r(self.gap), "gap_se": r(self.gap_se), "gap_dof": r(self.gap_dof),
                 "lag": round(float(self.lag), 6), "lag_se": round(float(self.lag_se), 6),
                 "lag_dof": round(float(self.lag_dof), 6), "run_gap_sd": r(self.run_gap_sd),
-                "run_lag_sd": None if self.run_lag_sd is None else round(float(self.run_lag_sd), 6)}
+                "run_lag_sd": None if self.run_lag_sd is None else round(float(self.run_lag_sd), 6),
+                **({"mean_gap": round(float(self.mean_gap), 6),
+                    "mean_gap_se": round(float(self.mean_gap_se), 6),
+                    "mean_gap_dof": round(float(self.mean_gap_dof), 6),
+                    "run_mean_gap_sd": None if self.run_mean_gap_sd is None
+                    else round(float(self.run_mean_gap_sd), 6)} if self.has_mean else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Effect":
@@ -106,7 +142,9 @@ class Effect:
                    gap=tuple(data["gap"]), gap_se=tuple(data["gap_se"]),
                    gap_dof=tuple(data["gap_dof"]), lag=data["lag"], lag_se=data["lag_se"],
                    lag_dof=data["lag_dof"], run_gap_sd=tuple(data.get("run_gap_sd", ())),
-                   run_lag_sd=data.get("run_lag_sd"))
+                   run_lag_sd=data.get("run_lag_sd"), mean_gap=data.get("mean_gap"),
+                   mean_gap_se=data.get("mean_gap_se"), mean_gap_dof=data.get("mean_gap_dof"),
+                   run_mean_gap_sd=data.get("run_mean_gap_sd"))
 
 
 def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -> Effect:
@@ -115,12 +153,20 @@ def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -
     curve = yuen(a, b, step=ACCURACY_STEP)
     a_lag, b_lag = epochs_to_level(a, level), epochs_to_level(b, level)
     lag = yuen(a_lag, b_lag, step=EPOCH_STEP)
+    # Paired by seed: variant and baseline of one seed share their seed's draw of
+    # everything not frozen, so their difference scatters far less than either.
+    mean_gaps = a.mean(axis=1) - b.mean(axis=1)
+    mean = paired_trimmed(mean_gaps, step=ACCURACY_STEP)
     return Effect(seeds=tuple(int(s) for s in seeds), level=level,
                   gap=tuple(curve.difference), gap_se=tuple(curve.standard_error),
                   gap_dof=tuple(curve.dof), lag=float(lag.difference),
                   lag_se=float(lag.standard_error), lag_dof=float(lag.dof),
                   run_gap_sd=tuple(_run_sd(a, b, ACCURACY_STEP)),
-                  run_lag_sd=float(_run_sd(a_lag, b_lag, EPOCH_STEP)))
+                  run_lag_sd=float(_run_sd(a_lag, b_lag, EPOCH_STEP)),
+                  mean_gap=float(mean.difference), mean_gap_se=float(mean.standard_error),
+                  mean_gap_dof=float(mean.dof),
+                  run_mean_gap_sd=float(np.sqrt(np.var(mean_gaps, ddof=1)
+                                                + 2 * ACCURACY_STEP ** 2 / 12)))
 
 
 def _run_sd(a: np.ndarray, b: np.ndarray, step: float) -> np.ndarray:
@@ -132,7 +178,13 @@ def _run_sd(a: np.ndarray, b: np.ndarray, step: float) -> np.ndarray:
 
 
 def _margins(effect: Effect, band: float, max_lag: int) -> np.ndarray:
-    return np.r_[np.full(effect.epochs, band), max_lag]
+    return np.r_[np.full(effect.epochs + effect.has_mean, band), max_lag]
+
+
+def _comparable(declared: Effect, new: Effect) -> Effect:
+    """``new`` judged on the quantities ``declared`` has: without the mean gap when the
+    declaration was stored before it was measured."""
+    return new if declared.has_mean else new.without_mean()
 
 
 def declare(effect: Effect, *, band: float, max_lag: int, alpha: float) -> str:
@@ -172,7 +224,7 @@ def judge(claim: str, declared: Effect, new: Effect, *, band: float, max_lag: in
           alpha: float) -> list[Finding]:
     """Where ``new`` breaks ``claim`` (made with ``declared``); empty if it keeps it.
 
-    Bonferroni over the epochs and the lag, so under unchanged code the chance of any
+    Bonferroni over the epochs, the mean gap and the lag, so under unchanged code the chance of any
     finding is at most ``alpha``."""
     from scipy import stats
 
@@ -181,8 +233,9 @@ def judge(claim: str, declared: Effect, new: Effect, *, band: float, max_lag: in
     if new.epochs != declared.epochs:
         raise ConfigError(f"the declared effect has {declared.epochs} epochs, the new runs "
                           f"have {new.epochs} epochs: they were not trained on the same recipe")
+    new = _comparable(declared, new)
     estimate, se, dof = new.quantities()
-    names = [f"epoch {i + 1}" for i in range(new.epochs)] + ["lag"]
+    names = new.names()
     per_test = alpha / len(estimate)
     findings = []
     if claim == "follows":
@@ -217,7 +270,8 @@ def run_effect(variant_curve, baseline_curve, *, level: float, seed: int | None 
     return Effect(seeds=() if seed is None else (int(seed),), level=level,
                   gap=tuple(float(g) for g in a[0] - b[0]), gap_se=(0.0,) * epochs,
                   gap_dof=(np.inf,) * epochs, lag=float(lag[0]), lag_se=0.0,
-                  lag_dof=np.inf)
+                  lag_dof=np.inf, mean_gap=float(np.mean(a[0] - b[0])), mean_gap_se=0.0,
+                  mean_gap_dof=np.inf)
 
 
 def judge_run(declared: Effect, run: Effect, *, alpha: float) -> list[Finding]:
@@ -230,7 +284,7 @@ def judge_run(declared: Effect, run: Effect, *, alpha: float) -> list[Finding]:
     the square root of one run's variance (``run_gap_sd``, ``run_lag_sd``) plus the
     declared estimate's own (its standard error squared), n the declared seeds.
     Pairing a variant with its baseline at the same seed is not assumed to help, which
-    only widens the interval. Bonferroni over the epochs and the lag, so under
+    only widens the interval. Bonferroni over the epochs, the mean gap and the lag, so under
     unchanged code the chance of any finding is at most ``alpha``.
     """
     from scipy import stats
@@ -244,14 +298,15 @@ def judge_run(declared: Effect, run: Effect, *, alpha: float) -> list[Finding]:
                           f"run: it needs at least {MIN_SEEDS} seeds and the spread of one "
                           f"run (run_gap_sd, run_lag_sd). Regenerate it with `freezecheck "
                           f"expectations FILE...`.")
+    run = _comparable(declared, run)
     estimate = run.quantities()[0]
     stored, stored_se, _ = declared.quantities()
-    run_sd = np.r_[declared.run_gap_sd, declared.run_lag_sd]
+    run_sd = declared.run_sd()
     prediction_se = np.sqrt(run_sd ** 2 + stored_se ** 2)
     per_test = alpha / len(estimate)
     p = 2 * stats.t.sf(np.abs(estimate - stored) / prediction_se, n - 1)
     half_width = stats.t.isf(per_test / 2, n - 1) * prediction_se
-    names = [f"epoch {i + 1}" for i in range(run.epochs)] + ["lag"]
+    names = run.names()
     return [Finding(names[i], float(estimate[i]), 0.0, float(stored[i]),
                     float(stored_se[i]), float(half_width[i]), float(p[i]))
             for i in np.flatnonzero(p < per_test)]
@@ -260,7 +315,7 @@ def judge_run(declared: Effect, run: Effect, *, alpha: float) -> list[Finding]:
 def explain_run(variant: str, claim: str, declared: Effect, run: Effect,
                 findings: list[Finding], *, where: str, alpha: float) -> str:
     """The failure message of one run judged by :func:`judge_run`."""
-    quantities = run.epochs + 1
+    quantities = len(declared.names())
     lines = [f"{variant}: {PHRASES[claim]} ({where}; {describe(declared)}); this run "
              f"is outside what the declared effect predicts for one run (prediction "
              f"interval, two-sided, alpha {alpha} over {quantities} quantities: "
@@ -305,8 +360,8 @@ def explain(variant: str, claim: str, declared: Effect, new: Effect, findings: l
             *, where: str, alpha: float, band: float, max_lag: int) -> str:
     """The failure message: what was declared and where, the new effect, and each
     epoch (or the lag) that breaks the claim."""
-    detail = report(claim, findings, alpha=alpha, quantities=new.epochs + 1, band=band,
-                    max_lag=max_lag)
+    detail = report(claim, findings, alpha=alpha, quantities=len(declared.names()),
+                    band=band, max_lag=max_lag)
     return (f"{variant}: {PHRASES[claim]} ({where}; {describe(declared)}); the new seeds "
             f"break it ({describe(new)}): {detail}")
 

@@ -91,6 +91,23 @@ def yuen(a, b, *, step: float = ACCURACY_STEP) -> YuenTest:
     return YuenTest(difference, se, dof, p)
 
 
+def paired_trimmed(differences, *, step: float = ACCURACY_STEP) -> YuenTest:
+    """The one-sample analogue of :func:`yuen` (Tukey and McLaughlin 1963): the olympic
+    mean of per-seed differences ``variant - baseline`` (seeds on axis 0), its standard
+    error from the winsorized variance, and a two-sided test against zero. Pairing by
+    seed is valid whatever the correlation: each seed's pair is one independent draw.
+    ``step`` is the rounding of each of the two values differenced."""
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=np.float64)
+    if d.shape[0] < 4:
+        raise ValueError(f"a paired trimmed test needs at least 4 seeds, got {d.shape[0]}")
+    mean, squared_se, h = _yuen_terms(d, step * np.sqrt(2))  # rounding of both values
+    se = np.sqrt(squared_se)
+    dof = np.full_like(np.asarray(mean, dtype=np.float64), h - 1)
+    return YuenTest(mean, se, dof, 2 * stats.t.sf(np.abs(mean) / se, dof))
+
+
 @dataclasses.dataclass(frozen=True)
 class SeedComparison:
     """Where a variant's seeds differ significantly from its baseline's."""
