@@ -11,13 +11,14 @@ claim says, never by whether significance is reached again:
     intersection-union test, so each test runs at the full ``alpha`` (Berger and Hsu
     1996). New seeds break the claim only by showing, with confidence, a gap beyond
     the tolerance: a one-sided test against the band at some epoch (or against
-    ``max_lag``), Bonferroni-corrected over the epochs, the mean gap and the lag. A smaller gap, or
-    one that is merely not shown to be inside the band, is no evidence of change.
+    ``max_lag``), Bonferroni-corrected over the epochs, the mean gap and the lag. A
+    smaller gap, or one that is merely not shown to be inside the band, is no evidence
+    of change.
 ``leaves``
     A difference established: the gap at some epoch, or the lag, differs from zero
-    (Yuen's test, two-sided, Bonferroni over the epochs, the mean gap and the lag). The measured
-    effect is stored (gap per epoch and lag, each with its standard error and degrees
-    of freedom). New seeds break the claim only when their effect is inconsistent with
+    (Yuen's test, two-sided, Bonferroni over the epochs, the mean gap and the lag).
+    The measured effect is stored (gap per epoch, mean gap and lag, each with its
+    standard error and degrees of freedom). New seeds break the claim only when their effect is inconsistent with
     the stored one: the difference of the two estimates, whose variance is the sum of
     both (they come from disjoint seeds), is significant at some epoch or in the lag.
     This is the replication test of Patil, Peng and Leek (2016): the new estimate must
@@ -64,7 +65,8 @@ class Effect:
     over the epochs (the area between the curves, per epoch); ``lag`` is the
     olympic-mean epochs to first reach ``level`` of the variant minus the baseline's
     (never counts as one past the last epoch). Each comes with its standard error and
-    Welch-Satterthwaite degrees of freedom (Yuen's test).
+    degrees of freedom: Yuen's test (Welch-Satterthwaite), or for the mean gap its
+    one-sample form on the per-seed differences (statistics.paired_trimmed).
 
     The mean gap is what sees a variant that learns a little slower at every epoch: a
     few tenths of a point at each epoch is within one epoch's scatter, but averaged over
@@ -125,16 +127,17 @@ class Effect:
         """JSON-ready builtins, rounded to what the measurement resolves."""
         def r(values):
             return [round(float(v), 6) for v in values]
-        return {"seeds": list(self.seeds), "level": self.level,
-                "gap": r(self.gap), "gap_se": r(self.gap_se), "gap_dof": r(self.gap_dof),
-                "lag": round(float(self.lag), 6), "lag_se": round(float(self.lag_se), 6),
-                "lag_dof": round(float(self.lag_dof), 6), "run_gap_sd": r(self.run_gap_sd),
-                "run_lag_sd": None if self.run_lag_sd is None else round(float(self.run_lag_sd), 6),
-                **({"mean_gap": round(float(self.mean_gap), 6),
-                    "mean_gap_se": round(float(self.mean_gap_se), 6),
-                    "mean_gap_dof": round(float(self.mean_gap_dof), 6),
-                    "run_mean_gap_sd": None if self.run_mean_gap_sd is None
-                    else round(float(self.run_mean_gap_sd), 6)} if self.has_mean else {})}
+        def one(value):
+            return None if value is None else round(float(value), 6)
+        stored = {"seeds": list(self.seeds), "level": self.level,
+                  "gap": r(self.gap), "gap_se": r(self.gap_se), "gap_dof": r(self.gap_dof),
+                  "lag": one(self.lag), "lag_se": one(self.lag_se), "lag_dof": one(self.lag_dof),
+                  "run_gap_sd": r(self.run_gap_sd), "run_lag_sd": one(self.run_lag_sd)}
+        if self.has_mean:
+            stored.update(mean_gap=one(self.mean_gap), mean_gap_se=one(self.mean_gap_se),
+                          mean_gap_dof=one(self.mean_gap_dof),
+                          run_mean_gap_sd=one(self.run_mean_gap_sd))
+        return stored
 
     @classmethod
     def from_dict(cls, data: dict) -> "Effect":
@@ -224,8 +227,8 @@ def judge(claim: str, declared: Effect, new: Effect, *, band: float, max_lag: in
           alpha: float) -> list[Finding]:
     """Where ``new`` breaks ``claim`` (made with ``declared``); empty if it keeps it.
 
-    Bonferroni over the epochs, the mean gap and the lag, so under unchanged code the chance of any
-    finding is at most ``alpha``."""
+    Bonferroni over the epochs, the mean gap and the lag, so under unchanged code the
+    chance of any finding is at most ``alpha``."""
     from scipy import stats
 
     if claim not in CLAIMS:
