@@ -9,11 +9,12 @@ claim says, never by whether significance is reached again:
     Schuirmann 1987) at every epoch against the band, and on the lag in epochs to
     reach the level against ``max_lag``. Equivalence must hold at every epoch, an
     intersection-union test, so each test runs at the full ``alpha`` (Berger and Hsu
-    1996). New seeds break the claim only by showing, with confidence, a gap beyond
-    the tolerance: a one-sided test against the band at some epoch (or against
-    ``max_lag``), Bonferroni-corrected over the epochs, the mean gap and the lag. A
-    smaller gap, or one that is merely not shown to be inside the band, is no evidence
-    of change.
+    1996). New seeds break the claim by showing, with confidence, a gap beyond the
+    tolerance: a one-sided test against the band at some epoch (or against
+    ``max_lag``). A smaller gap, or one that is merely not shown to be inside the band,
+    is no evidence of change. The mean gap is held to its measured value instead, as
+    under the other claims (``_held_to_band`` says why). Bonferroni over the epochs,
+    the mean gap and the lag.
 ``leaves``
     A difference established: the gap at some epoch, or the lag, differs from zero
     (Yuen's test, two-sided, Bonferroni over the epochs, the mean gap and the lag).
@@ -240,24 +241,40 @@ def judge(claim: str, declared: Effect, new: Effect, *, band: float, max_lag: in
     estimate, se, dof = new.quantities()
     names = new.names()
     per_test = alpha / len(estimate)
+    to_band = _held_to_band(claim, new)
     findings = []
-    if claim == "follows":
+    if np.any(to_band):
         margin = _margins(new, band, max_lag)
         # One-sided: is |gap| beyond the margin with confidence?
         p = stats.t.sf((np.abs(estimate) - margin) / se, dof)
-        for i in np.flatnonzero(p < per_test):
+        for i in np.flatnonzero(to_band & (p < per_test)):
             findings.append(Finding(names[i], float(estimate[i]), float(se[i]), None, None,
                                     float(np.copysign(margin[i], estimate[i])), float(p[i])))
-        return findings
     stored, stored_se, stored_dof = declared.quantities()
     combined_se = np.sqrt(se ** 2 + stored_se ** 2)
     combined_dof = combined_se ** 4 / (se ** 4 / dof + stored_se ** 4 / stored_dof)
     p = 2 * stats.t.sf(np.abs(estimate - stored) / combined_se, combined_dof)
     half_width = stats.t.isf(per_test / 2, combined_dof) * combined_se
-    for i in np.flatnonzero(p < per_test):
+    for i in np.flatnonzero(~to_band & (p < per_test)):
         findings.append(Finding(names[i], float(estimate[i]), float(se[i]), float(stored[i]),
                                 float(stored_se[i]), float(half_width[i]), float(p[i])))
     return findings
+
+
+def _held_to_band(claim: str, effect: Effect) -> np.ndarray:
+    """Which quantities ``judge`` holds to the tolerance (the rest to the declared effect).
+
+    Under ``follows``, the epochs' gaps and the lag, which the tolerance was measured
+    for. Not the mean gap: the band is how far one epoch of one run may stray, while
+    the mean gap, paired by seed and averaged over the epochs, scatters far less (the
+    built-in variants that follow have standard errors of 0.01 to 0.03 points against
+    a band of 1.5), so a variant can learn measurably slower at every epoch and stay
+    inside the band (docs/statistics.md, "Power"). It is held to its measured value,
+    as under the other claims."""
+    to_band = np.full(len(effect.names()), claim == "follows")
+    if effect.has_mean:
+        to_band[effect.epochs] = False
+    return to_band
 
 
 def run_effect(variant_curve, baseline_curve, *, level: float, seed: int | None = None) -> Effect:
@@ -339,24 +356,30 @@ def report(claim: str, findings: list[Finding], *, alpha: float, quantities: int
            band: float, max_lag: int) -> str:
     """The findings as lines a person reads: which test, which epoch, by how much."""
     per_test = alpha / quantities
-    if claim == "follows":
+    beyond = [f for f in findings if f.declared is None]
+    moved = [f for f in findings if f.declared is not None]
+    parts = []
+    if beyond:
         lines = [f"the gap to the baseline is beyond the tolerance (band +-{band * 100:.2f} "
                  f"points, lag +-{max_lag} epochs) with confidence (one-sided test against "
                  f"the tolerance, alpha {alpha} over {quantities} quantities: {per_test:.2g} "
                  f"each):"]
-        for f in findings:
+        for f in beyond:
             lines.append(f"  {f.what:>8}: {show(f, f.new)} (standard error "
                          f"{show(f, f.new_se).lstrip('+')}); the limit is {show(f, f.bound)}; "
                          f"p = {f.p_value:.2g}")
-        return "\n".join(lines)
-    lines = [f"the effect is inconsistent with the declared one (difference of the two "
-             f"estimates, two-sided, alpha {alpha} over {quantities} quantities: "
-             f"{per_test:.2g} each):"]
-    for f in findings:
-        lines.append(f"  {f.what:>8}: now {show(f, f.new)}, declared {show(f, f.declared)}; "
-                     f"they may differ by {show(f, f.bound).lstrip('+')} at most; "
-                     f"p = {f.p_value:.2g}")
-    return "\n".join(lines)
+        parts.append("\n".join(lines))
+    if moved:
+        what = "the mean gap" if claim == "follows" else "the effect"
+        lines = [f"{what} is inconsistent with the declared one (difference of the two "
+                 f"estimates, two-sided, alpha {alpha} over {quantities} quantities: "
+                 f"{per_test:.2g} each):"]
+        for f in moved:
+            lines.append(f"  {f.what:>8}: now {show(f, f.new)}, declared {show(f, f.declared)}; "
+                         f"they may differ by {show(f, f.bound).lstrip('+')} at most; "
+                         f"p = {f.p_value:.2g}")
+        parts.append("\n".join(lines))
+    return "\n".join(parts)
 
 
 def explain(variant: str, claim: str, declared: Effect, new: Effect, findings: list[Finding],
