@@ -14,7 +14,8 @@ tier at seeds 0-4, where the curve is judged by the statistical mode against wha
   built, so they train (what Keras 3 does to a layer frozen after a first ``fit``).
 
 Neither plant touches the baseline, so its five runs are trained once and shared by
-the plants' run stores. Writes every test's outcome and message per plant, with the
+the plants' run stores (``--baseline-store DIR`` takes them from an earlier run's store
+instead, when it was made on this machine: the store key covers the CPU). Writes every test's outcome and message per plant, with the
 time taken, and exits 1 unless each plant turns its expected test red
 (``test_curve_as_declared[lenet5[out]]`` for ``slower``,
 ``test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]`` for ``leak``) and
@@ -114,6 +115,8 @@ def main(argv=None) -> int:
     parser.add_argument("--plants", default="slower,leak")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--baseline-store", type=Path, default=None, metavar="DIR",
+                        help="a run store holding the baseline's runs at these seeds")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.plants.split(",")]
     unknown = [n for n in names if n not in PLANTS]
@@ -121,7 +124,7 @@ def main(argv=None) -> int:
         parser.error(f"--plants expected names from {sorted(PLANTS)}. Received: {unknown}")
     results = []
     with tempfile.TemporaryDirectory(prefix="planted-statistical-") as scratch:
-        first_store = None
+        first_store = args.baseline_store
         for name in names:
             store, result = run_plant(name, Path(scratch), args.data_dir.resolve(), args.seeds,
                                       first_store)
