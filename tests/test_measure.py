@@ -1,8 +1,14 @@
-"""The measure command's plan and seed ranges (training itself is the experiment's)."""
+"""The measure command's plan, seed ranges and how it finds a user's experiment (training
+itself is the experiment's)."""
+
+import json
+import sys
+from pathlib import Path
 
 import pytest
 
 from freezecheck.builtin.models import variant_of
+from freezecheck.cli.locate import locate
 from freezecheck.cli.main import main
 from freezecheck.cli.measure import plan, seed_range
 from freezecheck.errors import ConfigError
@@ -33,3 +39,74 @@ def test_bad_arguments_exit_2_naming_the_problem(capsys, tmp_path):
         main(args + ["--dataset", "cifar"])
     assert exit_.value.code == 2
     assert "invalid choice: 'cifar' (choose from 'mnist', 'fashion-mnist')" in capsys.readouterr().err
+
+
+EXPERIMENT_MODULE = '''
+import freezecheck
+
+def build():
+    raise AssertionError("measure's checks build no model")
+
+def experiment(name):
+    return freezecheck.Experiment(name, build=build, layers=("a", "b"), data=lambda: None,
+                                  recipe=freezecheck.Recipe(epochs=1),
+                                  gates=freezecheck.Gates(min_accuracy=0.5, curve_band=0.1,
+                                                          curve_level=0.5, curve_max_lag=1))
+'''
+
+
+@pytest.fixture(autouse=True)
+def _restore_import_path(monkeypatch):
+    """locate() puts a module's directory first on sys.path, as pytest does."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+
+def module(tmp_path, name: str, body: str) -> Path:
+    path = tmp_path / f"{name}.py"
+    path.write_text(EXPERIMENT_MODULE + body)
+    return path
+
+
+def test_an_experiment_is_found_by_name_or_as_the_only_one(tmp_path):
+    one = module(tmp_path, "test_fc_one", "TestMine = experiment('mine').tests()\n")
+    ref = locate(str(one))
+    assert (ref.path, ref.name) == (str(one), "mine") and ref.load().name == "mine"
+    two = module(tmp_path, "test_fc_two", "a = experiment('a')\nb = experiment('b')\n")
+    assert locate(f"{two}::b").load().name == "b"
+    with pytest.raises(ConfigError, match=r"declares 2 experiments: name one, .*::a, .*::b"):
+        locate(str(two))
+    with pytest.raises(ConfigError, match="declares no experiment named 'c': expected one of a, b"):
+        locate(f"{two}::c")
+
+
+def test_what_is_not_an_experiment_module_is_refused_by_name(tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(ConfigError, match=r"expected PATH::NAME.*notes.txt is not a Python file"):
+        locate(str(tmp_path / "notes.txt"))
+    empty = tmp_path / "test_fc_empty.py"
+    empty.write_text("x = 1\n")
+    with pytest.raises(ConfigError, match="declares no freezecheck.Experiment at module level"):
+        locate(str(empty))
+    broken = tmp_path / "test_fc_broken.py"
+    broken.write_text("import not_a_module_anywhere\n")
+    with pytest.raises(ConfigError, match=r"importing .*test_fc_broken.py failed: "
+                                          r"ModuleNotFoundError"):
+        locate(str(broken))
+
+
+def test_the_built_in_options_do_not_apply_to_an_experiment(capsys, tmp_path):
+    path = module(tmp_path, "test_fc_options", "mine = experiment('mine')\n")
+    args = ["measure", "--experiment", str(path), "--store-dir", str(tmp_path),
+            "--out", str(tmp_path / "m.jsonl")]
+    assert main(args + ["--tier", "smoke", "--models", "lenet"]) == 2
+    err = capsys.readouterr().err
+    assert "--models, --tier choose what the built-in experiment measures" in err
+    assert "Leave out --models, --tier" in err
+    assert not (tmp_path / "m.jsonl").exists()
+
+
+def test_an_experiments_measurements_are_not_read_as_the_built_in_ones(capsys, tmp_path):
+    lines = tmp_path / "m.jsonl"
+    lines.write_text(json.dumps({"variant": "mine[a]", "experiment": "t.py::mine"}) + "\n")
+    assert main(["findings", str(lines), "--out", str(tmp_path / "f")]) == 2
+    assert "holds runs of t.py::mine (measure --experiment)" in capsys.readouterr().err

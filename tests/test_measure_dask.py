@@ -1,6 +1,8 @@
 """`freezecheck measure` on Dask, as a user runs it: an embedded cluster, an existing
 scheduler with `dask worker` processes, a worker killed mid-sweep, a client stopped
-with SIGTERM. Smoke-tier runs of LeNet-5, so each test takes a minute or a few.
+with SIGTERM (smoke-tier runs of LeNet-5, a minute or a few each); and a user's
+experiment (the digits example, seconds a run) trained bitwise alike in-process, on
+the embedded cluster and on a `dask worker`.
 """
 
 from __future__ import annotations
@@ -57,10 +59,8 @@ def alive(pid: int) -> bool:
 
 def test_the_embedded_cluster_measures_every_run_once_and_a_rerun_trains_nothing(
         tmp_path, mnist_dir):
-    """Each run is stored whole under its key and its line names the worker. Not
-    asserted: bitwise equality with the same run trained in-process. It held in most
-    sweeps tried on a 2-core machine, but not in all (docs/statistics.md, "Running
-    them"), and a gate must not fail on that until its cause is known."""
+    """Each run is stored whole under its key and its line names the worker. Bitwise
+    equality with the in-process path is tested on a quicker experiment below."""
     result = subprocess.run(
         measure_command(tmp_path, mnist_dir, "--families", "single", "--seeds", "0-0",
                         "--workers", "1"),
@@ -81,8 +81,10 @@ def test_the_embedded_cluster_measures_every_run_once_and_a_rerun_trains_nothing
 
 def test_an_existing_cluster_survives_a_killed_worker_and_measures_every_run_once(
         tmp_path, mnist_dir):
-    """Not asserted here: that the runs are bitwise those of an undisturbed sweep (see
-    the test above)."""
+    """Not asserted here: that the runs are bitwise those of an undisturbed sweep. One
+    run of six has differed after a worker was killed, cause unknown
+    (docs/statistics.md, "Running them"), and a gate must not fail on that until its
+    cause is known."""
     scheduler_file = tmp_path / "scheduler.json"
     started = []
 
@@ -151,3 +153,88 @@ def test_sigterm_to_the_client_cancels_the_sweep_and_leaves_no_process(tmp_path,
     assert not [pid for pid in below if alive(pid)], "processes outlived the client"
     kept = read(tmp_path / "m.jsonl") if (tmp_path / "m.jsonl").exists() else []
     assert len(kept) < 30  # cancelled long before the sweep's 15 x 2 runs
+
+
+DIGITS = Path(__file__).resolve().parents[1] / "examples" / "digits-mlp" / "test_digits.py"
+
+
+def stored_runs(store: Path) -> dict:
+    """key -> RunRecord of every run in ``store``."""
+    return {entry.name: RunRecord.load(entry) for entry in store.iterdir() if entry.is_dir()}
+
+
+def assert_bitwise_equal(runs: dict, other: dict, what: str) -> None:
+    assert runs.keys() == other.keys(), f"{what}: the same runs, under the same keys"
+    for key, run in runs.items():
+        again = other[key]
+        assert run.history == again.history, f"{what}: {run.variant_id}'s curves differ"
+        for path, array in run.weights_after.items():
+            assert array.tobytes() == again.weights_after[path].tobytes(), \
+                f"{what}: {run.variant_id}'s {path} differs after training"
+        for path, array in run.weights_before.items():
+            assert array.tobytes() == again.weights_before[path].tobytes()
+
+
+def test_a_users_experiment_trains_bitwise_the_same_runs_in_process_and_on_dask(tmp_path):
+    """The example experiment on scikit-learn's digits (five variants, seconds each):
+    trained by a pytest session in its own process, by `measure --experiment` on the
+    embedded cluster, and on an existing cluster of one `dask worker`. Every run has
+    the same store key in all three, and bitwise the same curves and weights; the
+    session given the measured store trains nothing."""
+    pytest.importorskip("sklearn", reason="the example's data set ships with scikit-learn "
+                                          "(the examples extra)")
+    def session(store: str) -> None:
+        """The example's tests, in one process, with ``store`` as the run store."""
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q",
+             f"--freezecheck-store-dir={tmp_path / store}",
+             f"--freezecheck-report-dir={tmp_path / f'report-{store}'}"],
+            cwd=DIGITS.parent, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    session("in-process")
+    in_process = stored_runs(tmp_path / "in-process")
+    assert len(in_process) == 5
+
+    def measure(store: str, *extra) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [sys.executable, "-m", "freezecheck", "measure", "--experiment",
+             f"{DIGITS}::digits", "--seeds", "0-0", "--store-dir", str(tmp_path / store),
+             "--out", str(tmp_path / f"{store}.jsonl"), *extra],
+            capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    measure("embedded", "--workers", "2")
+    assert_bitwise_equal(in_process, stored_runs(tmp_path / "embedded"), "embedded cluster")
+    rows = read(tmp_path / "embedded.jsonl")
+    assert sorted(row["variant"] for row in rows) == sorted(
+        run.variant_id for run in in_process.values())
+    assert all(row["experiment"] == f"{DIGITS}::digits" and row["dataset"] == "sklearn-digits"
+               and row["worker"].startswith("tcp://") for row in rows)
+
+    scheduler_file = tmp_path / "scheduler.json"
+    started = []
+    try:
+        started.append(subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(scheduler_file)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        deadline = time.monotonic() + 120
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        address = json.loads(scheduler_file.read_text())["address"]
+        started.append(subprocess.Popen(
+            [str(DASK), "worker", address, "--nthreads", "1", "--nworkers", "1",
+             "--host", "127.0.0.1", "--no-dashboard"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        measure("external", "--scheduler", address)
+    finally:
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert_bitwise_equal(in_process, stored_runs(tmp_path / "external"), "a dask worker")
+
+    session("embedded")
+    assert stored_runs(tmp_path / "embedded").keys() == in_process.keys()  # nothing new

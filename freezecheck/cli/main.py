@@ -12,7 +12,7 @@ from pathlib import Path
 from freezecheck.builtin.models import MODEL_NAMES
 from freezecheck.builtin.settings import DEFAULT_DATASET, FALSE_ALARM_VARIANT
 from freezecheck.describe.recipe import DEFAULT_ALPHA
-from freezecheck.errors import FreezecheckError
+from freezecheck.errors import ConfigError, FreezecheckError
 
 
 def _measurement_files(command: argparse.ArgumentParser, help_text: str) -> None:
@@ -41,22 +41,29 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, default=Path("freezecheck-compare"),
                          help="where compare.md and compare.png go (default: %(default)s)")
     measure = commands.add_parser(
-        "measure", help="train families of variants over several seeds on Dask (an "
-                        "embedded local cluster, or --scheduler) into a run store and a "
-                        "measurements file",
-        description="Train each (variant, seed) on a tier's recipe on Dask distributed, "
-                    "store every finished run in the run store, and append one JSON line "
-                    "per run to a measurements file; a re-run skips what the file holds.")
-    measure.add_argument("--families", default="single",
+        "measure", help="train families of variants (or your experiment's variants) over "
+                        "several seeds on Dask (an embedded local cluster, or --scheduler) "
+                        "into a run store and a measurements file",
+        description="Train each (variant, seed) on Dask distributed, store every finished "
+                    "run in the run store, and append one JSON line per run to a "
+                    "measurements file; a re-run skips what the file holds. The built-in "
+                    "experiment's families by default; your own with --experiment.")
+    measure.add_argument("--experiment", default=None, metavar="PATH::NAME",
+                         help="measure the variants of the freezecheck.Experiment named NAME "
+                              "in the test module PATH (NAME may be left out when it "
+                              "declares one), on its declared recipe; --families, --models, "
+                              "--dataset, --data-dir and --tier are the built-in "
+                              "experiment's and do not apply")
+    measure.add_argument("--families", default=None,
                          help=f"comma-separated families ({', '.join(FAMILIES)}), or all "
-                              f"(default: %(default)s)")
-    measure.add_argument("--models", default=",".join(MODEL_NAMES),
+                              f"(default: single)")
+    measure.add_argument("--models", default=None,
                          help=f"comma-separated models ({', '.join(MODEL_NAMES)}) "
-                              f"(default: %(default)s)")
+                              f"(default: all)")
     measure.add_argument("--seeds", default="5",
                          help="N for seeds 0..N-1, or A-B for seeds A..B (default: %(default)s)")
-    measure.add_argument("--dataset", default=DEFAULT_DATASET, choices=DATASET_NAMES,
-                         help="the data set (default: %(default)s)")
+    measure.add_argument("--dataset", default=None, choices=DATASET_NAMES,
+                         help=f"the data set (default: {DEFAULT_DATASET})")
     measure.add_argument("--data-dir", default=None, metavar="DIR",
                          help="the data set's directory (default: as the pytest option "
                               "--freezecheck-data-dir: environment variable, system "
@@ -65,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="run store to train into and reuse from")
     measure.add_argument("--out", type=Path, required=True, metavar="FILE",
                          help="measurements file (JSON lines) to append to")
-    measure.add_argument("--tier", choices=("full", "smoke"), default="full",
-                         help="whose recipe to train with (default: %(default)s)")
+    measure.add_argument("--tier", choices=("full", "smoke"), default=None,
+                         help="whose recipe to train with (default: full)")
     measure.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                          help="worker processes of the embedded cluster, one thread each "
                               "(default: the core count, %(default)s)")
@@ -147,27 +154,45 @@ def main(argv=None) -> int:
     return 0
 
 
+BUILTIN_ONLY = ("families", "models", "dataset", "data_dir", "tier")  # measure's options
+
+
 def _measure(args) -> int:
     from freezecheck.builtin import families
     from freezecheck.builtin.datasets import check_dataset_name
     from freezecheck.builtin.models import check_model_name
     from freezecheck.cli import measure
+    from freezecheck.cli.locate import locate
 
     try:
-        chosen = families.parse_families(args.families)
-        models = [check_model_name(m.strip()) for m in args.models.split(",")]
-        check_dataset_name(args.dataset)
         seeds = measure.seed_range(args.seeds)
+        if args.workers < 1:
+            raise ConfigError(f"--workers expected a positive integer. Received: "
+                              f"{args.workers}")
+        if args.experiment is not None:
+            given = [f"--{name.replace('_', '-')}" for name in BUILTIN_ONLY
+                     if getattr(args, name) is not None]
+            if given:
+                raise ConfigError(f"{', '.join(given)} choose what the built-in experiment "
+                                  f"measures; --experiment measures its own variants on its "
+                                  f"declared recipe and data. Leave out {', '.join(given)}")
+            ref = locate(args.experiment)
+        else:
+            chosen = families.parse_families(args.families or "single")
+            models = [check_model_name(m.strip())
+                      for m in (args.models or ",".join(MODEL_NAMES)).split(",")]
+            dataset = args.dataset or DEFAULT_DATASET
+            check_dataset_name(dataset)
     except (FreezecheckError, ValueError) as exc:
         print(f"freezecheck measure: {exc}", file=sys.stderr)
         return 2
-    if args.workers < 1:
-        print(f"freezecheck measure: --workers expected a positive integer. Received: "
-              f"{args.workers}", file=sys.stderr)
-        return 2
-    return measure.run(families.variants(chosen, models), seeds, dataset=args.dataset,
+    if args.experiment is not None:
+        return measure.run_experiment(ref, seeds, store_dir=args.store_dir, out=args.out,
+                                      workers=args.workers, scheduler=args.scheduler)
+    return measure.run(families.variants(chosen, models), seeds, dataset=dataset,
                        data_dir=args.data_dir, store_dir=args.store_dir, out=args.out,
-                       workers=args.workers, tier=args.tier, scheduler=args.scheduler)
+                       workers=args.workers, tier=args.tier or "full",
+                       scheduler=args.scheduler)
 
 
 def _findings(args) -> int:

@@ -3,7 +3,9 @@
 ``python -m freezecheck measure`` trains every (variant, seed) of the chosen families on
 a tier's recipe and appends one JSON line per run to a measurements file. Those lines
 are what the expectations table (:mod:`freezecheck.judge.expectations`) is made from, and what
-the findings show.
+the findings show. With ``--experiment PATH::NAME`` it trains a user's experiment
+instead (:func:`run_experiment`): every declared variant on its declared recipe, each
+worker importing the module from PATH (:mod:`freezecheck.cli.locate`).
 
 Scheduling is Dask distributed's: by default an embedded ``LocalCluster`` of
 single-thread worker processes on this machine; with ``--scheduler tcp://HOST:PORT`` an
@@ -78,19 +80,24 @@ def train_task(variant: Variant, seed: int, tier: str, dataset: str,
         _DATA[(dataset, data_dir)] = load_dataset(dataset, data_dir)
     data = _DATA[(dataset, data_dir)]
     recipe = recipe_for(variant, seed, tier)
+    return {"record": train(variant, recipe, data),
+            "key": run_key(variant.id, recipe.as_dict(), data.sha256), **_who()}
+
+
+def _who() -> dict:
+    """Which worker and host this task runs on."""
     try:
         from distributed import get_worker
         worker = get_worker().address
     except (ImportError, ValueError):
         worker = "in-process"
-    return {"record": train(variant, recipe, data),
-            "key": run_key(variant.id, recipe.as_dict(), data.sha256),
-            "worker": worker, "host": socket.gethostname()}
+    return {"worker": worker, "host": socket.gethostname()}
 
 
-def measurement(variant: Variant, seed: int, tier: str, dataset: str, result: dict,
-                environment: str) -> dict:
-    """The JSON line of one trained run."""
+def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, result: dict,
+                environment: str, experiment: str | None = None) -> dict:
+    """The JSON line of one trained run: of the built-in experiment on ``tier``'s
+    recipe, or of a user's ``experiment`` (PATH::NAME) on its declared one."""
     from freezecheck.judge.fingerprints import changes
 
     record = result["record"]
@@ -117,6 +124,7 @@ def measurement(variant: Variant, seed: int, tier: str, dataset: str, result: di
         "key": result["key"],
         "worker": result["worker"],
         "host": result["host"],
+        **({"experiment": experiment} if experiment else {}),
     }
 
 
@@ -187,20 +195,65 @@ class Progress:
 def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: str | None,
         store_dir: Path, out: Path, workers: int, tier: str = "full",
         scheduler: str | None = None) -> int:
-    """Measure every (variant, seed) not yet in ``out``; append each as it finishes.
-
-    Returns 0, or 130 when interrupted (what finished by then is kept)."""
+    """Measure every (variant, seed) of the built-in experiment not yet in ``out``;
+    append each as it finishes. Returns 0, or 130 when interrupted (what finished by
+    then is kept)."""
     from freezecheck.train.backend import environment_name
-    from freezecheck.train.store import RunStore
 
     check_tier(tier)
     environment = environment_name()
+    return _sweep(plan(variants, seeds), out=out, store_dir=store_dir, workers=workers,
+                  scheduler=scheduler, what=f"{dataset}, {tier} tier",
+                  environment=environment,
+                  task=lambda v, s: (train_task, v, s, tier, dataset, data_dir),
+                  line_of=lambda v, s, result: measurement(v, s, tier, dataset, result,
+                                                           environment))
+
+
+def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers: int,
+                   scheduler: str | None = None) -> int:
+    """Measure every (variant, seed) of a user's experiment (``ref``, a
+    cli.locate.ExperimentRef) on its declared recipe at each seed; as :func:`run`.
+
+    The runs are stored under the keys a pytest session computes for them, so a session
+    given the same ``--freezecheck-store-dir`` reuses the run at its recipe's seed."""
+    from freezecheck.train.backend import environment_name
+
+    experiment = ref.load()
+    environment = environment_name()
+    pairs = [(v, s) for v in experiment.variants for s in seeds]  # baseline first
+    return _sweep(pairs, out=out, store_dir=store_dir, workers=workers, scheduler=scheduler,
+                  what=f"experiment {experiment.name} ({ref.path})", environment=environment,
+                  task=lambda v, s: (experiment_task, ref, v.id, s),
+                  line_of=lambda v, s, result: measurement(
+                      v, s, None, result["dataset"], result, environment,
+                      experiment=ref.spec))
+
+
+def experiment_task(ref, variant_id: str, seed: int) -> dict:
+    """Train one run of a user's experiment where this task runs (as train_task)."""
+    from freezecheck.train.store import run_key
+
+    experiment = ref.load()
+    variant = experiment.variant(variant_id)
+    recipe = dataclasses.replace(experiment.recipe, seed=seed)
+    data = experiment.data()
+    return {"record": experiment.train(variant, recipe, data),
+            "key": run_key(variant.id, recipe.as_dict(), data.sha256, experiment.key()),
+            "dataset": data.name, **_who()}
+
+
+def _sweep(pairs, *, out: Path, store_dir: Path, workers: int, scheduler: str | None,
+           what: str, environment: str, task, line_of) -> int:
+    """Submit ``task(variant, seed)`` (a function and its arguments) for every pair not
+    in ``out``, store each result and append ``line_of(variant, seed, result)``."""
+    from freezecheck.train.store import RunStore
+
     done = measured(out)
-    to_measure = [(v, s) for v, s in plan(variants, seeds) if (v.id, s) not in done]
+    to_measure = [(v, s) for v, s in pairs if (v.id, s) not in done]
     where = scheduler or f"an embedded cluster of {workers} single-thread workers"
     print(f"measure: {len(to_measure)} runs to make ({len(done)} already in {out}), "
-          f"{dataset}, {tier} tier, on {where}, environment {environment}",
-          flush=True)
+          f"{what}, on {where}, environment {environment}", flush=True)
     if not to_measure:
         return 0
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -212,14 +265,12 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
             with dask_client(scheduler, workers) as client:
                 if client.dashboard_link and _has_dashboard():
                     print(f"measure: Dask dashboard at {client.dashboard_link}", flush=True)
-                futures = [client.submit(train_task, v, s, tier, dataset, data_dir,
+                futures = [client.submit(*task(v, s),
                                          key=f"train-{v.id}-seed-{s}-{uuid.uuid4().hex[:8]}",
                                          retries=RETRIES, pure=False)
                            for v, s in to_measure]
                 try:
-                    _collect(futures, to_measure, store, out, progress,
-                             lambda v, s, result: measurement(v, s, tier, dataset, result,
-                                                              environment))
+                    _collect(futures, to_measure, store, out, progress, line_of)
                 finally:  # interrupted or failed: nothing pending keeps a worker busy
                     client.cancel([f for f in futures if not f.done()])
         except KeyboardInterrupt:

@@ -48,7 +48,15 @@ def read_rows(paths) -> list[dict]:
                              "test_accuracy": run["test_accuracy"],
                              "train_seconds": run["train_seconds"]})
         else:
-            rows += [json.loads(line) for line in text.splitlines() if line.strip()]
+            lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+            theirs = sorted({row["experiment"] for row in lines if "experiment" in row})
+            if theirs:
+                raise ConfigError(
+                    f"{path} holds runs of {', '.join(theirs)} (measure --experiment): "
+                    f"this command reads the built-in experiment's measurements only. "
+                    f"Declare your experiment's expectations in its Experiment(...) "
+                    f"(docs/own-experiment.md)")
+            rows += lines
     return rows
 
 
