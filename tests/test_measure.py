@@ -10,7 +10,7 @@ import pytest
 from freezecheck.builtin.models import variant_of
 from freezecheck.cli.locate import locate
 from freezecheck.cli.main import main
-from freezecheck.cli.measure import plan, seed_range
+from freezecheck.cli.measure import placement, plan, seed_range
 from freezecheck.errors import ConfigError
 
 
@@ -110,3 +110,22 @@ def test_an_experiments_measurements_are_not_read_as_the_built_in_ones(capsys, t
     lines.write_text(json.dumps({"variant": "mine[a]", "experiment": "t.py::mine"}) + "\n")
     assert main(["findings", str(lines), "--out", str(tmp_path / "f")]) == 2
     assert "holds runs of t.py::mine (measure --experiment)" in capsys.readouterr().err
+
+
+A, B = "x86_64:aaaa", "x86_64:bbbb"
+
+
+def test_a_sweep_keeps_to_the_clients_cpu_type_or_else_the_commonest():
+    types = {"tcp://w1": A, "tcp://w2": B, "tcp://w3": B}
+    assert placement(types, own=A) == (A, ["tcp://w1"], {"tcp://w2": B, "tcp://w3": B})
+    assert placement(types, own="arm64:cccc") == (B, ["tcp://w2", "tcp://w3"], {"tcp://w1": A})
+    assert placement(types, own=A, wanted=B)[1] == ["tcp://w2", "tcp://w3"]
+    assert placement(types, own=A, wanted="any") == (None, ["tcp://w1", "tcp://w2",
+                                                            "tcp://w3"], {})
+    assert placement({"tcp://w1": A}, own=B) == (A, ["tcp://w1"], {})
+
+
+def test_a_cpu_type_no_worker_has_is_refused_naming_those_there():
+    with pytest.raises(ConfigError, match=r"--cpu-type x86_64:cccc: no worker has it; the "
+                                          r"workers have x86_64:aaaa \(1\), x86_64:bbbb \(2\)"):
+        placement({"w1": A, "w2": B, "w3": B}, own=A, wanted="x86_64:cccc")

@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="send the runs to this Dask scheduler instead of an embedded "
                               "cluster (its workers started by `dask worker` with one thread "
                               "each)")
+    measure.add_argument("--cpu-type", default="auto", metavar="TYPE",
+                         help="train only on workers of this CPU type (as each run's line "
+                              "and store key name it, e.g. x86_64:8105cd80d0d4bd3a), since "
+                              "runs on other types are not bitwise alike; auto: this "
+                              "machine's type if a worker has it, else the commonest; any: "
+                              "every worker (default: %(default)s)")
     expectations = commands.add_parser(
         "expectations", help="make the expectations table (JSON) from measurement files",
         description="Read measurement files, refuse a run measured twice with different "
@@ -186,13 +192,18 @@ def _measure(args) -> int:
     except (FreezecheckError, ValueError) as exc:
         print(f"freezecheck measure: {exc}", file=sys.stderr)
         return 2
-    if args.experiment is not None:
-        return measure.run_experiment(ref, seeds, store_dir=args.store_dir, out=args.out,
-                                      workers=args.workers, scheduler=args.scheduler)
-    return measure.run(families.variants(chosen, models), seeds, dataset=dataset,
-                       data_dir=args.data_dir, store_dir=args.store_dir, out=args.out,
-                       workers=args.workers, tier=args.tier or "full",
-                       scheduler=args.scheduler)
+    try:
+        if args.experiment is not None:
+            return measure.run_experiment(ref, seeds, store_dir=args.store_dir, out=args.out,
+                                          workers=args.workers, scheduler=args.scheduler,
+                                          cpu=args.cpu_type)
+        return measure.run(families.variants(chosen, models), seeds, dataset=dataset,
+                           data_dir=args.data_dir, store_dir=args.store_dir, out=args.out,
+                           workers=args.workers, tier=args.tier or "full",
+                           scheduler=args.scheduler, cpu=args.cpu_type)
+    except FreezecheckError as exc:
+        print(f"freezecheck measure: {exc}", file=sys.stderr)
+        return 2
 
 
 def _findings(args) -> int:

@@ -14,7 +14,8 @@ one run where it lands, reading the data set from that worker's own directory (c
 by sha256, once per worker process), and returns the whole record; the client writes it
 to its own run store and appends the line, so workers need no shared disk and nothing
 partial is ever stored. The store key is computed where the run trained (it includes
-that machine's CPU flags). A worker that dies mid-task has the task run again elsewhere
+that machine's CPU type), and a sweep trains on workers of one CPU type only
+(:func:`placement`), since runs on other types are not bitwise alike. A worker that dies mid-task has the task run again elsewhere
 (Dask's own rescheduling, plus ``retries`` for errors); a re-run skips every run the
 measurements file already holds; Ctrl-C or SIGTERM cancels what is pending and closes
 a cluster the command started.
@@ -22,6 +23,7 @@ a cluster the command started.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import json
@@ -37,7 +39,8 @@ from freezecheck.builtin.settings import (FULL_EPOCH_IMAGES, FULL_RECIPES, SMOKE
 from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
 
-MEASUREMENT_SCHEMA = 2  # 2: which worker and host trained the run, and the tier
+# 2: which worker and host trained the run, and the tier; 3: its CPU type
+MEASUREMENT_SCHEMA = 3
 TIERS = {"full": FULL_RECIPES, "smoke": SMOKE_RECIPES}
 RETRIES = 2  # a task that raises is tried again this many times (a dead worker: always)
 
@@ -85,13 +88,37 @@ def train_task(variant: Variant, seed: int, tier: str, dataset: str,
 
 
 def _who() -> dict:
-    """Which worker and host this task runs on."""
+    """Which worker, host and CPU type this task runs on."""
+    from freezecheck.train.store import cpu_type
+
     try:
         from distributed import get_worker
         worker = get_worker().address
     except (ImportError, ValueError):
         worker = "in-process"
-    return {"worker": worker, "host": socket.gethostname()}
+    return {"worker": worker, "host": socket.gethostname(), "cpu": cpu_type()}
+
+
+def placement(types: dict[str, str], own: str, wanted: str = "auto"
+              ) -> tuple[str | None, list[str], dict[str, str]]:
+    """Which workers a sweep's runs go to, from each worker's CPU type (``types``:
+    address -> train.store.cpu_type(), at least one).
+
+    Runs on CPUs of different types are not bitwise alike, so one sweep keeps to one:
+    ``wanted`` names it, or ``auto`` picks the client's own type if a worker has it, else
+    the type most workers have. ``any`` places runs on every worker. Returns the type
+    (None for any), the chosen workers' addresses, and the left-out ones with their types.
+    """
+    if wanted == "any":
+        return None, sorted(types), {}
+    counts = collections.Counter(types.values())
+    if wanted == "auto":
+        wanted = own if own in counts else max(sorted(counts), key=counts.__getitem__)
+    if wanted not in counts:
+        raise ConfigError(f"--cpu-type {wanted}: no worker has it; the workers have "
+                          f"{', '.join(f'{k} ({n})' for k, n in sorted(counts.items()))}")
+    chosen = sorted(a for a, kind in types.items() if kind == wanted)
+    return wanted, chosen, {a: kind for a, kind in sorted(types.items()) if kind != wanted}
 
 
 def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, result: dict,
@@ -124,6 +151,7 @@ def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, res
         "key": result["key"],
         "worker": result["worker"],
         "host": result["host"],
+        "cpu": result["cpu"],
         **({"experiment": experiment} if experiment else {}),
     }
 
@@ -194,7 +222,7 @@ class Progress:
 
 def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: str | None,
         store_dir: Path, out: Path, workers: int, tier: str = "full",
-        scheduler: str | None = None) -> int:
+        scheduler: str | None = None, cpu: str = "auto") -> int:
     """Measure every (variant, seed) of the built-in experiment not yet in ``out``;
     append each as it finishes. Returns 0, or 130 when interrupted (what finished by
     then is kept)."""
@@ -203,7 +231,7 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
     check_tier(tier)
     environment = environment_name()
     return _sweep(plan(variants, seeds), out=out, store_dir=store_dir, workers=workers,
-                  scheduler=scheduler, what=f"{dataset}, {tier} tier",
+                  scheduler=scheduler, cpu=cpu, what=f"{dataset}, {tier} tier",
                   environment=environment,
                   task=lambda v, s: (train_task, v, s, tier, dataset, data_dir),
                   line_of=lambda v, s, result: measurement(v, s, tier, dataset, result,
@@ -211,7 +239,7 @@ def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: st
 
 
 def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers: int,
-                   scheduler: str | None = None) -> int:
+                   scheduler: str | None = None, cpu: str = "auto") -> int:
     """Measure every (variant, seed) of a user's experiment (``ref``, a
     cli.locate.ExperimentRef) on its declared recipe at each seed; as :func:`run`.
 
@@ -223,7 +251,7 @@ def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers
     environment = environment_name()
     pairs = [(v, s) for v in experiment.variants for s in seeds]  # baseline first
     return _sweep(pairs, out=out, store_dir=store_dir, workers=workers, scheduler=scheduler,
-                  what=f"experiment {experiment.name} ({ref.path})", environment=environment,
+                  cpu=cpu, what=f"experiment {experiment.name} ({ref.path})", environment=environment,
                   task=lambda v, s: (experiment_task, ref, v.id, s),
                   line_of=lambda v, s, result: measurement(
                       v, s, None, result["dataset"], result, environment,
@@ -244,10 +272,11 @@ def experiment_task(ref, variant_id: str, seed: int) -> dict:
 
 
 def _sweep(pairs, *, out: Path, store_dir: Path, workers: int, scheduler: str | None,
-           what: str, environment: str, task, line_of) -> int:
+           cpu: str, what: str, environment: str, task, line_of) -> int:
     """Submit ``task(variant, seed)`` (a function and its arguments) for every pair not
-    in ``out``, store each result and append ``line_of(variant, seed, result)``."""
-    from freezecheck.train.store import RunStore
+    in ``out`` to the workers of one CPU type (:func:`placement`), store each result
+    and append ``line_of(variant, seed, result)``."""
+    from freezecheck.train.store import RunStore, cpu_type
 
     done = measured(out)
     to_measure = [(v, s) for v, s in pairs if (v.id, s) not in done]
@@ -265,9 +294,13 @@ def _sweep(pairs, *, out: Path, store_dir: Path, workers: int, scheduler: str | 
             with dask_client(scheduler, workers) as client:
                 if client.dashboard_link and _has_dashboard():
                     print(f"measure: Dask dashboard at {client.dashboard_link}", flush=True)
+                client.wait_for_workers(1)  # an existing cluster may have none yet
+                kind, chosen, left_out = placement(client.run(cpu_type), cpu_type(), cpu)
+                _say_placement(kind, chosen, left_out)
                 futures = [client.submit(*task(v, s),
                                          key=f"train-{v.id}-seed-{s}-{uuid.uuid4().hex[:8]}",
-                                         retries=RETRIES, pure=False)
+                                         retries=RETRIES, pure=False,
+                                         workers=chosen if left_out else None)
                            for v, s in to_measure]
                 try:
                     _collect(futures, to_measure, store, out, progress, line_of)
@@ -279,6 +312,17 @@ def _sweep(pairs, *, out: Path, store_dir: Path, workers: int, scheduler: str | 
                   f"{out}, the rest cancelled. Run the same command to go on.", flush=True)
             return 130
     return 0
+
+
+def _say_placement(kind: str | None, chosen: list[str], left_out: dict[str, str]) -> None:
+    if kind is None:
+        print(f"measure: runs go to all {len(chosen)} workers, whatever their CPU type "
+              f"(--cpu-type any): each line says which", flush=True)
+    elif left_out:
+        print(f"measure: runs go to the {len(chosen)} workers of CPU type {kind}; "
+              f"{len(left_out)} of another type get none, since their runs would not be "
+              f"bitwise these ({', '.join(f'{a} {k}' for a, k in left_out.items())}). "
+              f"Measure them in a sweep of their own (--cpu-type TYPE)", flush=True)
 
 
 def _collect(futures, to_measure, store, out: Path, progress: Progress, line_of) -> None:

@@ -43,7 +43,7 @@ def run_key(variant_id: str, recipe: dict, data_sha256: dict, experiment: dict |
         "libraries": {name: _version(name) for name in
                       ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "numpy")},
         "code": _code_hash(),
-        "cpu": _cpu_signature(),
+        "cpu": cpu_type(),
     }
     if experiment is not None:  # absent for the built-in one: its keys stay as they were
         content["experiment"] = experiment
@@ -140,9 +140,10 @@ def _code_hash() -> str:
 
 
 @functools.cache
-def _cpu_signature() -> str:
-    """The machine type and the CPU's instruction-set flags: kernels, and so results,
-    can differ between CPUs that TensorFlow dispatches differently."""
+def cpu_type() -> str:
+    """The machine type and a digest of the CPU's instruction-set flags
+    (``x86_64:`` and 16 hex digits): kernels, and so results, can differ between CPUs
+    that TensorFlow dispatches differently. Part of every run's key."""
     flags = ""
     try:
         with open("/proc/cpuinfo") as cpuinfo:

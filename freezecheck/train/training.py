@@ -16,7 +16,7 @@ from freezecheck.describe.variants import Variant
 from freezecheck.train import backend
 from freezecheck.train.backend import keras as keras_module
 from freezecheck.train.data import Dataset
-from freezecheck.train.determinism import make_deterministic
+from freezecheck.train.determinism import make_deterministic, own_python_random
 from freezecheck.train.records import RunRecord
 
 
@@ -32,6 +32,11 @@ def train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs=None) -
     after the last epoch. ``recipe.training`` chooses the loop: freezecheck's compiled
     whole-epoch loop, or Keras' ``fit``.
     """
+    with own_python_random(recipe.seed):  # no other thread's draws reach this run
+        return _train(variant, recipe, data, build, inputs)
+
+
+def _train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs) -> RunRecord:
     make_deterministic(recipe.seed, recipe.threads)
     keras = keras_module()
 
