@@ -356,29 +356,24 @@ def report(claim: str, findings: list[Finding], *, alpha: float, quantities: int
            band: float, max_lag: int) -> str:
     """The findings as lines a person reads: which test, which epoch, by how much."""
     per_test = alpha / quantities
-    beyond = [f for f in findings if f.declared is None]
-    moved = [f for f in findings if f.declared is not None]
+    test = f"alpha {alpha} over {quantities} quantities: {per_test:.2g} each"
+    beyond = [f for f in findings if f.declared is None]  # held to the tolerance
+    moved = [f for f in findings if f.declared is not None]  # held to the declared effect
     parts = []
     if beyond:
-        lines = [f"the gap to the baseline is beyond the tolerance (band +-{band * 100:.2f} "
-                 f"points, lag +-{max_lag} epochs) with confidence (one-sided test against "
-                 f"the tolerance, alpha {alpha} over {quantities} quantities: {per_test:.2g} "
-                 f"each):"]
-        for f in beyond:
-            lines.append(f"  {f.what:>8}: {show(f, f.new)} (standard error "
-                         f"{show(f, f.new_se).lstrip('+')}); the limit is {show(f, f.bound)}; "
-                         f"p = {f.p_value:.2g}")
-        parts.append("\n".join(lines))
+        parts.append(f"the gap to the baseline is beyond the tolerance (band "
+                     f"+-{band * 100:.2f} points, lag +-{max_lag} epochs) with confidence "
+                     f"(one-sided test against the tolerance, {test}):")
+        parts += [f"  {f.what:>8}: {show(f, f.new)} (standard error "
+                  f"{show(f, f.new_se).lstrip('+')}); the limit is {show(f, f.bound)}; "
+                  f"p = {f.p_value:.2g}" for f in beyond]
     if moved:
         what = "the mean gap" if claim == "follows" else "the effect"
-        lines = [f"{what} is inconsistent with the declared one (difference of the two "
-                 f"estimates, two-sided, alpha {alpha} over {quantities} quantities: "
-                 f"{per_test:.2g} each):"]
-        for f in moved:
-            lines.append(f"  {f.what:>8}: now {show(f, f.new)}, declared {show(f, f.declared)}; "
-                         f"they may differ by {show(f, f.bound).lstrip('+')} at most; "
-                         f"p = {f.p_value:.2g}")
-        parts.append("\n".join(lines))
+        parts.append(f"{what} is inconsistent with the declared one (difference of the two "
+                     f"estimates, two-sided, {test}):")
+        parts += [f"  {f.what:>8}: now {show(f, f.new)}, declared {show(f, f.declared)}; "
+                  f"they may differ by {show(f, f.bound).lstrip('+')} at most; "
+                  f"p = {f.p_value:.2g}" for f in moved]
     return "\n".join(parts)
 
 
