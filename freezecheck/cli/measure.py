@@ -15,10 +15,10 @@ by sha256, once per worker process), and returns the whole record; the client wr
 to its own run store and appends the line, so workers need no shared disk and nothing
 partial is ever stored. The store key is computed where the run trained (it includes
 that machine's CPU type), and a sweep trains on workers of one CPU type only
-(:func:`placement`), since runs on other types are not bitwise alike. A worker that dies mid-task has the task run again elsewhere
-(Dask's own rescheduling, plus ``retries`` for errors); a re-run skips every run the
-measurements file already holds; Ctrl-C or SIGTERM cancels what is pending and closes
-a cluster the command started.
+(:func:`placement`), since runs on other types are not bitwise alike. A worker that
+dies mid-task has the task run again elsewhere (Dask's own rescheduling, plus
+``retries`` for errors); a re-run skips every run the measurements file already holds;
+Ctrl-C or SIGTERM cancels what is pending and closes a cluster the command started.
 """
 
 from __future__ import annotations
@@ -251,7 +251,8 @@ def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers
     environment = environment_name()
     pairs = [(v, s) for v in experiment.variants for s in seeds]  # baseline first
     return _sweep(pairs, out=out, store_dir=store_dir, workers=workers, scheduler=scheduler,
-                  cpu=cpu, what=f"experiment {experiment.name} ({ref.path})", environment=environment,
+                  cpu=cpu, what=f"experiment {experiment.name} ({ref.path})",
+                  environment=environment,
                   task=lambda v, s: (experiment_task, ref, v.id, s),
                   line_of=lambda v, s, result: measurement(
                       v, s, None, result["dataset"], result, environment,
