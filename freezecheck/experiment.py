@@ -299,6 +299,13 @@ class Experiment:
                          f"{getattr(self.build, '__qualname__', '?')}",
                 "build_source_sha256": code}
 
+    def store_key(self, variant: Variant, recipe: Recipe, data: Dataset) -> str:
+        """The run store's key of ``variant`` trained with ``recipe`` on ``data``: the
+        one a session and ``freezecheck measure --experiment`` both use."""
+        from freezecheck.train.store import run_key
+
+        return run_key(variant.id, recipe.as_dict(), data.sha256, self.key())
+
     def build_variant(self, variant: Variant):
         """The uncompiled network of ``variant``: built, checked against the
         declaration, its frozen layers set not trainable."""

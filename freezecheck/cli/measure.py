@@ -261,14 +261,12 @@ def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers
 
 def experiment_task(ref, variant_id: str, seed: int) -> dict:
     """Train one run of a user's experiment where this task runs (as train_task)."""
-    from freezecheck.train.store import run_key
-
     experiment = ref.load()
     variant = experiment.variant(variant_id)
     recipe = dataclasses.replace(experiment.recipe, seed=seed)
     data = experiment.data()
     return {"record": experiment.train(variant, recipe, data),
-            "key": run_key(variant.id, recipe.as_dict(), data.sha256, experiment.key()),
+            "key": experiment.store_key(variant, recipe, data),
             "dataset": data.name, **_who()}
 
 

@@ -398,7 +398,6 @@ def freezecheck_experiment_run(request, freezecheck_settings, freezecheck_store)
     would train on it; a declaration the model or data contradict fails the test,
     naming it, and nothing is stored."""
     from freezecheck.errors import FreezecheckError
-    from freezecheck.train.store import run_key
 
     own = getattr(request.cls, "freezecheck_experiment", None)
     if own is not None:
@@ -409,9 +408,9 @@ def freezecheck_experiment_run(request, freezecheck_settings, freezecheck_store)
         data = _experiment_data(experiment, freezecheck_settings)
         gates = experiment.gates_for(freezecheck_settings)
         try:
-            key = run_key(variant.id, recipe.as_dict(), data.sha256, experiment.key())
             record = freezecheck_store.get_or_train(
-                key, lambda: experiment.train(variant, recipe, data))
+                experiment.store_key(variant, recipe, data),
+                lambda: experiment.train(variant, recipe, data))
         except FreezecheckError as exc:
             pytest.fail(f"freezecheck: {variant}: nothing trained:\n{exc}", pytrace=False)
         _note_run(request, record, gates.min_accuracy, variant.id,
