@@ -1,8 +1,8 @@
-"""`freezecheck measure` on Dask, as a user runs it: an embedded cluster, an existing
-scheduler with `dask worker` processes, a worker killed mid-sweep, a client stopped
-with SIGTERM (smoke-tier runs of LeNet-5, a minute or a few each); and a user's
-experiment (the digits example, seconds a run) trained bitwise alike in-process, on
-the embedded cluster and on `dask worker`s, one of them killed mid-sweep.
+"""`freezecheck measure` on Dask, as a user runs it: smoke-tier runs of LeNet-5 (a
+minute or a few each) trained bitwise alike on an embedded cluster and on an existing
+scheduler's `dask worker` processes, one of them killed mid-sweep; a client stopped
+with SIGTERM; and a user's experiment (the digits example, seconds a run) trained
+bitwise alike in-process, on the embedded cluster and on `dask worker`s.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ pytestmark = pytest.mark.training
 DASK = Path(sys.executable).with_name("dask")
 
 
-def measure_command(tmp_path, data_dir, *extra):
+def measure_command(where, data_dir, *extra):
     return [sys.executable, "-m", "freezecheck", "measure", "--tier", "smoke",
             "--models", "lenet5", "--data-dir", str(data_dir),
-            "--store-dir", str(tmp_path / "store"), "--out", str(tmp_path / "m.jsonl"), *extra]
+            "--store-dir", str(where / "store"), "--out", str(where / "m.jsonl"), *extra]
 
 
 def descendants(pid: int) -> set[int]:
@@ -105,42 +105,59 @@ def measure_killing_a_worker(command, total: int, victim) -> None:
     assert client.wait(timeout=1800) == 0, "".join(lines)
 
 
-def test_the_embedded_cluster_measures_every_run_once_and_a_rerun_trains_nothing(
+def stored_runs(store: Path) -> dict:
+    """key -> RunRecord of every run in ``store``."""
+    return {entry.name: RunRecord.load(entry) for entry in store.iterdir() if entry.is_dir()}
+
+
+def assert_bitwise_equal(runs: dict, other: dict, what: str) -> None:
+    assert runs.keys() == other.keys(), f"{what}: the same runs, under the same keys"
+    for key, run in runs.items():
+        again = other[key]
+        assert run.history == again.history, f"{what}: {run.variant_id}'s curves differ"
+        for path, array in run.weights_after.items():
+            assert array.tobytes() == again.weights_after[path].tobytes(), \
+                f"{what}: {run.variant_id}'s {path} differs after training"
+        for path, array in run.weights_before.items():
+            assert array.tobytes() == again.weights_before[path].tobytes()
+
+
+def test_smoke_runs_are_bitwise_the_same_on_the_embedded_cluster_and_on_dask_workers(
         tmp_path, mnist_dir):
-    """Each run is stored whole under its key and its line names the worker. Bitwise
-    equality with the in-process path is tested on a quicker experiment below."""
-    result = subprocess.run(
-        measure_command(tmp_path, mnist_dir, "--families", "single", "--seeds", "0-0",
-                        "--workers", "1"),
-        capture_output=True, text=True, timeout=1800)
+    """LeNet-5's single family at seed 0 (six smoke-tier runs), measured twice: on the
+    embedded cluster, and on an existing cluster of two `dask worker`s, one of them
+    killed once the first run is in. Each run is stored whole under its key and its
+    line names the worker; a re-run finds everything measured and trains nothing; and
+    the two sweeps have the same keys and bitwise the same curves and weights."""
+    embedded, external = tmp_path / "embedded", tmp_path / "external"
+    embedded.mkdir(), external.mkdir()
+    sweep = ("--families", "single", "--seeds", "0-0")
+
+    result = subprocess.run(measure_command(embedded, mnist_dir, *sweep, "--workers", "1"),
+                            capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = {row["variant"]: row for row in read(tmp_path / "m.jsonl")}
+    rows = {row["variant"]: row for row in read(embedded / "m.jsonl")}
     assert len(rows) == 6 and all(row["worker"].startswith("tcp://") for row in rows.values())
     assert "[6/6 " in result.stdout and "runs/h" in result.stdout
     for row in rows.values():
-        stored = RunRecord.load(tmp_path / "store" / row["key"])
+        stored = RunRecord.load(embedded / "store" / row["key"])
         assert stored.val_accuracy == row["val_accuracy"] and stored.variant_id == row["variant"]
-    # A second run finds everything measured and trains nothing.
-    again = subprocess.run(measure_command(tmp_path, mnist_dir, "--families", "single",
-                                           "--seeds", "0-0", "--workers", "1"),
+    again = subprocess.run(measure_command(embedded, mnist_dir, *sweep, "--workers", "1"),
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "0 runs to make (6 already in" in again.stdout
 
-
-def test_an_existing_cluster_survives_a_killed_worker_and_measures_every_run_once(
-        tmp_path, mnist_dir):
-    """That the runs are bitwise those of an undisturbed sweep is asserted on the quicker
-    experiment below."""
     with dask_cluster(tmp_path, workers=2) as (address, workers):
         measure_killing_a_worker(
-            measure_command(tmp_path, mnist_dir, "--families", "single", "--seeds", "0-0",
-                            "--scheduler", address), total=6, victim=workers[0])
-    rows = read(tmp_path / "m.jsonl")
+            measure_command(external, mnist_dir, *sweep, "--scheduler", address),
+            total=6, victim=workers[0])
+    rows = read(external / "m.jsonl")
     assert sorted(row["variant"] for row in rows) == sorted(
         f"lenet5[{v}]" for v in ("none", "conv1", "conv2", "fc1", "fc2", "out"))
     assert all(row["worker"].startswith("tcp://127.0.0.1:") for row in rows)
     assert len({row["key"] for row in rows}) == 6
-    assert not list((tmp_path / "store").glob(".*partial*"))
+    assert not list((external / "store").glob(".*partial*"))
+    assert_bitwise_equal(stored_runs(embedded / "store"), stored_runs(external / "store"),
+                         "dask workers against the embedded cluster")
 
 
 def test_sigterm_to_the_client_cancels_the_sweep_and_leaves_no_process(tmp_path, mnist_dir):
@@ -170,23 +187,6 @@ def test_sigterm_to_the_client_cancels_the_sweep_and_leaves_no_process(tmp_path,
 
 
 DIGITS = Path(__file__).resolve().parents[1] / "examples" / "digits-mlp" / "test_digits.py"
-
-
-def stored_runs(store: Path) -> dict:
-    """key -> RunRecord of every run in ``store``."""
-    return {entry.name: RunRecord.load(entry) for entry in store.iterdir() if entry.is_dir()}
-
-
-def assert_bitwise_equal(runs: dict, other: dict, what: str) -> None:
-    assert runs.keys() == other.keys(), f"{what}: the same runs, under the same keys"
-    for key, run in runs.items():
-        again = other[key]
-        assert run.history == again.history, f"{what}: {run.variant_id}'s curves differ"
-        for path, array in run.weights_after.items():
-            assert array.tobytes() == again.weights_after[path].tobytes(), \
-                f"{what}: {run.variant_id}'s {path} differs after training"
-        for path, array in run.weights_before.items():
-            assert array.tobytes() == again.weights_before[path].tobytes()
 
 
 def test_a_users_experiment_trains_bitwise_the_same_runs_in_process_and_on_dask(tmp_path):
