@@ -58,6 +58,8 @@ def markdown(reports: list[dict]) -> list[str]:
         lines.append(f"- group {i}: " + ", ".join(r["environment"] for r in group)
                      + f" ({len(group[0]['runs'])} runs each; first: "
                      + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ")")
+    if len(found) == 1:
+        return lines + ["", "One group: no run moved between these environments."]
     lines += ["", f"Per variant, each group against group 1 ({found[0][0]['environment']}): "
               "largest per-epoch validation-curve difference, final validation accuracy "
               "difference (points), and epochs to 99% (group 1 -> this group).", ""]

@@ -52,8 +52,41 @@ def test_a_shortfall_that_reaches_the_gate_says_to_remeasure():
 
 def test_an_unmeasured_environment_is_judged_by_the_default_one_and_says_so():
     table = lookup("py399-tf299", "mnist")
-    assert table.measured_in == expectations.DEFAULT_ENVIRONMENT
-    assert "py399-tf299 has no measurements of its own" in table.where
+    assert set(table.measured_in.values()) == {expectations.DEFAULT_ENVIRONMENT}
+    assert "py399-tf299 has no measurements of its own" in table.where("lenet5[conv1]")
+
+
+def test_an_environment_measured_at_one_seed_keeps_the_default_ones_other_variants_and_spread(
+        monkeypatch):
+    """Its own measurements win variant by variant; a variant it never measured (another
+    family) is declared by the default environment's, saying so; and its models' seed
+    spread, which one seed cannot give, is the default environment's, so that a
+    declared shortfall measured at one seed is not held to that one value exactly."""
+    default = expectations.DEFAULT_ENVIRONMENT
+
+    def row(*finals):
+        return {"seeds": list(range(len(finals))), "finals": list(finals),
+                "follows_baseline": True}
+
+    table = {
+        default: {"mnist": {"seed_spread": {"lenet5": 0.003},
+                            "variants": {"lenet5[fc1]": row(0.988, 0.989, 0.987, 0.989, 0.988),
+                                         "lenet5[fc1+out]": row(0.98, 0.981, 0.979, 0.98, 0.98)}}},
+        "py311-tf216": {"mnist": {"seed_spread": {},
+                                  "variants": {"lenet5[fc1]": row(0.9880)}}},
+    }
+    monkeypatch.setattr(expectations, "measured", lambda: table)
+    own = lookup("py311-tf216", "mnist")
+    assert own.expectations["lenet5[fc1]"].finals == (0.9880,)
+    assert own.where("lenet5[fc1]") == "py311-tf216, mnist"
+    assert own.expectations["lenet5[fc1+out]"].seeds == (0, 1, 2, 3, 4)
+    assert own.where("lenet5[fc1+out]") == (
+        f"{default}, mnist; py311-tf216 has no measurements of its own for it")
+    assert own.spreads == {"lenet5": 0.003}
+    fc1 = own.expectations["lenet5[fc1]"]
+    assert judge_accuracy(0.9870, fc1, 0.99, own.spreads["lenet5"]) is None
+    assert "outside the declared" in judge_accuracy(0.9840, fc1, 0.99, own.spreads["lenet5"])
+    assert "py311-tf216 or" in own.where("lenet5[conv2]")  # measured nowhere
 
 
 def test_the_committed_table_covers_every_family_on_mnist_with_five_seeds_where_required():

@@ -107,7 +107,7 @@ def test_accuracy_as_declared(variant, runs, expectations, freezecheck_settings,
     problem = judge_accuracy(value, expectation, gate, slack)
     if problem:
         seeds = ", ".join(f"{r.recipe['seed']}: {r.final_val_accuracy:.4f}" for r in records)
-        pytest.fail(f"{variant}: {what} {problem} (measured in {expectations.where}).\n"
+        pytest.fail(f"{variant}: {what} {problem} (measured in {expectations.where(variant.id)}).\n"
                     f"  per seed: {seeds}", pytrace=False)
 
 
@@ -129,11 +129,11 @@ def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezec
                                 band=tolerance.band, max_lag=tolerance.max_lag, alpha=alpha)
         if findings:
             pytest.fail(claims.explain(variant.id, expectation.curve_claim, declared_effect,
-                                       new_effect, findings, where=expectations.where,
+                                       new_effect, findings, where=expectations.where(variant.id),
                                        alpha=alpha, band=tolerance.band,
                                        max_lag=tolerance.max_lag), pytrace=False)
         return
-    problem, _ = judge_curve(variant, expectation, expectations.where,
+    problem, _ = judge_curve(variant, expectation, expectations.where(variant.id),
                              freezecheck_run(variant).val_accuracy,
                              freezecheck_run(variant.baseline).val_accuracy,
                              freezecheck_settings.gates.curve, freezecheck_settings.alpha)

@@ -69,7 +69,7 @@ class LeNetExperiment(Experiment):
         expectation = table.expectations.get(variant.id)
         if expectation is None and settings.dataset != DEFAULT_DATASET:
             raise ConfigError(table.how_to_measure(variant))
-        return Declared(expectation, where=table.where,
+        return Declared(expectation, where=table.where(variant.id),
                         spread=table.spreads.get(variant.model, 0.0),
                         source="freezecheck/builtin/expectations.json")
 

@@ -10,8 +10,8 @@ declaration in both directions: a variant that reaches the gate and should not i
 reported as loudly as one that misses it.
 
 TensorFlow promises identical results only within one version, so each environment has
-its own measurements; one without (never measured here) is judged by the default one,
-and every message says so.
+its own measurements; a variant an environment has none of its own for (never measured
+there) is judged by the default environment's, and every message says so.
 """
 
 from __future__ import annotations
@@ -84,48 +84,56 @@ class Expectation:
 
 @dataclasses.dataclass(frozen=True)
 class Lookup:
-    """The expectations that apply to a session, and where they were measured."""
+    """The expectations that apply to a session, and where each was measured."""
 
     environment: str  # the session's
-    measured_in: str  # whose measurements apply
     dataset: str
     expectations: dict[str, Expectation]
+    measured_in: dict[str, str]  # variant id -> the environment it was measured in
     # per model, its baseline's highest minus lowest final accuracy over >= 5 seeds
     spreads: dict[str, float]
 
     def how_to_measure(self, variant) -> str:
         """What to run when ``variant`` has no expectation here."""
         return (
-            f"{variant}: no expectation measured ({self.where}). Measure it with "
-            f"`python -m freezecheck measure --dataset {self.dataset} --models "
+            f"{variant}: no expectation measured ({self.where(variant.id)}). Measure it "
+            f"with `python -m freezecheck measure --dataset {self.dataset} --models "
             f"{variant.model} --families FAMILY --seeds 5 --store-dir DIR --out FILE`, "
             f"then `python -m freezecheck expectations FILE... --out "
             f"freezecheck/builtin/expectations.json` in a checkout of freezecheck, and "
             f"review and commit it.")
 
-    @property
-    def where(self) -> str:
-        if self.measured_in == self.environment:
-            return f"{self.measured_in}, {self.dataset}"
-        return (f"{self.measured_in}, {self.dataset}; {self.environment} has no "
-                f"measurements of its own")
+    def where(self, variant_id: str) -> str:
+        """Where ``variant_id``'s expectation was measured, as messages say it."""
+        source = self.measured_in.get(variant_id)
+        if source == self.environment:
+            return f"{source}, {self.dataset}"
+        if source is None:
+            searched = (self.environment if self.environment == DEFAULT_ENVIRONMENT
+                        else f"{self.environment} or {DEFAULT_ENVIRONMENT}")
+            return f"{searched}, {self.dataset}"
+        return (f"{source}, {self.dataset}; {self.environment} has no measurements of "
+                f"its own for it")
 
 
 def lookup(environment: str, dataset: str) -> Lookup:
-    """The expectations for ``dataset`` in ``environment`` (or the default one's)."""
+    """The expectations for ``dataset`` in ``environment``: per variant its own
+    measurement there, else the default environment's. Likewise per model the seed
+    spread, which takes five seeds of the baseline: an environment measured at one seed
+    borrows the default one's, as the width other seeds land within."""
     table = measured()
-    measured_in = environment if dataset in table.get(environment, {}) else DEFAULT_ENVIRONMENT
-    table = table.get(measured_in, {}).get(dataset, {})
-    return Lookup(
-        environment=environment, measured_in=measured_in, dataset=dataset,
-        expectations={variant: Expectation(seeds=tuple(row["seeds"]),
-                                           finals=tuple(row["finals"]),
-                                           follows_baseline=row["follows_baseline"],
-                                           curve_claim=row.get("curve_claim"),
-                                           effect=row.get("effect"))
-                      for variant, row in table.get("variants", {}).items()},
-        spreads=dict(table.get("seed_spread") or {}),
-    )
+    expectations, measured_in, spreads = {}, {}, {}
+    for source in dict.fromkeys((DEFAULT_ENVIRONMENT, environment)):  # own last: it wins
+        part = table.get(source, {}).get(dataset, {})
+        for variant, row in part.get("variants", {}).items():
+            expectations[variant] = Expectation(
+                seeds=tuple(row["seeds"]), finals=tuple(row["finals"]),
+                follows_baseline=row["follows_baseline"],
+                curve_claim=row.get("curve_claim"), effect=row.get("effect"))
+            measured_in[variant] = source
+        spreads.update(part.get("seed_spread") or {})
+    return Lookup(environment=environment, dataset=dataset, expectations=expectations,
+                  measured_in=measured_in, spreads=spreads)
 
 
 def judge_accuracy(value: float, expectation: Expectation | None, gate: float,
