@@ -74,8 +74,9 @@ def test_a_run_is_bitwise_the_same_while_another_thread_draws(tmp_path):
     import freezecheck
 
     def build():
-        import keras
+        from freezecheck.train.backend import keras as keras_module
 
+        keras = keras_module()  # tf-keras where TF_USE_LEGACY_KERAS=1 makes it TF's
         return keras.Sequential([keras.Input((16,)),
                                  keras.layers.Dense(32, activation="relu", name="hidden"),
                                  keras.layers.Dense(4, activation="softmax", name="out")])
