@@ -323,9 +323,26 @@ class Experiment:
         return net
 
     def _check_model(self, net) -> None:
+        from freezecheck.train.backend import keras, keras_version
+
         if not hasattr(net, "layers") or not hasattr(net, "get_layer"):
             raise ConfigError(f"experiment {self.name!r}: build expected to return a Keras "
                               f"model. Received: {type(net).__name__}")
+        trains_with = keras()
+        if not isinstance(net, trains_with.Model):
+            # e.g. `import keras` (Keras 3) where TF_USE_LEGACY_KERAS=1 makes TensorFlow
+            # train with tf-keras: its optimizer cannot take the other Keras' variables.
+            import os
+
+            selected = os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True")
+            which = f"{'tf-keras' if selected else 'Keras'} {keras_version()}"
+            why = " (TF_USE_LEGACY_KERAS=1 selects it)" if selected else ""
+            raise ConfigError(
+                f"experiment {self.name!r}: build expected to return a model of the Keras "
+                f"TensorFlow trains with, {which}{why}. Received: a "
+                f"{type(net).__module__}.{type(net).__name__}. Build it "
+                f"with the Keras that `freezecheck.train.backend.keras()` returns (or "
+                f"`tf.keras`) instead of importing a Keras package directly.")
         with_weights = [layer.name for layer in net.layers if layer.weights]
         if with_weights != list(self.layers):
             raise ConfigError(

@@ -59,6 +59,33 @@ def test_variant_with_init_needs_a_build_that_takes_the_initialiser():
         _declare(build=lambda: None, variants=[freezecheck.Freeze("h1", init="he_normal")])
 
 
+def test_a_model_of_another_keras_than_tensorflow_trains_with_is_refused(monkeypatch):
+    """As `import keras` (Keras 3) gives where TF_USE_LEGACY_KERAS=1 makes TensorFlow train
+    with tf-keras, whose optimizer fails deep inside on the other Keras' variables."""
+    import types
+
+    from freezecheck.train import backend
+
+    class ModelOfTheOtherKeras:
+        layers = ()
+
+        def get_layer(self, name):
+            raise AssertionError("not reached")
+
+    class Model:  # the Model class of the Keras TensorFlow trains with
+        pass
+
+    monkeypatch.setattr(backend, "keras", lambda: types.SimpleNamespace(Model=Model))
+    monkeypatch.setattr(backend, "keras_version", lambda: "2.21.0")
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    experiment = _declare(build=lambda: ModelOfTheOtherKeras())
+    with pytest.raises(ConfigError, match=re.escape(
+            "build expected to return a model of the Keras TensorFlow trains with, tf-keras "
+            "2.21.0 (TF_USE_LEGACY_KERAS=1 selects it). Received: a ")
+            + r"\S*ModelOfTheOtherKeras"):
+        experiment.build_variant(experiment.baseline)
+
+
 @pytest.mark.parametrize("name", ["", "1st", "a b", "x[y]", None])
 def test_bad_experiment_name_is_refused(name):
     with pytest.raises(ConfigError, match="Experiment name expected"):
