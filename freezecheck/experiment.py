@@ -323,7 +323,7 @@ class Experiment:
         return net
 
     def _check_model(self, net) -> None:
-        from freezecheck.train.backend import keras, keras_version
+        from freezecheck.train.backend import environment_name, keras, keras_version
 
         if not hasattr(net, "layers") or not hasattr(net, "get_layer"):
             raise ConfigError(f"experiment {self.name!r}: build expected to return a Keras "
@@ -332,9 +332,7 @@ class Experiment:
         if not isinstance(net, trains_with.Model):
             # e.g. `import keras` (Keras 3) where TF_USE_LEGACY_KERAS=1 makes TensorFlow
             # train with tf-keras: its optimizer cannot take the other Keras' variables.
-            import os
-
-            selected = os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True")
+            selected = environment_name().endswith("-keras2")  # tf-keras replaces Keras 3
             which = f"{'tf-keras' if selected else 'Keras'} {keras_version()}"
             why = " (TF_USE_LEGACY_KERAS=1 selects it)" if selected else ""
             raise ConfigError(

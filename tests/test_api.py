@@ -77,7 +77,7 @@ def test_a_model_of_another_keras_than_tensorflow_trains_with_is_refused(monkeyp
 
     monkeypatch.setattr(backend, "keras", lambda: types.SimpleNamespace(Model=Model))
     monkeypatch.setattr(backend, "keras_version", lambda: "2.21.0")
-    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    monkeypatch.setattr(backend, "environment_name", lambda: "py311-tf221-keras2")
     experiment = _declare(build=lambda: ModelOfTheOtherKeras())
     with pytest.raises(ConfigError, match=re.escape(
             "build expected to return a model of the Keras TensorFlow trains with, tf-keras "
