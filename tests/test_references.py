@@ -145,6 +145,32 @@ def test_a_user_experiments_missing_reference_says_how_to_make_its_own():
     assert f"`{command}`" in text and "tox" not in text and "test_experiment" not in text
 
 
+@pytest.mark.parametrize("environment", SUPPORTED_ENVIRONMENTS)
+def test_every_supported_environment_ships_its_own_reference_for_every_builtin_variant(
+        environment):
+    """Made by a full-tier run in that environment: its versions are the name's, its
+    curve has the full recipe's epochs. None is borrowed in a supported environment."""
+    from freezecheck.builtin.experiment import EXPERIMENTS
+    from freezecheck.builtin.settings import FULL_RECIPES
+
+    name = re.fullmatch(r"py3(\d+)-tf2(\d+)(-keras2)?", environment)
+    keras = "2." if name[3] or name[2] == "15" else "3."
+    for model, experiment in EXPERIMENTS.items():
+        for variant in experiment.variants:
+            path = shipped_root() / environment / f"{variant.id}.json"
+            assert path.is_file(), (
+                f"{path} is missing: tox -e {environment} -- tests/test_experiment.py "
+                "--freezecheck-tier=full --freezecheck-regen-references "
+                "--freezecheck-references-dir=freezecheck/builtin/references")
+            stored = json.loads(path.read_text())
+            versions = stored["versions"]
+            assert (stored["environment"], stored["variant"]) == (environment, variant.id)
+            assert versions["python"].startswith(f"3.{name[1]}."), path
+            assert versions["tensorflow"].startswith(f"2.{name[2]}."), path
+            assert versions["keras"].startswith(keras), path
+            assert len(stored["val_accuracy"]) == FULL_RECIPES[model].epochs, path
+
+
 def test_supported_environments_are_the_tox_environments():
     ini = configparser.ConfigParser()
     ini.read(ROOT / "tox.ini")

@@ -32,7 +32,8 @@ from freezecheck.train.records import RunRecord
 
 SCHEMA_VERSION = 1
 
-# The supported environments, as tox.ini names them; each has its references committed.
+# The supported environments, as tox.ini names them. The built-in experiment ships
+# references made in each (tests/test_references.py checks every variant is there).
 SUPPORTED_ENVIRONMENTS = (
     "py311-tf215", "py311-tf216", "py311-tf217", "py311-tf218", "py311-tf219",
     "py311-tf220", "py311-tf221", "py312-tf221", "py311-tf221-keras2",
