@@ -10,7 +10,10 @@ tox environment, written by --freezecheck-report-dir) and writes Markdown:
    equal (``python -m freezecheck compare`` shows accuracies; this shows identity);
 2. per variant, each group against the first group (the first report's): the largest
    per-epoch difference of the validation curve, the final validation accuracy's
-   difference and the epochs to the gate, in points.
+   difference and the epochs to the gate, in points;
+3. with ``--references DIR`` (e.g. freezecheck/builtin/references), each environment's
+   runs against its own stored references: how many repeat their reference exactly
+   (validation curve and test accuracy) and the largest per-epoch difference, in points.
 """
 
 from __future__ import annotations
@@ -84,6 +87,31 @@ def markdown(reports: list[dict]) -> list[str]:
     return lines
 
 
+def against_references(reports: list[dict], root: Path) -> list[str]:
+    """Each environment's runs against the references stored for it under ``root``."""
+    lines = ["", f"Each environment's runs against its own references in {root}: runs that "
+             "repeat their reference exactly (validation curve and test accuracy), and the "
+             "largest per-epoch validation-curve difference (points).", "",
+             "| environment | references made with | exact | largest difference |",
+             "| --- | --- | --- | --- |"]
+    for report in reports:
+        exact, largest, made_with = 0, 0.0, set()
+        for variant, run in sorted(report["runs"].items()):
+            path = root / report["environment"] / f"{variant}.json"
+            if not path.is_file():
+                raise SystemExit(f"{path}: no reference for {variant} in "
+                                 f"{report['environment']}; give the directory holding them")
+            reference = json.loads(path.read_text())
+            made_with.add(reference["versions"]["tensorflow"])
+            exact += (reference["val_accuracy"] == run["val_accuracy"]
+                      and reference["test_accuracy"] == run["test_accuracy"])
+            largest = max(largest, *(abs(a - b) for a, b in
+                                     zip(run["val_accuracy"], reference["val_accuracy"])))
+        lines.append(f"| {report['environment']} | TensorFlow {', '.join(sorted(made_with))} | "
+                     f"{exact} of {len(report['runs'])} | {largest * 100:.2f} |")
+    return lines
+
+
 def _epochs(value) -> str:
     return "never" if value is None else str(value)
 
@@ -92,8 +120,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("reports", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--references", type=Path, default=None,
+                        help="also compare each environment's runs with its references here")
     args = parser.parse_args(argv)
-    text = "\n".join(markdown([load(d) for d in args.reports])) + "\n"
+    reports = [load(d) for d in args.reports]
+    lines = markdown(reports)
+    if args.references:
+        lines += against_references(reports, args.references)
+    text = "\n".join(lines) + "\n"
     if args.out:
         args.out.write_text(text)
     sys.stdout.write(text)
