@@ -95,13 +95,13 @@ def test_an_environment_without_references_borrows_the_nearest_and_says_so(pytes
 
 @pytest.mark.parametrize("environment, nearest", [
     ("py311-tf218", ["py311-tf219", "py311-tf217", "py311-tf220", "py311-tf216"]),
-    ("py311-tf221", ["py312-tf221", "py311-tf220"]),  # same Keras line before Python
+    ("py311-tf221", ["py312-tf221", "py311-tf221-keras2", "py311-tf220"]),  # Keras before Python
     ("py312-tf218", ["py311-tf218"]),  # a TensorFlow the range allows, not tox.ini
-    ("py311-tf215", ["py311-tf221-keras2", "py311-tf216"]),  # Keras 2 before Keras 3
-    ("py311-tf216-keras2", ["py311-tf215", "py311-tf221-keras2", "py311-tf216"]),
-    ("py311-tf221-keras2", ["py311-tf215", "py311-tf221"]),
+    ("py311-tf215", ["py311-tf216", "py311-tf217"]),  # the nearest TensorFlow, either Keras
+    ("py311-tf216-keras2", ["py311-tf216", "py311-tf215", "py311-tf217"]),
+    ("py311-tf221-keras2", ["py311-tf221", "py312-tf221", "py311-tf220"]),
 ])
-def test_fallback_prefers_the_keras_line_then_the_nearest_tensorflow(environment, nearest):
+def test_fallback_prefers_the_nearest_tensorflow_then_the_keras_line(environment, nearest):
     order = fallback_order(environment)
     assert order[:len(nearest)] == nearest
     assert sorted(order) == sorted(set(SUPPORTED_ENVIRONMENTS) - {environment})

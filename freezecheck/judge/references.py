@@ -54,14 +54,17 @@ def _coordinates(environment: str) -> tuple[int, int, int]:
 
 def fallback_order(environment: str) -> list[str]:
     """The supported environments whose references stand in for ``environment``'s,
-    nearest first: the same Keras line before the other, then the nearest TensorFlow,
-    then the nearest Python, then the newer TensorFlow. ``environment`` itself is not
-    in the list."""
+    nearest first: the nearest TensorFlow, then the same Keras line, then the nearest
+    Python, then the newer TensorFlow. ``environment`` itself is not in the list.
+
+    TensorFlow first because that is what moved the runs where it was measured: on one
+    CPU, 2.15 (Keras 2) and 2.16 (Keras 3) train bitwise the same runs, and so do 2.21
+    with tf-keras and with Keras 3; 2.16 and 2.17 do not (docs/versions.md)."""
     keras, tf, python = _coordinates(environment)
 
     def distance(other: str):
         other_keras, other_tf, other_python = _coordinates(other)
-        return (other_keras != keras, abs(other_tf - tf), abs(other_python - python),
+        return (abs(other_tf - tf), other_keras != keras, abs(other_python - python),
                 -other_tf, other)
 
     return sorted((e for e in SUPPORTED_ENVIRONMENTS if e != environment), key=distance)
@@ -112,7 +115,7 @@ class References:
         """Says that ``environment``'s reference stood in for this environment's."""
         return (f"{self.environment} has no reference of its own for this variant: "
                 f"compared with {environment}'s, the nearest supported environment that "
-                f"has one (same Keras line first, then nearest TensorFlow).")
+                f"has one (nearest TensorFlow first, then the same Keras line).")
 
     def write(self, record: RunRecord) -> Path:
         """Store ``record``'s curve as the reference, atomically; return its path."""
