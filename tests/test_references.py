@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from freezecheck.judge.references import (SUPPORTED_ENVIRONMENTS, References, fallback_order,
-                                          shipped_root)
+from freezecheck.judge.references import (SUPPORTED_ENVIRONMENTS, References, _coordinates,
+                                          fallback_order, shipped_root)
 from freezecheck.train.backend import environment_name
 
 ROOT = Path(__file__).parent.parent
@@ -153,8 +153,7 @@ def test_every_supported_environment_ships_its_own_reference_for_every_builtin_v
     from freezecheck.builtin.experiment import EXPERIMENTS
     from freezecheck.builtin.settings import FULL_RECIPES
 
-    name = re.fullmatch(r"py3(\d+)-tf2(\d+)(-keras2)?", environment)
-    keras = "2." if name[3] or name[2] == "15" else "3."
+    keras, tf_minor, python_minor = _coordinates(environment)
     for model, experiment in EXPERIMENTS.items():
         for variant in experiment.variants:
             path = shipped_root() / environment / f"{variant.id}.json"
@@ -165,9 +164,9 @@ def test_every_supported_environment_ships_its_own_reference_for_every_builtin_v
             stored = json.loads(path.read_text())
             versions = stored["versions"]
             assert (stored["environment"], stored["variant"]) == (environment, variant.id)
-            assert versions["python"].startswith(f"3.{name[1]}."), path
-            assert versions["tensorflow"].startswith(f"2.{name[2]}."), path
-            assert versions["keras"].startswith(keras), path
+            assert versions["python"].startswith(f"3.{python_minor}."), path
+            assert versions["tensorflow"].startswith(f"2.{tf_minor}."), path
+            assert versions["keras"].startswith(f"{keras}."), path
             assert len(stored["val_accuracy"]) == FULL_RECIPES[model].epochs, path
 
 
