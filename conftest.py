@@ -9,7 +9,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["pytester"]
+# The built-in experiment's fixtures (its families' tests use them): a plugin of this
+# suite's, not of freezecheck's, which knows nothing of the built-in experiment.
+pytest_plugins = ["pytester", "freezecheck.builtin.fixtures"]
 
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: "dev" (default) explores more,
 # "ci" is derandomized so that a CI run never fails on a case a previous run never saw.
@@ -39,14 +41,14 @@ def synthetic_mnist():
 
 
 @pytest.fixture(scope="session")
-def mnist_dir(freezecheck_settings):
+def mnist_dir(freezecheck_options):
     """The MNIST directory given to this session (option, ini or environment variable).
 
     Tests that need the real files skip, saying how to provide them, when none is given.
     """
     from freezecheck.builtin.datasets import DATA_DIR_ENV
 
-    directory = freezecheck_settings.data_dir or os.environ.get(DATA_DIR_ENV)
+    directory = freezecheck_options.data_dir or os.environ.get(DATA_DIR_ENV)
     if not directory:
         pytest.skip(f"needs the MNIST files: pass --freezecheck-data-dir=DIR or set {DATA_DIR_ENV}")
     return directory

@@ -17,6 +17,7 @@ _PUBLIC = {
     "Declared": "freezecheck.experiment",
     "Experiment": "freezecheck.experiment",
     "Freeze": "freezecheck.experiment",
+    "Tier": "freezecheck.experiment",
     "arrays": "freezecheck.experiment",
     "each_layer_alone": "freezecheck.experiment",
     "blocks": "freezecheck.experiment",

@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from freezecheck.describe.recipe import Gates, Recipe
+from freezecheck.describe.session import SessionOptions
 from freezecheck.describe.variants import DEFAULT_INIT, Variant, check_init, contiguous_blocks
 from freezecheck.errors import ConfigError, FreezecheckError
 from freezecheck.train.data import Dataset
@@ -32,6 +33,8 @@ from freezecheck.train.data import Dataset
 # (``name[layer+layer:init]``).
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _BASELINE_WORD = "none"
+# What a run of a user's model is taken to cost when ordering a session.
+_GUESSED_RUN_SECONDS = 20.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,9 +128,17 @@ class Experiment:
       ``init``). freezecheck seeds before calling it and freezes layers after it.
     - ``layers``: every layer that has weights, input side first.
     - ``data``: a Dataset (:func:`arrays`, or files read and checked by the caller), or a
-      function returning one, called once per process when a test first trains.
+      function returning one, called once per process when a test first trains; a
+      function may take a parameter ``data_dir``, which receives
+      ``--freezecheck-data-dir`` (None when not given). Or a dict of named data sets
+      (name -> either of those), the first the default: ``--freezecheck-dataset=NAME``
+      chooses another.
     - ``recipe``: how every variant trains (:class:`freezecheck.Recipe`).
     - ``gates``: what every variant must reach (:class:`freezecheck.Gates`).
+    - ``tiers``: other named configurations, name -> :class:`Tier` (a recipe and
+      gates: a quick one for CI, say), chosen with ``--freezecheck-tier=NAME``; the
+      declared ``recipe`` and ``gates`` are the tier named ``default_tier``
+      (default ``full``). Reference curves are kept for the default tier.
     - ``variants``: Freeze declarations (default: each layer alone); the baseline,
       nothing frozen, always runs first.
     - ``expectations``: variant id -> :class:`freezecheck.Expectation`, for variants
@@ -140,7 +151,7 @@ class Experiment:
 
     def __init__(self, name: str, *, build: Callable, layers, data, recipe: Recipe,
                  gates: Gates, variants=None, expectations=None, seed_spread: float = 0.0,
-                 references=None):
+                 references=None, tiers=None, default_tier: str = "full"):
         self.name = _check_name(name)
         self.layers = _check_layers(name, layers)
         if not callable(build):
@@ -150,11 +161,11 @@ class Experiment:
         self._takes_initializer = _takes_initializer(name, build)
         self.recipe = _check_type(name, "recipe", recipe, Recipe)
         self.gates = _check_type(name, "gates", gates, Gates)
-        if not (callable(data) or isinstance(data, Dataset)):
-            raise ConfigError(f"experiment {name!r}: data expected a Dataset "
-                              f"(freezecheck.arrays(...)) or a function returning one. "
-                              f"Received: {data!r}")
-        self._data = data
+        self.datasets = _check_data(name, data)
+        self._loaded: dict[str, Dataset] = {}  # data set name -> loaded, in this process
+        self.default_tier = _check_tier_name(name, "default_tier", default_tier)
+        self.tiers = {self.default_tier: Tier(self.recipe, self.gates),
+                      **_check_tiers(name, tiers or {}, self.default_tier)}
         self.variants = self._variants(each_layer_alone(self.layers) if variants is None
                                        else variants)
         self.expectations = self._expectations(expectations or {})
@@ -168,54 +179,121 @@ class Experiment:
     # --- what a session asks of it --------------------------------------------------
     #
     # The generated tests ask the experiment, per session, for its recipe, gates, data,
-    # declarations and references. ``settings`` is the session's
-    # freezecheck.builtin.settings.Settings (tier, dataset, data_dir, seeds, alpha,
-    # training, references). A user's experiment answers with what it declared; an
-    # experiment whose declaration depends on the session (tiers, several data sets,
-    # expectations measured per environment: the built-in one, builtin/experiment.py)
-    # overrides these methods.
+    # declarations and references, given the session's options
+    # (freezecheck.describe.session.SessionOptions: None where an option was not given).
+    # An experiment whose declaration depends on more than these (expectations measured
+    # per environment, say: the built-in one) overrides these methods.
 
-    def recipe_for(self, settings) -> Recipe:
-        """The recipe of this session: the declared one, trained through the path
-        ``--freezecheck-training`` names, if given."""
-        if settings.training:
-            return dataclasses.replace(self.recipe, training=settings.training)
-        return self.recipe
+    def check_options(self, options: SessionOptions) -> list[str]:
+        """Why each given option cannot apply to this experiment (empty: all apply).
+        Called once, at collection, before anything trains: the session stops with
+        these as one usage error."""
+        problems = []
+        if options.tier is not None and options.tier not in self.tiers:
+            problems.append(
+                f"{options.flag('tier')}={options.tier}: experiment {self.name!r} offers "
+                f"the tier(s) {', '.join(self.tiers)}. Declare it with "
+                f"Experiment(..., tiers={{{options.tier!r}: freezecheck.Tier(recipe=..., "
+                f"gates=...)}}), or leave the option out.")
+        if options.dataset is not None and options.dataset not in self.datasets:
+            problems.append(
+                f"{options.flag('dataset')}={options.dataset}: experiment {self.name!r} "
+                f"has the data set(s) {', '.join(self.datasets)}. Declare it with "
+                f"Experiment(..., data={{'name': loader, ...}}), or leave the option out.")
+        if options.data_dir is not None and not self._data_takes_dir():
+            problems.append(
+                f"{options.flag('data_dir')}: experiment {self.name!r}'s data does not take "
+                f"a directory. Give its data function a parameter data_dir (it receives "
+                f"the option's value, or None), or leave the option out.")
+        if options.seeds is not None and options.seeds != 1:
+            problems.append(
+                f"{options.flag('seeds')}={options.seeds}: experiment {self.name!r} judges "
+                f"one seed per session. Run a session per seed ({options.flag('seed')}=N), "
+                f"or measure several with `freezecheck measure --experiment`.")
+        for name in ("families", "models"):
+            if options.given(name):
+                problems.append(
+                    f"{options.flag(name)}={','.join(getattr(options, name))}: experiment "
+                    f"{self.name!r} declares no "
+                    f"{'families of variants' if name == 'families' else 'models to choose from'}"
+                    f"; only the built-in experiment's families take it. Leave it out.")
+        if not problems:
+            try:  # the gates with the command line's overrides
+                self.gates_for(options)
+            except ConfigError as exc:
+                problems.append(f"experiment {self.name!r}: {exc}")
+        return problems
 
-    def gates_for(self, settings) -> Gates:
-        """The gates of this session: the declared ones."""
-        return self.gates
+    def tier_name(self, options: SessionOptions) -> str:
+        """The tier this session runs: the one asked for, else the default."""
+        return options.tier if options.tier is not None else self.default_tier
 
-    def data_for(self, settings) -> Dataset:
-        """The data set of this session: the declared one, loaded once per process."""
-        return self.data()
+    def recipe_for(self, options: SessionOptions) -> Recipe:
+        """The session's tier's recipe, with the session's seed and training path, if
+        given."""
+        recipe = self.tiers[self.tier_name(options)].recipe
+        changes = {}
+        if options.seed is not None:
+            changes["seed"] = options.seed
+        if options.training is not None:
+            changes["training"] = options.training
+        return dataclasses.replace(recipe, **changes) if changes else recipe
 
-    def data_title(self, settings) -> str:
-        """How messages name the data set of this session."""
-        return f"experiment {self.name}'s data"
+    def gates_for(self, options: SessionOptions) -> Gates:
+        """The session's tier's gates, with each gate the command line set."""
+        gates = self.tiers[self.tier_name(options)].gates
+        overrides = options.gate_overrides()
+        return dataclasses.replace(gates, **overrides) if overrides else gates
 
-    def declared(self, variant: Variant, settings) -> Declared:
+    def dataset_name(self, options: SessionOptions) -> str:
+        return options.dataset if options.dataset is not None else next(iter(self.datasets))
+
+    def data_for(self, options: SessionOptions) -> Dataset:
+        """The session's data set, loaded once per process."""
+        return self.data(self.dataset_name(options), options.data_dir)
+
+    def data_title(self, options: SessionOptions) -> str:
+        """How messages and the report name the session's data set."""
+        name = self.dataset_name(options)
+        loaded = self._loaded.get(name)
+        return loaded.name if loaded is not None and loaded.name else name
+
+    def declared(self, variant: Variant, options: SessionOptions) -> Declared:
         """What is declared for ``variant`` in this session (:class:`Declared`). May
         raise a FreezecheckError: the variant's tests then fail with its message."""
         return Declared(self.expectations.get(variant.id),
                         where=f"experiment {self.name}'s declaration", spread=self.seed_spread,
                         source=f"the expectations declared for experiment {self.name}")
 
-    def why_no_references(self, settings) -> str | None:
+    def why_no_references(self, options: SessionOptions) -> str | None:
         """Why this session's curves are not compared with stored ones (the tests then
-        skip), or None."""
+        skip), or None: references are kept for the default tier and data set only."""
+        if self.tier_name(options) != self.default_tier:
+            return (f"reference curves are kept for experiment {self.name}'s "
+                    f"{self.default_tier} tier only")
+        if self.dataset_name(options) != next(iter(self.datasets)):
+            return (f"reference curves are kept for experiment {self.name}'s data set "
+                    f"{next(iter(self.datasets))} only")
         return None
 
-    def references_for(self, settings, module: Path, regenerate: bool):
+    def references_for(self, options: SessionOptions, module: Path):
         """The stored reference curves of this environment (judge.references.References):
-        in ``references``, else in ``references/`` beside ``module``, the test module."""
+        in ``--freezecheck-references-dir`` if given, else in the experiment's
+        ``references`` directory, else in ``references/`` beside ``module``, the test
+        module."""
         from freezecheck.judge.references import References
         from freezecheck.train.backend import environment_name
 
         shown = module.relative_to(Path.cwd()) if module.is_relative_to(Path.cwd()) else module
-        return References(self.references or module.parent / "references", environment_name(),
-                          regenerate=regenerate,
+        root = options.references_dir or self.references or module.parent / "references"
+        return References(root, environment_name(), regenerate=options.regen_references,
                           regen_command=f"pytest -n auto {shown} --freezecheck-regen-references")
+
+    def estimated_seconds(self, variant: Variant, recipe: Recipe) -> float:
+        """What one run of ``variant`` costs, for ordering and sharding a session
+        (freezecheck/plugin/schedule.py): unknown for a user's model, so a fixed guess,
+        the same for every variant (the order then keeps baselines first)."""
+        return _GUESSED_RUN_SECONDS
 
     # --- the declaration, checked without TensorFlow -------------------------------
 
@@ -277,27 +355,42 @@ class Experiment:
 
     # --- what a run needs -----------------------------------------------------------
 
-    def data(self) -> Dataset:
-        """The data set, loaded once per process."""
-        if not isinstance(self._data, Dataset):
-            loaded = self._data()
+    def data(self, dataset: str | None = None, data_dir: Path | None = None) -> Dataset:
+        """The data set named ``dataset`` (default: the first declared), loaded once per
+        process; a loader that takes ``data_dir`` receives it."""
+        name = next(iter(self.datasets)) if dataset is None else dataset
+        if name not in self._loaded:
+            source = self.datasets[name]
+            if isinstance(source, Dataset):
+                loaded = source
+            else:
+                loaded = source(data_dir=data_dir) if _takes(source, "data_dir") else source()
             if not isinstance(loaded, Dataset):
                 raise ConfigError(f"experiment {self.name!r}: data expected a function "
                                   f"returning a Dataset (freezecheck.arrays(...)). "
                                   f"Received: {loaded!r}")
-            self._data = loaded
-        return self._data
+            self._loaded[name] = loaded
+        return self._loaded[name]
 
-    def key(self) -> dict | None:
+    def _data_takes_dir(self) -> bool:
+        return any(not isinstance(s, Dataset) and _takes(s, "data_dir")
+                   for s in self.datasets.values())
+
+    def key(self) -> dict:
         """What of this experiment a run's store key covers beyond the recipe and data:
-        its name, weight layers, and the source file that defines ``build``, so an edit
-        to the model never reuses a stale run."""
-        source = inspect.getsourcefile(self.build)
-        code = hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None
-        return {"name": self.name, "layers": list(self.layers),
-                "build": f"{getattr(self.build, '__module__', '?')}."
-                         f"{getattr(self.build, '__qualname__', '?')}",
-                "build_source_sha256": code}
+        its name, weight layers, and a digest of the code that trains
+        (freezecheck.describe.code): ``build``'s source and the user's code it reaches,
+        and ``train``'s where a subclass overrides it. Not the rest of the test module,
+        so editing a gate or an expectation reuses the store."""
+        from freezecheck.describe.code import digest
+
+        key = {"name": self.name, "layers": list(self.layers),
+               "build": f"{getattr(self.build, '__module__', '?')}."
+                        f"{getattr(self.build, '__qualname__', '?')}",
+               "build_code_sha256": digest(self.build)}
+        if type(self).train is not Experiment.train:
+            key["train_code_sha256"] = digest(type(self).train)
+        return key
 
     def store_key(self, variant: Variant, recipe: Recipe, data: Dataset) -> str:
         """The run store's key of ``variant`` trained with ``recipe`` on ``data``: the
@@ -395,6 +488,84 @@ class Experiment:
         return f"Experiment({self.name!r}, {len(self.variants)} variants)"
 
 
+@dataclasses.dataclass(frozen=True)
+class Tier:
+    """A named configuration of an experiment: the recipe every variant trains with and
+    the gates it must reach (a quick tier for CI, say: fewer epochs, its own gates)."""
+
+    recipe: Recipe
+    gates: Gates
+
+    def __post_init__(self):
+        if not isinstance(self.recipe, Recipe):
+            raise ConfigError(f"Tier recipe expected a freezecheck.Recipe. Received: "
+                              f"{self.recipe!r}")
+        if not isinstance(self.gates, Gates):
+            raise ConfigError(f"Tier gates expected a freezecheck.Gates. Received: "
+                              f"{self.gates!r}")
+
+
+def _check_tier_name(name: str, field: str, value) -> str:
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise ConfigError(f"experiment {name!r}: {field} expected a name of letters, digits, "
+                          f"'_', '.' or '-'. Received: {field}={value!r}")
+    return value
+
+
+def _check_tiers(name: str, tiers, default: str) -> dict:
+    if not isinstance(tiers, dict):
+        raise ConfigError(f"experiment {name!r}: tiers expected a dict of name -> "
+                          f"freezecheck.Tier. Received: tiers={tiers!r}")
+    for key, tier in tiers.items():
+        _check_tier_name(name, "a tier's name", key)
+        if key == default:
+            raise ConfigError(f"experiment {name!r}: tiers names {key!r}, the default tier, "
+                              f"which the declared recipe and gates are. Give it another "
+                              f"name, or set default_tier.")
+        if not isinstance(tier, Tier):
+            raise ConfigError(f"experiment {name!r}: tiers[{key!r}] expected a "
+                              f"freezecheck.Tier(recipe=..., gates=...). Received: {tier!r}")
+    return dict(tiers)
+
+
+def _check_data(name: str, data) -> dict:
+    """The declared data as a dict of named sources (one source: named after it)."""
+    def check(source, what):
+        if not (callable(source) or isinstance(source, Dataset)):
+            raise ConfigError(f"experiment {name!r}: {what} expected a Dataset "
+                              f"(freezecheck.arrays(...)) or a function returning one. "
+                              f"Received: {source!r}")
+        if callable(source) and not isinstance(source, Dataset):
+            parameters = inspect.signature(source).parameters
+            required = [p for p in parameters.values() if p.default is p.empty
+                        and p.name != "data_dir"
+                        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+            if required:
+                raise ConfigError(f"experiment {name!r}: {what} expected a function of no "
+                                  f"arguments, or of one named data_dir. Received: "
+                                  f"{getattr(source, '__name__', source)}"
+                                  f"{inspect.signature(source)}")
+        return source
+
+    if isinstance(data, dict):
+        if not data:
+            raise ConfigError(f"experiment {name!r}: data expected at least one data set. "
+                              f"Received: data={{}}")
+        for key in data:
+            _check_tier_name(name, "a data set's name", key)
+        return {key: check(source, f"data[{key!r}]") for key, source in data.items()}
+    check(data, "data")
+    title = data.name if isinstance(data, Dataset) else getattr(data, "__name__", "data")
+    return {title if isinstance(title, str) and _NAME.fullmatch(title) else "data": data}
+
+
+def _takes(function, parameter: str) -> bool:
+    try:
+        return parameter in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+
+
 def _check_name(name) -> str:
     # Two experiments of one name in a session are refused at collection
     # (freezecheck.plugin): their ids, references and runs would mix.
@@ -440,5 +611,5 @@ def _takes_initializer(name: str, build) -> bool:
     return False
 
 
-__all__ = ["Declared", "Experiment", "Freeze", "arrays", "blocks", "each_layer_alone",
+__all__ = ["Declared", "Experiment", "Freeze", "Tier", "arrays", "blocks", "each_layer_alone",
            "with_inits", "FreezecheckError"]

@@ -15,12 +15,19 @@ from freezecheck.errors import FreezecheckError
 from freezecheck.judge import checks
 
 
-def variant_cases(variants) -> list:
+def variant_cases(variants, experiment_of=None) -> list:
     """``pytest.param`` per variant, for ``parametrize("variant", ...)``: the variant's id
     as the test id, and every test of the variant in one xdist group, so the worker
-    that trains a variant is the one that judges it (with ``--dist=loadgroup``)."""
-    return [pytest.param(v, id=v.id, marks=pytest.mark.xdist_group(xdist_group(v.id)))
-            for v in variants]
+    that trains a variant is the one that judges it (with ``--dist=loadgroup``).
+    ``experiment_of(variant)``, if given, names the experiment of tests outside a
+    generated class, so that the session checks its options and orders its runs."""
+    def marks(v):
+        group = pytest.mark.xdist_group(xdist_group(v.id))
+        if experiment_of is None:
+            return group
+        return [group, pytest.mark.freezecheck_experiment(experiment_of(v))]
+
+    return [pytest.param(v, id=v.id, marks=marks(v)) for v in variants]
 
 
 def xdist_group(variant_id: str) -> str:
@@ -29,6 +36,16 @@ def xdist_group(variant_id: str) -> str:
     a test id as its group only when no "]" comes after it; otherwise every test is a
     group of its own."""
     return variant_id.replace("[", "(").replace("]", ")")
+
+
+def experiment_data(experiment, options):
+    """``experiment``'s data set of this session; refused data fails the test asking,
+    naming the file and the fix (a traceback would only bury it)."""
+    try:
+        return experiment.data_for(options)
+    except FreezecheckError as exc:
+        pytest.fail(f"freezecheck: {experiment.data_title(options)} refused, nothing "
+                    f"trained:\n{exc}", pytrace=False)
 
 
 def _fail_if(problem: str | None) -> None:
@@ -69,28 +86,28 @@ def test_class(experiment) -> type:
 
         @pytest.mark.parametrize("variant", variant_cases(variants))
         def test_reaches_accuracy_gate(self, variant, freezecheck_experiment_run,
-                                       freezecheck_settings):
+                                       freezecheck_options):
             """The final validation accuracy reaches the gate, or keeps the declared
             expectation."""
-            declared = _declared(experiment, variant, freezecheck_settings)
+            declared = _declared(experiment, variant, freezecheck_options)
             _fail_if(checks.accuracy_missed(
                 variant, freezecheck_experiment_run(experiment, variant),
-                experiment.gates_for(freezecheck_settings).min_accuracy,
+                experiment.gates_for(freezecheck_options).min_accuracy,
                 declared.expectation, declared.where, declared.spread))
 
         @pytest.mark.parametrize("variant", variant_cases(variants[1:]))
         def test_curve_follows_baseline(self, variant, freezecheck_experiment_run,
-                                        freezecheck_settings, record_property):
+                                        freezecheck_options, record_property):
             """The validation curve within the band and lag of the baseline's, or
             consistent with the declared expectation (judge.expectations.judge_curve)."""
             from freezecheck.judge.expectations import judge_curve
 
-            declared = _declared(experiment, variant, freezecheck_settings)
+            declared = _declared(experiment, variant, freezecheck_options)
             problem, largest = judge_curve(
                 variant, declared.expectation, declared.where,
                 freezecheck_experiment_run(experiment, variant).val_accuracy,
                 freezecheck_experiment_run(experiment, variant.baseline).val_accuracy,
-                experiment.gates_for(freezecheck_settings).curve, freezecheck_settings.alpha,
+                experiment.gates_for(freezecheck_options).curve, freezecheck_options.significance,
                 source=declared.source)
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
@@ -98,16 +115,16 @@ def test_class(experiment) -> type:
         @pytest.mark.parametrize("variant", variant_cases(variants))
         def test_curve_matches_stored_reference(self, variant, freezecheck_experiment_run,
                                                 freezecheck_experiment_references,
-                                                freezecheck_settings, record_property):
+                                                freezecheck_options, record_property):
             """The validation curve within the band and lag of the one stored for this
             environment (references/ENVIRONMENT/ID.json beside the test module)."""
-            why_not = experiment.why_no_references(freezecheck_settings)
+            why_not = experiment.why_no_references(freezecheck_options)
             if why_not:
                 pytest.skip(why_not)
             _fail_if(checks.reference_missed(
                 variant, freezecheck_experiment_run(experiment, variant),
                 freezecheck_experiment_references(experiment),
-                experiment.gates_for(freezecheck_settings).curve, record_property))
+                experiment.gates_for(freezecheck_options).curve, record_property))
 
     # No test without a case: pytest would report an empty parameter set as a skip.
     if not frozen:

@@ -3,10 +3,12 @@ experiment built from scratch in a temporary directory, run by pytest as a user 
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
 import numpy as np
+
 import pytest
 
 import freezecheck
@@ -234,6 +236,45 @@ def _run(pytester, store, *args):
 
 
 @pytest.mark.training
+def test_every_session_option_applies_to_a_users_experiment_or_stops_the_session(
+        pytester, tmp_path):
+    """Seed, gates and references directory change what the user's experiment does;
+    an option it cannot apply stops the session naming it, before anything trains."""
+    _write(pytester)
+    store, chosen = tmp_path / "store", ["-k", "toy[none] or toy[h1]"]
+    seeded = _run(pytester, store, "-n", "2", "--freezecheck-seed=3",
+                  "--freezecheck-references-dir=refs", "--freezecheck-regen-references",
+                  *chosen)
+    seeded.stdout.fnmatch_lines(["freezecheck: toy[[]none] seed 3: *trained in *",
+                                 "*; seed 3"])
+    results = json.loads((pytester.path / "report" / "results.json").read_text())
+    assert {run["seed"] for run in results["runs"]} == {3}
+    assert sorted(p.name for p in (pytester.path / "refs").glob("*/*.json")) == \
+        ["toy[h1].json", "toy[none].json"]
+    assert not (pytester.path / "references").exists()
+    for path in (pytester.path / "refs").glob("*/*.json"):
+        assert json.loads(path.read_text())["recipe"]["seed"] == 3
+    # Gates from the command line hold the user's variants to them (the same runs,
+    # loaded from the store): a lag of -1 epochs cannot be met, a band of 0.5 is.
+    strict = _run(pytester, store, "--freezecheck-seed=3", "--freezecheck-curve-band=0.5",
+                  "--freezecheck-curve-level=1.0", "--freezecheck-min-accuracy=0.999",
+                  "--freezecheck-references-dir=refs", "-rf", *chosen)
+    strict.stdout.fnmatch_lines(["*loaded from the store*",
+                                 "*gates: final validation accuracy >= *99.9%; curve within "
+                                 "+-50.0 points of the baseline's, 100.0% reached*"])
+    strict.assert_outcomes(passed=8)
+    # An option the experiment cannot apply: one usage error naming both, nothing trained.
+    for option, said in [("--freezecheck-tier=smoke", "offers the tier(s) full"),
+                         ("--freezecheck-dataset=cifar10", "has the data set(s) data"),
+                         ("--freezecheck-families=blocks", "declares no families"),
+                         ("--freezecheck-seeds=5", "judges one seed per session")]:
+        refused = _run(pytester, tmp_path / "unused", option)
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR, option
+        assert f"{option}: experiment 'toy' {said}" in refused.stderr.str(), refused.stderr.str()
+        assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.training
 def test_user_experiment_runs_selects_by_id_and_catches_a_leaking_frozen_batchnorm(
         pytester, tmp_path):
     _write(pytester)
@@ -332,6 +373,12 @@ TestToy = freezecheck.Experiment(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*two experiments are named 'toy' (test_one.py and "
                                  "test_two.py)*Give each experiment its own name*"])
+    # Under xdist too: the usage error, not an internal error of xdist's.
+    under_xdist = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    assert under_xdist.ret == pytest.ExitCode.USAGE_ERROR
+    said = under_xdist.stdout.str() + under_xdist.stderr.str()
+    assert "two experiments are named 'toy' (test_one.py and test_two.py)" in said
+    assert "INTERNALERROR" not in said
     # Renamed, both are collected.
     pytester.makepyfile(test_two=declaration.format(name="toy2"))
     assert pytester.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only").ret == 0
@@ -347,13 +394,14 @@ import freezecheck
 
 
 class Tiered(freezecheck.Experiment):
-    def why_no_references(self, settings):
-        return f"no references on the {settings.tier} tier" if settings.tier != "full" else None
+    def why_no_references(self, options):
+        tier = self.tier_name(options)
+        return f"no references on the {tier} tier" if tier != "full" else None
 
-    def declared(self, variant, settings):
-        if variant.frozen and settings.dataset != "mnist":
-            raise freezecheck.ConfigError(f"{variant.id}: not measured on {settings.dataset}")
-        return super().declared(variant, settings)
+    def declared(self, variant, options):
+        if variant.frozen and self.dataset_name(options) != "mnist":
+            raise freezecheck.ConfigError(f"{variant.id}: not measured on {options.dataset}")
+        return super().declared(variant, options)
 
 
 def data():
@@ -362,9 +410,11 @@ def data():
                               validation=(rng.normal(size=(8, 4)), rng.integers(0, 2, 8)))
 
 
-TestTiered = Tiered("tiered", build=lambda: None, layers=("a", "b"), data=data,
-                    recipe=freezecheck.Recipe(epochs=1),
-                    gates=freezecheck.Gates(0.5, 0.1, 0.5, 1)).tests()
+GATES = freezecheck.Gates(0.5, 0.1, 0.5, 1)
+TestTiered = Tiered("tiered", build=lambda: None, layers=("a", "b"),
+                    data={"mnist": data, "fashion-mnist": data},
+                    recipe=freezecheck.Recipe(epochs=1), gates=GATES,
+                    tiers={"smoke": freezecheck.Tier(freezecheck.Recipe(epochs=1), GATES)}).tests()
 ''')
     skipped = pytester.runpytest_inprocess(
         "-p", "no:cacheprovider", "-rs", "--freezecheck-tier=smoke", "-k", "reference")

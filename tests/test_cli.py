@@ -10,7 +10,7 @@ import pytest
 
 from freezecheck import __version__
 from freezecheck.cli.main import build_parser, main
-from freezecheck.plugin import OPTIONS
+from freezecheck.plugin.options import OPTIONS
 
 COMMANDS_PAGE = Path(__file__).parents[1] / "docs" / "commands.md"
 

@@ -31,14 +31,15 @@ APPLIES_TO = {
 def pytest_generate_tests(metafunc):
     if "variant" not in metafunc.fixturenames:
         return
-    from freezecheck.plugin import SETTINGS_KEY
+    from freezecheck.builtin.experiment import EXPERIMENTS, settings_for
     from freezecheck.generated import variant_cases
+    from freezecheck.plugin.keys import OPTIONS_KEY
 
-    settings = metafunc.config.stash[SETTINGS_KEY]
+    settings = settings_for(metafunc.config.stash[OPTIONS_KEY])
     chosen = family_variants(settings.families or ("single",), settings.models)
     applies = APPLIES_TO.get(metafunc.function.__name__, lambda v: True)
     chosen = [v for v in chosen if applies(v)]
-    metafunc.parametrize("variant", variant_cases(chosen))
+    metafunc.parametrize("variant", variant_cases(chosen, lambda v: EXPERIMENTS[v.model]))
 
 
 @pytest.fixture

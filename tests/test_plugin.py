@@ -19,24 +19,17 @@ EXPERIMENT_FILE = Path(__file__).with_name("test_experiment.py")
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--freezecheck-tier=huge"], "tier expected one of full, smoke. Received: tier='huge'"),
         (["--freezecheck-min-accuracy=1.5"], "min_accuracy expected a number in (0, 1]. Received: min_accuracy=1.5"),
         (["--freezecheck-min-accuracy=0"], "min_accuracy expected a number in (0, 1]"),
         (["--freezecheck-min-accuracy=high"], "--freezecheck-min-accuracy expected a number. Received: 'high'"),
         (["--freezecheck-curve-band=-0.01"], "band expected a number in [0, 1]. Received: band=-0.01"),
         (["--freezecheck-curve-level=2"], "level expected a number in (0, 1]"),
         (["--freezecheck-curve-max-lag=-1"], "max_lag expected a non-negative integer"),
-        (["--freezecheck-seed=-3"], "seed expected a non-negative integer. Received: seed=-3"),
+        (["--freezecheck-seed=-3"], "--freezecheck-seed expected a non-negative integer. Received: -3"),
         (["--freezecheck-seed=x"], "--freezecheck-seed expected an integer. Received: 'x'"),
-        (["--freezecheck-seeds=0"], "seeds expected a positive integer. Received: seeds=0"),
-        (["--freezecheck-families=blocks,cats"], "families expected a comma-separated list of "
-                                                 "single, blocks, inits, init-baselines, or all. "
-                                                 "Received: 'blocks,cats'"),
-        (["--freezecheck-models=alexnet"], "expected one of lenet, lenet5. Received: model='alexnet'"),
-        (["--freezecheck-dataset=cifar10"], "dataset expected one of mnist, fashion-mnist. "
-                                            "Received: dataset='cifar10'"),
-        (["--freezecheck-dataset=fashion-mnist", "--freezecheck-tier=smoke"],
-         "dataset 'fashion-mnist' runs on the full tier only"),
+        (["--freezecheck-seeds=0"], "--freezecheck-seeds expected a positive integer. Received: 0"),
+        (["--freezecheck-training=jit"], "--freezecheck-training expected one of loop, fit. "
+                                         "Received: 'jit'"),
         (["--freezecheck-alpha=1"], "alpha expected a number in (0, 1). Received: alpha=1.0"),
     ],
 )
@@ -45,6 +38,41 @@ def test_bad_option_is_a_usage_error_at_start_up(pytester, args, message):
     result = pytester.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--freezecheck-tier=huge"], "experiment 'lenet5': tier expected one of full, smoke. "
+                                      "Received: tier='huge'"),
+        (["--freezecheck-families=blocks,cats"], "families expected a comma-separated list of "
+                                                 "single, blocks, inits, init-baselines, or all. "
+                                                 "Received: 'blocks,cats'"),
+        (["--freezecheck-models=alexnet"], "expected one of lenet, lenet5. Received: model='alexnet'"),
+        (["--freezecheck-dataset=cifar10"], "dataset expected one of mnist, fashion-mnist. "
+                                            "Received: dataset='cifar10'"),
+        (["--freezecheck-dataset=fashion-mnist", "--freezecheck-tier=smoke"],
+         "dataset 'fashion-mnist' runs on the full tier only"),
+    ],
+)
+def test_a_value_the_experiment_does_not_have_is_a_usage_error_before_training(
+        pytester, args, message):
+    """Checked by each experiment in the session, at collection, before anything trains."""
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+
+
+@pytest.mark.parametrize("option", ["--freezecheck-tier=smoke", "--freezecheck-seed=3",
+                                    "--freezecheck-min-accuracy=0.5"])
+def test_an_option_for_experiments_where_none_was_collected_is_a_usage_error(pytester, option):
+    """It would change nothing: said, not ignored."""
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest(option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert (f"freezecheck: {option.split('=')[0]}: no freezecheck experiment was collected"
+            in result.stderr.str())
 
 
 def test_bad_ini_value_is_a_usage_error_naming_the_ini_key(pytester):
@@ -61,7 +89,7 @@ def test_ini_directories_are_relative_to_the_ini_file(pytester, monkeypatch):
     the same option on the command line from where pytest was started."""
     pytester.makeini("[pytest]\nfreezecheck_store_dir = runs\n")
     pytester.makeconftest(
-        "from freezecheck.plugin import STORE_KEY\n"
+        "from freezecheck.plugin.keys import STORE_KEY\n"
         "def pytest_report_header(config):\n"
         "    return f'store: {config.stash[STORE_KEY][0]}'\n")
     pytester.makepyfile("def test_nothing(): pass")
@@ -101,7 +129,8 @@ def test_missing_data_directory_is_one_usage_error_before_anything_runs(pytester
     pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
     result = pytester.runpytest_subprocess(*workers, f"--freezecheck-data-dir={tmp_path / 'absent'}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    error = result.stderr.str()
+    # Under xdist, a worker's collection finds it and the controller stops with it.
+    error = result.stderr.str() + result.stdout.str()
     assert error.count("does not exist") == 1, error
     assert "freezecheck: --freezecheck-data-dir: MNIST data directory" in error
     assert "Traceback" not in error + result.stdout.str()
@@ -109,7 +138,7 @@ def test_missing_data_directory_is_one_usage_error_before_anything_runs(pytester
 
 
 def test_incomplete_data_directory_is_a_usage_error_naming_the_missing_file(pytester, tmp_path):
-    pytester.makepyfile("def test_nothing(): pass")
+    pytester.makepyfile(test_copied_experiment=EXPERIMENT_FILE.read_text())
     (tmp_path / "train-images-idx3-ubyte").write_bytes(b"")
     result = pytester.runpytest(f"--freezecheck-data-dir={tmp_path}",
                                 "--freezecheck-dataset=fashion-mnist")
@@ -216,9 +245,11 @@ def test_a_variants_tests_stay_on_one_worker_and_baselines_go_first(pytester):
         import time
         import pytest
         from freezecheck.generated import variant_cases
+        from freezecheck.builtin.experiment import EXPERIMENTS
         from freezecheck.builtin.families import experiment
 
-        @pytest.mark.parametrize("variant", variant_cases(experiment()))
+        @pytest.mark.parametrize("variant", variant_cases(experiment(),
+                                                          lambda v: EXPERIMENTS[v.model]))
         @pytest.mark.parametrize("check", ["first", "second", "third"])
         def test_check(check, variant):
             time.sleep(0.05)
@@ -295,36 +326,49 @@ def test_families_option_selects_variants_and_tests(pytester):
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]])
-def test_an_unrelated_project_runs_as_without_freezecheck(pytester, workers):
+@pytest.mark.parametrize("randomly", [[], ["-p", "no:randomly"]])
+def test_an_unrelated_project_runs_as_without_freezecheck(pytester, workers, randomly):
     """Installed but unused, the plugin changes nothing: the same tests in the same
     order with the same outcomes, no freezecheck section or report directory, and
-    TensorFlow never imported."""
-    pytester.makepyfile(test_mine="""
+    neither numpy nor TensorFlow imported. Two files of different sizes, so that any
+    reordering between files (a scheduler putting the larger first) shows."""
+    pytester.makepyfile(test_a="""
+        def test_only(): pass
+    """, test_b="""
         import sys
 
         def test_b(): pass
         def test_a(): assert False
         def test_c():
-            assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+            assert not {"numpy", "tensorflow", "keras"} & set(sys.modules), sorted(
+                m for m in sys.modules if m.split(".")[0] in {"numpy", "tensorflow", "keras"})
+        def test_d(): pass
+        def test_e(): pass
+        def test_f(): pass
+        def test_g(): pass
     """)
 
     def run(*extra):
-        result = pytester.runpytest_subprocess(*workers, "-v", "-p", "no:cacheprovider",
-                                               "-p", "no:randomly", *extra)
+        result = pytester.runpytest_subprocess(*workers, *randomly, "-v", "-p",
+                                               "no:cacheprovider", *extra)
         lines = []
         for line in result.stdout.lines:
-            test = re.search(r"test_mine\.py::(test_\w+)", line)
+            test = re.search(r"(test_\w\.py::test_\w+)", line)
             outcome = re.search(r"\b(PASSED|FAILED)\b", line)
             if test and outcome and not line.startswith("FAILED "):
                 lines.append((test.group(1), outcome.group(1)))
         # Under xdist, which of two workers finishes first is not the plugin's doing.
         lines = sorted(lines) if workers else lines
-        return result, lines
+        collected = pytester.runpytest_subprocess(*randomly, "--collect-only", "-q",
+                                                  "-p", "no:cacheprovider", *extra)
+        return result, lines, [line for line in collected.outlines if "::" in line]
 
-    with_plugin, seen = run()
-    without, expected = run("-p", "no:freezecheck")
-    assert seen == expected and len(seen) == 3, (seen, expected)
+    with_plugin, seen, order = run()
+    without, expected, expected_order = run("-p", "no:freezecheck")
+    assert seen == expected and len(seen) == 8, (seen, expected)
+    assert order == expected_order and order[0] == "test_a.py::test_only", (order, expected_order)
     assert with_plugin.ret == without.ret == pytest.ExitCode.TESTS_FAILED
+    assert ("test_b.py::test_c", "PASSED") in seen
     assert "freezecheck" not in with_plugin.stdout.str().split("plugins:")[-1].replace(
         "freezecheck-", "")
     assert not list(pytester.path.glob("freezecheck-*"))

@@ -9,7 +9,7 @@ gates, the data set (MNIST or Fashion-MNIST) and its measured gate, the expectat
 measured in this environment, and the reference curves shipped with freezecheck.
 
 Its runs train through :func:`freezecheck.builtin.models.train`, the path every stored
-measurement was made on, and keep the built-in store keys, so the families
+measurement was made on, under the store keys of any experiment, so the families
 (tests/test_families.py) reuse them within a session.
 """
 
@@ -20,9 +20,12 @@ import functools
 from pathlib import Path
 
 from freezecheck.builtin import models
-from freezecheck.builtin.datasets import TITLES, load_dataset
-from freezecheck.builtin.settings import DEFAULT_DATASET, FULL_RECIPES, TIER_GATES
-from freezecheck.experiment import Declared, Experiment, each_layer_alone
+from freezecheck.builtin.datasets import TITLES, check_data_dir, load_dataset
+from freezecheck.builtin.settings import (DATASETS, DEFAULT_DATASET, FULL_EPOCH_IMAGES,
+                                          FULL_RECIPES, SMOKE_RECIPES, TIER_GATES, Settings,
+                                          estimated_seconds)
+from freezecheck.errors import FreezecheckError
+from freezecheck.experiment import Declared, Experiment, Tier, each_layer_alone
 from freezecheck.train.backend import environment_name
 
 # One load per process and data set, shared by every test that trains on it.
@@ -30,31 +33,45 @@ cached_dataset = functools.cache(load_dataset)
 
 
 class LeNetExperiment(Experiment):
-    """One built-in model's experiment: its baseline and each weight layer frozen alone."""
+    """One built-in model's experiment: its baseline and each weight layer frozen alone,
+    with the tiers full and smoke and the data sets MNIST and Fashion-MNIST."""
 
     def __init__(self, model: str):
         layers = models.WEIGHT_LAYERS[models.check_model_name(model)]
         super().__init__(
             model, build=functools.partial(models.network, model), layers=layers,
-            data=functools.partial(cached_dataset, DEFAULT_DATASET, None),
+            data={name: functools.partial(_load, name) for name in DATASETS},
             recipe=FULL_RECIPES[model], gates=TIER_GATES["full"],
+            tiers={"smoke": Tier(SMOKE_RECIPES[model], TIER_GATES["smoke"])},
             variants=each_layer_alone(layers))
 
-    def recipe_for(self, settings):
-        """The tier's recipe, the session's seed and training path applied."""
-        return settings.recipe(self.name)
+    def check_options(self, options) -> list[str]:
+        """Every option applies to the built-in experiment; its values are checked by
+        the session's Settings (a data directory by what it holds)."""
+        try:
+            settings_for(options)
+        except FreezecheckError as exc:
+            return [f"experiment {self.name!r}: {exc}"]
+        if options.data_dir is not None:
+            try:  # the same for every built-in model: said once
+                check_data_dir(options.dataset or DEFAULT_DATASET, options.data_dir)
+            except FreezecheckError as exc:
+                return [f"{options.flag('data_dir')}: {exc}"]
+        return []
 
-    def gates_for(self, settings):
+    def recipe_for(self, options):
+        """The tier's recipe, the session's seed and training path applied."""
+        return settings_for(options).recipe(self.name)
+
+    def gates_for(self, options):
         """The tier's gates; on a data set other than MNIST, the model's measured gate."""
+        settings = settings_for(options)
         return dataclasses.replace(settings.gates, min_accuracy=settings.gate(self.name))
 
-    def data_for(self, settings):
-        return cached_dataset(settings.dataset, settings.data_dir)
+    def data_title(self, options) -> str:
+        return TITLES[options.dataset or DEFAULT_DATASET]
 
-    def data_title(self, settings) -> str:
-        return TITLES[settings.dataset]
-
-    def declared(self, variant, settings) -> Declared:
+    def declared(self, variant, options) -> Declared:
         """On the full tier, what was measured in this environment (or the nearest one
         measured) on the session's data set; on the smoke tier nothing: every variant
         must reach its gate and follow its baseline. On MNIST an unmeasured variant is
@@ -63,6 +80,7 @@ class LeNetExperiment(Experiment):
         from freezecheck.errors import ConfigError
         from freezecheck.judge.expectations import lookup
 
+        settings = settings_for(options)
         if settings.tier != "full":
             return Declared()
         table = lookup(environment_name(), settings.dataset)
@@ -73,33 +91,66 @@ class LeNetExperiment(Experiment):
                         spread=table.spreads.get(variant.model, 0.0),
                         source="freezecheck/builtin/expectations.json")
 
-    def why_no_references(self, settings) -> str | None:
+    def why_no_references(self, options) -> str | None:
+        settings = settings_for(options)
         if settings.tier != "full" or settings.dataset != DEFAULT_DATASET:
             return "reference curves are kept for the full tier on MNIST only"
         return None
 
-    def references_for(self, settings, module: Path, regenerate: bool):
-        return builtin_references(settings.references, regenerate)
+    def references_for(self, options, module: Path):
+        return builtin_references(options)
+
+    def estimated_seconds(self, variant, recipe) -> float:
+        return estimated_seconds(variant.model, variant.frozen, recipe.epochs,
+                                 recipe.train_images or FULL_EPOCH_IMAGES)
 
     def train(self, variant, recipe, data):
         """Through builtin.models.train: the images given their channel axis, on the
         path every stored measurement was made on."""
         return models.train(variant, recipe, data)
 
-    def key(self) -> None:
-        """None: the built-in runs' store keys hash freezecheck's own code
-        (train.store.TRAINING_MODULES), as the families' runs do."""
-        return None
+
+def _load(name: str, data_dir=None):
+    return cached_dataset(name, None if data_dir is None else str(data_dir))
 
 
-def builtin_references(where: tuple[Path, bool], regenerate: bool = False):
-    """The built-in experiment's reference curves of this environment, from ``where``:
-    (the directory written, and read first; whether those shipped with freezecheck are
-    read after it)."""
+@functools.cache
+def settings_for(options) -> Settings:
+    """The built-in experiment's Settings of a session: its tier's recipes with the
+    seed applied, gates (measured ones off MNIST), data set, seeds and families. A bad
+    value raises a ConfigError naming it."""
+    from freezecheck.builtin.families import parse_families
+    from freezecheck.judge.expectations import measured_gates
+
+    dataset = options.dataset or DEFAULT_DATASET
+    return Settings.for_tier(
+        options.tier or "full", seed=options.first_seed, seeds=options.seeds or 1,
+        families=parse_families(",".join(options.families)) if options.families else (),
+        models=options.models or models.MODEL_NAMES,
+        dataset=dataset, alpha=options.significance,
+        # Read only off MNIST: a session on MNIST never opens the table for its gates.
+        measured_gates=(measured_gates(environment_name(), dataset)
+                        if dataset != DEFAULT_DATASET else None),
+        data_dir=str(options.data_dir) if options.data_dir else None,
+        training=options.training, **options.gate_overrides(),
+        references=_references_where(options))
+
+
+def _references_where(options) -> tuple[Path, bool]:
+    """(the directory written, and read first; whether the shipped references are read
+    after it): the shipped ones only when no directory is given."""
+    if options.references_dir is not None:
+        return options.references_dir, False
+    return options.rootdir / "references", True
+
+
+def builtin_references(options):
+    """The built-in experiment's reference curves of this environment: in the session's
+    references directory, then (when none is given) those shipped with freezecheck."""
     from freezecheck.judge.references import References, shipped_root
 
-    root, read_shipped = where
-    return References(root, environment_name(), regenerate=regenerate,
+    root, read_shipped = _references_where(options)
+    return References(root, environment_name(), regenerate=options.regen_references,
                       also=[shipped_root()] if read_shipped else [])
 
 

@@ -115,7 +115,8 @@ class Settings:
     @classmethod
     def for_tier(cls, tier: str, *, seed: int = 0, data_dir=None, dataset: str = DEFAULT_DATASET,
                  seeds: int = 1, families=(), models=MODEL_NAMES, alpha=DEFAULT_ALPHA,
-                 measured_gates=None, training=None, **gate_overrides):
+                 measured_gates=None, training=None, references=(Path("references"), True),
+                 **gate_overrides):
         """``measured_gates``: model -> gate measured on this data set (Fashion-MNIST)."""
         if tier not in TIERS:
             raise ConfigError(f"tier expected one of {', '.join(TIERS)}. Received: tier={tier!r}")
@@ -154,7 +155,7 @@ class Settings:
         return cls(tier=tier, recipes=recipes, gates=gates, data_dir=data_dir,
                    dataset=dataset, seeds=tuple(range(seed, seed + seeds)),
                    families=tuple(families), models=tuple(models), alpha=float(alpha),
-                   model_gates=model_gates, training=training)
+                   model_gates=model_gates, training=training, references=references)
 
 
 # Seconds per full-data epoch at one thread, measured on the full tier (TensorFlow

@@ -63,6 +63,8 @@ class Context:
     seeds: tuple[int, ...] = (0,)
     gates: dict = dataclasses.field(default_factory=dict)  # the session's Gates, as a dict
     model_gates: dict = dataclasses.field(default_factory=dict)  # model -> measured gate
+    # experiment -> its Gates as a dict, when the session's experiments have their own
+    experiment_gates: dict = dataclasses.field(default_factory=dict)
 
     def gate(self, model: str) -> float:
         return self.model_gates.get(model, self.gates["min_accuracy"])
@@ -80,15 +82,24 @@ class Context:
         return f"seeds {seeds[0]} to {seeds[-1]}"
 
     def gates_text(self) -> str:
+        curves = {name: {k: v for k, v in g.items() if k != "min_accuracy"}
+                  for name, g in self.experiment_gates.items()}
+        if len({tuple(sorted(c.items())) for c in curves.values()}) > 1:
+            return "; ".join(f"{name}: " + _gates_text(g, format(g["min_accuracy"], ".1%"))
+                             for name, g in sorted(self.experiment_gates.items()))
         g = self.gates
         models = sorted(self.model_gates)
         if models:
             accuracy = ", ".join(f"{m} {self.model_gates[m]:.1%}" for m in models)
         else:
             accuracy = f"{g['min_accuracy']:.1%}"
-        return (f"final validation accuracy >= {accuracy}; curve within "
-                f"+-{g['curve_band'] * 100:.1f} points of the baseline's, "
-                f"{g['curve_level']:.1%} reached at most {g['curve_max_lag']} epoch(s) after it")
+        return _gates_text(g, accuracy)
+
+
+def _gates_text(g: dict, accuracy: str) -> str:
+    return (f"final validation accuracy >= {accuracy}; curve within "
+            f"+-{g['curve_band'] * 100:.1f} points of the baseline's, "
+            f"{g['curve_level']:.1%} reached at most {g['curve_max_lag']} epoch(s) after it")
 
 
 def run_figures(record: RunRecord, level: float) -> dict:

@@ -33,19 +33,20 @@ SESSION_FILE = "session"  # which session wrote an entry
 
 
 def run_key(variant_id: str, recipe: dict, data_sha256: dict, experiment: dict | None = None) -> str:
-    """Hex key of a run: variant, recipe, data, library versions and freezecheck's code;
-    for a user experiment also ``experiment``: its weight layers and the sha256 of the
-    source file of its model-building function (Experiment.key)."""
+    """Hex key of a run: variant, recipe, data, library versions, freezecheck's training
+    code and the CPU type; and ``experiment``: its name, weight layers and the digest
+    of the code that builds and trains its model (Experiment.key)."""
     content = {
         "variant": variant_id,
         "recipe": recipe,
         "data": data_sha256,
         "libraries": {name: _version(name) for name in
-                      ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "numpy")},
+                      ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "numpy",
+                       "freezecheck")},
         "code": _code_hash(),
         "cpu": cpu_type(),
     }
-    if experiment is not None:  # absent for the built-in one: its keys stay as they were
+    if experiment is not None:
         content["experiment"] = experiment
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -60,6 +61,11 @@ class RunStore:
         self.session = session
         self.retrain = retrain
         self._loaded: dict[str, RunRecord] = {}  # this process's copies, by key
+        self._trained: set[str] = set()  # the keys this process trained
+
+    def trained_here(self, key: str) -> bool:
+        """Whether this process trained the run under ``key`` (else it was loaded)."""
+        return key in self._trained
 
     def get_or_train(self, key: str, train: Callable[[], RunRecord]) -> RunRecord:
         """The stored run under ``key``; ``train()`` produces and stores it if absent."""
@@ -78,6 +84,7 @@ class RunStore:
             else:
                 record = train()
                 self._write(entry, record)
+                self._trained.add(key)
         finally:
             lock.release()
         self._loaded[key] = record
@@ -119,12 +126,12 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-# The modules whose code decides what a training run produces: `train.training`, the
-# built-in models, and all they import (tests/test_store.py checks the list against the
+# The modules of freezecheck whose code decides what a training run produces:
+# `train.training` and all it imports (tests/test_store.py checks the list against the
 # imports). `describe.recipe` is not among them: they take only a Recipe and the thread
 # count from it, whose values are in the key. The tests' judging, the gates,
 # expectations, reports and the plugin are not here either: changing them changes no run.
-TRAINING_MODULES = ("builtin.models", "describe.variants", "errors", "train.backend",
+TRAINING_MODULES = ("describe.variants", "errors", "train.backend",
                     "train.data", "train.determinism", "train.initializers", "train.records",
                     "train.training")
 KEYED_BY_VALUE = {"describe.recipe": {"Recipe", "THREADS_PER_PROCESS"}}

@@ -1,0 +1,134 @@
+"""The session's report, on the controller: each run said as it arrives, the summary
+table at the end, and the report files (freezecheck/reporting/report.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SessionIdToWorkers:
+    """Gives every xdist worker the controller's session id."""
+
+    def __init__(self, session: str):
+        self.session = session
+
+    def pytest_configure_node(self, node):
+        node.workerinput["freezecheck_session"] = self.session
+
+    def pytest_testnodedown(self, node, error):
+        from freezecheck.plugin.collection import usage_error_from_worker
+
+        usage_error_from_worker(node)
+
+
+class SessionReport:
+    """Collects run figures from test reports; writes them once, at the end. On the
+    controller, says each run as it arrives, so that a long session under xdist is not
+    a silent row of dots."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.runs: dict[str, dict] = {}
+        self.outcomes: dict[str, str] = {}
+        self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
+        self.terminal = None
+
+    def pytest_sessionstart(self, session):
+        self.terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def context(self):
+        """What the session ran, from its runs: per experiment, its data set, tier and
+        gates."""
+        from freezecheck.reporting.report import Context
+        from freezecheck.train.backend import environment_name
+
+        experiments: dict[str, dict] = {}
+        for r in self.runs.values():
+            experiments.setdefault(r["experiment"], r)
+        first = next(iter(experiments.values()))
+        return Context(
+            environment=environment_name(),
+            dataset=", ".join(dict.fromkeys(r["dataset_title"] for r in experiments.values())),
+            tier=", ".join(dict.fromkeys(r["tier"] for r in experiments.values())),
+            seeds=tuple(sorted({r["seed"] for r in self.runs.values()})),
+            gates=first["curve_gates"],
+            model_gates={name: r["curve_gates"]["min_accuracy"]
+                         for name, r in experiments.items()},
+            experiment_gates={name: r["curve_gates"] for name, r in experiments.items()})
+
+    def pytest_runtest_logreport(self, report):
+        for figures in getattr(report, "freezecheck_runs", None) or ():
+            key = f"{figures['variant']} seed={figures['seed']:04d}"
+            if key not in self.runs:
+                self._say(figures)
+            elif self.runs[key]["trained"]:  # trained by one worker, loaded by another
+                figures = {**figures, "trained": True, "worker": self.runs[key]["worker"]}
+            self.runs[key] = figures
+        if report.when == "call" or report.outcome != "passed":
+            self.outcomes[without_xdist_group(report.nodeid)] = _outcome(report)
+        if report.when == "call":
+            from freezecheck.train.backend import environment_name
+
+            for name, value in report.user_properties:
+                if name == "reference_environment" and value != environment_name():
+                    self.borrowed.setdefault(value, []).append(without_xdist_group(report.nodeid))
+
+    def _say(self, figures) -> None:
+        if self.terminal is None or self.terminal.verbosity < 0:
+            return
+        writer = getattr(self.terminal, "_tw", None)
+        if writer is not None and writer.width_of_current_line:
+            self.terminal.write("\n")  # after a row of progress dots
+        how = (f"trained in {figures['train_seconds']:.0f} s" if figures["trained"]
+               else "loaded from the store")
+        self.terminal.write_line(
+            f"freezecheck: {figures['variant']} seed {figures['seed']}: val accuracy "
+            f"{figures['final_val_accuracy']:.2%} after {len(figures['val_accuracy'])} "
+            f"epochs, {how}")
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.borrowed:
+            self._summarise_borrowed(terminalreporter)
+        if not self.runs:
+            return
+        from freezecheck.reporting.report import table, verdicts, write_results
+
+        context = self.context()
+        written = write_results(self.directory, self.runs, self.outcomes, context)
+        terminalreporter.write_sep("=", "freezecheck")
+        judged = verdicts(self.runs, self.outcomes, context)
+        for line in table(self.runs, self.outcomes, context, judged):
+            terminalreporter.write_line(line)
+        page = written / "index.html"
+        start = terminalreporter.config.invocation_params.dir
+        terminalreporter.write_line(
+            f"report: {page.relative_to(start) if page.is_relative_to(start) else page}")
+
+    def _summarise_borrowed(self, terminalreporter):
+        """Say, pass or fail, which reference curves were another environment's."""
+        from freezecheck.train.backend import environment_name
+
+        terminalreporter.write_sep("=", "freezecheck reference curves borrowed")
+        for whose, tests in sorted(self.borrowed.items()):
+            variants = sorted(test[test.index("[") + 1:-1] for test in tests)
+            terminalreporter.write_line(
+                f"{environment_name()} has no reference of its own for "
+                f"{len(variants)} variant(s), compared with {whose}'s (the nearest "
+                f"supported environment that has them): {', '.join(variants)}")
+        terminalreporter.write_line(
+            f"Create {environment_name()}'s own by running those tests in this environment "
+            f"with --freezecheck-regen-references, review the files written, and commit "
+            f"them (each test's message names its directory).")
+
+
+def without_xdist_group(nodeid: str) -> str:
+    """The test id as without workers: --dist=loadgroup appends "@group" to it, which
+    xdist tells from a parameter holding "@" by no "]" following it (as here)."""
+    head, at, _ = nodeid.rpartition("@")
+    return head if at and nodeid.rfind("@") > nodeid.rfind("]") else nodeid
+
+
+def _outcome(report) -> str:
+    if hasattr(report, "wasxfail"):
+        return "xpassed" if report.passed else "xfailed"
+    return report.outcome if report.when == "call" else f"{report.outcome} in {report.when}"
