@@ -60,3 +60,27 @@ def test_an_unknown_report_schema_is_refused(tmp_path, capsys):
     (report / "results.json").write_text(json.dumps(data))
     assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
     assert "expected one of (1, 2)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda run: {k: v for k, v in run.items() if k != "final_val_accuracy"},
+     "runs[1]: field 'final_val_accuracy' missing (expected a run of a results.json"),
+    (lambda run: run | {"epochs_to_level": "3"},
+     "runs[1]: field 'epochs_to_level' is \"3\", not an integer >= 0 or null"),
+])
+def test_a_bad_run_is_named_by_its_index_and_field(change, message, tmp_path, capsys):
+    report = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)] * 2)
+    data = json.loads((report / "results.json").read_text())
+    data["runs"][1] = change(data["runs"][1])
+    (report / "results.json").write_text(json.dumps(data))
+    assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"freezecheck compare: {report / 'results.json'}: {message}")
+
+
+def test_a_report_that_is_not_json_is_named_by_its_line(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "results.json").write_text('{"schema_version": 2,\n"runs": [\n')
+    assert main(["compare", str(tmp_path / "a"), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"freezecheck compare: {tmp_path / 'a' / 'results.json'}:3: not valid JSON (")

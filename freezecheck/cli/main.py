@@ -152,12 +152,30 @@ def main(argv=None) -> int:
 
     try:
         lines = run_compare(args.reports, args.out)
-    except FreezecheckError as exc:
-        print(f"freezecheck compare: {exc}", file=sys.stderr)
-        return 2
+    except (FreezecheckError, OSError) as exc:
+        return _fail("compare", exc)
     print("\n".join(lines))
     print(f"\nwritten: {args.out / 'compare.md'}, {args.out / 'compare.png'}")
     return 0
+
+
+def _fail(command: str, exc: Exception) -> int:
+    """Say why ``command`` cannot go on, without a traceback; the status for bad input."""
+    if isinstance(exc, OSError) and exc.filename and not isinstance(exc, FreezecheckError):
+        # Files are read through reporting.readers, so this is one being written.
+        exc = f"{exc.filename}: cannot be written: {exc.strerror}"
+    print(f"freezecheck {command}: {exc}", file=sys.stderr)
+    return 2
+
+
+def _write(path: Path, content: str) -> None:
+    """write_atomic, a failure naming ``path`` (not its temporary file)."""
+    from freezecheck.files import write_atomic
+
+    try:
+        write_atomic(path, content)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be written: {exc.strerror}") from None
 
 
 BUILTIN_ONLY = ("families", "models", "dataset", "data_dir", "tier")  # measure's options
@@ -224,28 +242,28 @@ def _findings(args) -> int:
                                                       alphas, full_curve(dataset).level)))
             return 0
         written = findings.write(rows, args.out, args.tables)
-    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
-        print(f"freezecheck {args.command}: {exc}", file=sys.stderr)
-        return 2
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return _fail(args.command, exc)
     print("written: " + ", ".join(map(str, written)))
     return 0
 
 
 def _expectations(args, argv) -> int:
-    from freezecheck.files import write_atomic
     from freezecheck.judge.expectations import table_document
-    from freezecheck.reporting import tabulate
+    from freezecheck.reporting import readers, tabulate
 
     try:
         measured = tabulate.tabulate(tabulate.read_rows(args.measurements))
-    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
-        print(f"freezecheck expectations: {exc}", file=sys.stderr)
-        return 2
-    command = ("python -m freezecheck expectations "
-               + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
-    write_atomic(args.out, table_document(measured, command))
-    if args.page:
-        write_atomic(args.page, tabulate.render_page(args.page.read_text(), measured))
+        # The page is read before anything is written: a wrong --page writes nothing.
+        page = (readers.read_text(args.page, "a Markdown page with expectations blocks, "
+                                             "for --page") if args.page else None)
+        command = ("python -m freezecheck expectations "
+                   + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
+        _write(args.out, table_document(measured, command))
+        if page is not None:
+            _write(args.page, tabulate.render_page(page, measured))
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return _fail("expectations", exc)
     for environment, datasets in measured.items():
         for dataset, table in datasets.items():
             print(f"{environment} {dataset}: {len(table['variants'])} variants, "

@@ -9,11 +9,11 @@ the gate beyond the allowed lag) is marked with a `*`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from freezecheck.errors import FreezecheckError
 from freezecheck.files import write_atomic
+from freezecheck.reporting import readers
 from freezecheck.reporting.report import READABLE_SCHEMA_VERSIONS
 
 
@@ -21,18 +21,23 @@ class ReportError(FreezecheckError, ValueError):
     """A report directory cannot be read as a freezecheck report."""
 
 
+# What compare reads of a results.json (a session writes more).
+REPORT_FIELDS = {"environment": readers.text, "gates.curve_band": readers.number,
+                 "gates.curve_max_lag": readers.count, "gates.min_accuracy": readers.accuracy}
+RUN_FIELDS = {"variant": readers.variant, "final_val_accuracy": readers.accuracy,
+              "epochs_to_level": readers.count_or_none, "seed": readers.count}
+
+
 def load_report(directory: Path) -> dict:
     path = Path(directory) / "results.json"
-    try:
-        results = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ReportError(f"{path}: no such file. Give directories written by "
-                          f"--freezecheck-report-dir.") from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}: not valid JSON ({exc}).") from exc
-    if results.get("schema_version") not in READABLE_SCHEMA_VERSIONS or "environment" not in results:
-        raise ReportError(f"{path}: report schema {results.get('schema_version')!r}, "
-                          f"expected one of {READABLE_SCHEMA_VERSIONS}; re-run that environment.")
+    results = readers.read_json(path)
+    # The schema first: a report of another schema is told to be re-run, not picked at.
+    version = results.get("schema_version") if isinstance(results, dict) else None
+    if version not in READABLE_SCHEMA_VERSIONS:
+        raise ReportError(f"{path}: report schema {version!r}, expected one of "
+                          f"{READABLE_SCHEMA_VERSIONS}; re-run that environment.")
+    readers.check_report(results, path, REPORT_FIELDS, RUN_FIELDS, optional=("seed",),
+                         required=False)
     # A session over several seeds is compared at its first seed: one run a variant.
     seeds = [run.get("seed", 0) for run in results["runs"]]  # older reports: one seed
     results["runs"] = [run for run, seed in zip(results["runs"], seeds) if seed == min(seeds, default=0)]
