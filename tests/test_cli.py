@@ -1,5 +1,5 @@
 """The freezecheck command: --version, --help of every subcommand, the console script;
-bad input refused by file, line and field."""
+bad input refused by file, line and field, bad arguments by name and value."""
 
 import argparse
 import json
@@ -171,3 +171,67 @@ def test_a_page_that_does_not_exist_is_named_and_nothing_is_written(tmp_path, ca
     assert err.startswith(f"freezecheck expectations: {tmp_path / 'none.md'}: no such file")
     assert not (tmp_path / "table.json").exists()
 
+
+# --- bad arguments: named with the value received and what is expected ------------------
+
+def seeds_file(tmp_path, variant="lenet5[none]", seeds=10):
+    return lines_file(tmp_path, *(json.dumps(LINE | {
+        "variant": variant, "seed": s, "val_accuracy": [0.97 + s / 1000, 0.985, 0.99]})
+        for s in range(seeds)))
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("replication", ["--alpha", "0"],
+     "--alpha expected a number in (0, 1). Received: --alpha=0.0"),
+    ("replication", ["--alpha", "1"],
+     "--alpha expected a number in (0, 1). Received: --alpha=1.0"),
+    ("replication", ["--alpha", "nan"],
+     "--alpha expected a number in (0, 1). Received: --alpha=nan"),
+    ("false-alarms", ["--alphas", "0.01,0"],
+     "--alphas expected comma-separated numbers in (0, 1), e.g. 0.01,0.05. Received: "
+     "--alphas='0.01,0' (0.0 is not in (0, 1))"),
+    ("false-alarms", ["--alphas", "0.01,,0.05"],
+     "--alphas expected comma-separated numbers in (0, 1), e.g. 0.01,0.05. Received: "
+     "--alphas='0.01,,0.05'"),
+    ("false-alarms", ["--group-size", "0"],
+     "--group-size expected an integer >= 5: the statistical mode compares groups of at "
+     "least 5 seeds. Received: --group-size=0"),
+    ("false-alarms", ["--group-size", "4"],
+     "--group-size expected an integer >= 5: the statistical mode compares groups of at "
+     "least 5 seeds. Received: --group-size=4"),
+])
+def test_an_out_of_range_number_is_refused_naming_the_argument(name, args, message,
+                                                               tmp_path, capsys):
+    status, err = run_command(name, seeds_file(tmp_path), tmp_path, capsys, *args)
+    assert status == 2
+    assert err.startswith(f"freezecheck {name}: {message}")
+
+
+def test_measure_refuses_no_workers(tmp_path, capsys):
+    assert main(["measure", "--workers", "0", "--store-dir", str(tmp_path),
+                 "--out", str(tmp_path / "m.jsonl")]) == 2
+    assert capsys.readouterr().err == (
+        "freezecheck measure: --workers expected a positive integer. Received: --workers=0\n")
+
+
+def test_an_unknown_variant_is_refused_with_those_that_can_be_split(tmp_path, capsys):
+    status, err = run_command("false-alarms", seeds_file(tmp_path), tmp_path, capsys,
+                              "--variant", "lenet5[nope]")
+    assert status == 2
+    assert err == ("freezecheck false-alarms: --variant expected a variant the measurement "
+                   "files hold; those with the 10 seeds two groups of --group-size 5 need: "
+                   "lenet5[none]. Received: 'lenet5[nope]'\n")
+
+
+def test_a_variant_with_too_few_seeds_for_two_groups_is_refused(tmp_path, capsys):
+    status, err = run_command("false-alarms", seeds_file(tmp_path, seeds=9), tmp_path, capsys)
+    assert status == 2
+    assert err.startswith("freezecheck false-alarms: --variant lenet5[none] has at most 9 "
+                          "seeds in one environment and data set; two groups of --group-size "
+                          "5 need 10.")
+
+
+def test_replication_without_ten_seeds_of_a_variant_is_refused(tmp_path, capsys):
+    status, err = run_command("replication", seeds_file(tmp_path, seeds=9), tmp_path, capsys)
+    assert status == 2
+    assert "no variant is measured at ten or more seeds" in err

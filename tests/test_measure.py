@@ -51,7 +51,7 @@ def test_plan_runs_every_pair_costliest_first():
 def test_bad_arguments_exit_2_naming_the_problem(capsys, tmp_path):
     args = ["measure", "--store-dir", str(tmp_path), "--out", str(tmp_path / "m.jsonl")]
     assert main(args + ["--seeds", "0"]) == 2
-    assert "seeds expected N >= 1" in capsys.readouterr().err
+    assert "--seeds expected N >= 1" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
         main(args + ["--dataset", "cifar"])
     assert exit_.value.code == 2

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from freezecheck.builtin.models import MODEL_NAMES
 from freezecheck.builtin.settings import DEFAULT_DATASET, FALSE_ALARM_VARIANT
-from freezecheck.describe.recipe import DEFAULT_ALPHA
+from freezecheck.describe.recipe import DEFAULT_ALPHA, check_alpha, check_positive_int
 from freezecheck.errors import ConfigError, FreezecheckError
+from freezecheck.judge.statistics import MIN_SEEDS
 
 
 def _measurement_files(command: argparse.ArgumentParser, help_text: str) -> None:
@@ -120,10 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     _measurement_files(alarms, "measurement files (JSON lines) holding the variant's seeds")
     alarms.add_argument("--variant", default=FALSE_ALARM_VARIANT,
                         help="the variant whose seeds are split (default: %(default)s)")
-    alarms.add_argument("--group-size", type=int, default=5,
-                        help="seeds per group (default: %(default)s)")
+    alarms.add_argument("--group-size", type=int, default=MIN_SEEDS,
+                        help=f"seeds per group, at least {MIN_SEEDS} (default: %(default)s)")
     alarms.add_argument("--alphas", default="0.01,0.05",
-                        help="comma-separated significance levels (default: %(default)s)")
+                        help="comma-separated significance levels, each in (0, 1) "
+                             "(default: %(default)s)")
     replication = commands.add_parser(
         "replication", help="measure how often a curve claim declared from half of the "
                             "seeds fails on the other half (variants with 10+ seeds)",
@@ -134,11 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "overall.")
     _measurement_files(replication, "measurement files (JSON lines) or full-tier results.json")
     replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
-                             help="the curve claims' significance level (default: %(default)s)")
+                             help="the curve claims' significance level, in (0, 1) "
+                                  "(default: %(default)s)")
     return parser
 
 
 def main(argv=None) -> int:
+    """Run one subcommand. Exit status: 0 done; 2 bad arguments or input (the argument,
+    or the file, line and field, named on stderr)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("findings", "false-alarms", "replication"):
@@ -178,6 +183,20 @@ def _write(path: Path, content: str) -> None:
         raise ConfigError(f"{path}: cannot be written: {exc.strerror}") from None
 
 
+def _alphas(text: str) -> list[float]:
+    """``--alphas``: comma-separated significance levels, each in (0, 1)."""
+    expected = "--alphas expected comma-separated numbers in (0, 1), e.g. 0.01,0.05"
+    try:
+        alphas = [float(item) for item in text.split(",")]
+    except ValueError:
+        raise ConfigError(f"{expected}. Received: --alphas={text!r}") from None
+    outside = [a for a in alphas if not 0 < a < 1]
+    if outside:
+        raise ConfigError(f"{expected}. Received: --alphas={text!r} ({outside[0]} is not "
+                          f"in (0, 1))")
+    return alphas
+
+
 BUILTIN_ONLY = ("families", "models", "dataset", "data_dir", "tier")  # measure's options
 
 
@@ -190,9 +209,7 @@ def _measure(args) -> int:
 
     try:
         seeds = measure.seed_range(args.seeds)
-        if args.workers < 1:
-            raise ConfigError(f"--workers expected a positive integer. Received: "
-                              f"{args.workers}")
+        check_positive_int("--workers", args.workers)
         if args.experiment is not None:
             given = [f"--{name.replace('_', '-')}" for name in BUILTIN_ONLY
                      if getattr(args, name) is not None]
@@ -225,21 +242,25 @@ def _measure(args) -> int:
 
 
 def _findings(args) -> int:
-    from freezecheck.builtin.settings import full_curve
     from freezecheck.reporting import findings, tabulate
 
     try:
+        # The arguments first: a wrong one is said before the files are read.
+        if args.command == "replication":
+            check_alpha(args.alpha, "--alpha")
+        if args.command == "false-alarms":
+            if args.group_size < MIN_SEEDS:
+                raise ConfigError(f"--group-size expected an integer >= {MIN_SEEDS}: the "
+                                  f"statistical mode compares groups of at least {MIN_SEEDS} "
+                                  f"seeds. Received: --group-size={args.group_size}")
+            alphas = _alphas(args.alphas)
         rows = tabulate.read_rows(args.measurements)
         if args.command == "replication":
             print("\n".join(findings.replication(rows, args.alpha)))
             return 0
         if args.command == "false-alarms":
-            alphas = [float(a) for a in args.alphas.split(",")]
-            levels = {row["dataset"] for row in rows}
-            for dataset in sorted(levels):
-                subset = [row for row in rows if row["dataset"] == dataset]
-                print("\n".join(findings.false_alarms(subset, args.variant, args.group_size,
-                                                      alphas, full_curve(dataset).level)))
+            print("\n".join(findings.false_alarms(rows, args.variant, args.group_size,
+                                                  alphas)))
             return 0
         written = findings.write(rows, args.out, args.tables)
     except (FreezecheckError, OSError, ValueError) as exc:

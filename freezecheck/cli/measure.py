@@ -358,6 +358,6 @@ def seed_range(text: str) -> list[int]:
     except ValueError:
         seeds = []
     if not seeds or seeds[0] < 0:
-        raise ConfigError(f"seeds expected N >= 1 (seeds 0 to N-1) or A-B with "
+        raise ConfigError(f"--seeds expected N >= 1 (seeds 0 to N-1) or A-B with "
                           f"0 <= A <= B (seeds A to B). Received: {text!r}")
     return seeds
