@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="report directories (each holding results.json)")
     compare.add_argument("--out", type=Path, default=Path("freezecheck-compare"),
                          help="where compare.md and compare.png go (default: %(default)s)")
+    compare.add_argument("--fail-beyond", action="store_true",
+                         help="exit with status 1 when a value moved from the first "
+                              "report's by more than the tolerance (starred in the table), "
+                              "and say which; 0 otherwise (for CI)")
     measure = commands.add_parser(
         "measure", help="train families of variants (or your experiment's variants) over "
                         "several seeds on Dask (an embedded local cluster, or --scheduler) "
@@ -142,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run one subcommand. Exit status: 0 done; 2 bad arguments or input (the argument,
-    or the file, line and field, named on stderr)."""
+    """Run one subcommand. Exit status: 0 done; 1 compare --fail-beyond found a value
+    beyond the tolerance; 2 bad arguments or input (the argument, or the file, line and
+    field, named on stderr)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("findings", "false-alarms", "replication"):
@@ -152,15 +157,24 @@ def main(argv=None) -> int:
         return _measure(args)
     if args.command == "expectations":
         return _expectations(args, argv)
+    return _compare(args)
 
+
+def _compare(args) -> int:
     from freezecheck.reporting.compare import run_compare
 
     try:
-        lines = run_compare(args.reports, args.out)
+        lines, beyond = run_compare(args.reports, args.out)
     except (FreezecheckError, OSError) as exc:
         return _fail("compare", exc)
     print("\n".join(lines))
     print(f"\nwritten: {args.out / 'compare.md'}, {args.out / 'compare.png'}")
+    if args.fail_beyond and beyond:
+        print(f"freezecheck compare: {len(beyond)} value{'s' if len(beyond) > 1 else ''} "
+              f"beyond the tolerance (--fail-beyond):", file=sys.stderr)
+        for line in beyond:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     return 0
 
 
