@@ -1,6 +1,8 @@
-"""The freezecheck command: --version, --help of every subcommand, the console script."""
+"""The freezecheck command: --version, --help of every subcommand, the console script;
+bad input refused by file, line and field, bad arguments by name and value."""
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -66,3 +68,170 @@ def test_the_commands_page_names_every_subcommand_and_option(name):
         for option in action.option_strings:
             if option not in ("-h", "--help"):
                 assert f"`{option}`" in page, f"docs/commands.md does not mention {name} {option}"
+
+
+# --- bad input: every command that reads records names the file, line and field -------
+
+LINE = {"environment": "envA", "dataset": "mnist", "variant": "lenet5[none]", "seed": 0,
+        "val_accuracy": [0.97, 0.99], "final_val_accuracy": 0.99}
+READERS = ["expectations", "findings", "replication", "false-alarms"]
+
+
+def run_command(name, path, tmp_path, capsys, *extra):
+    """Run ``name`` on ``path``; its status and stderr."""
+    outputs = {"expectations": ["--out", str(tmp_path / "table.json")],
+               "findings": ["--out", str(tmp_path / "plots")]}
+    status = main([name, str(path), *outputs.get(name, []), *extra])
+    return status, capsys.readouterr().err
+
+
+def lines_file(tmp_path, *lines):
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_a_line_without_a_field_is_named_by_file_line_and_field(name, tmp_path, capsys):
+    broken = {k: v for k, v in LINE.items() if k != "environment"}
+    path = lines_file(tmp_path, json.dumps(LINE), json.dumps(broken))
+    status, err = run_command(name, path, tmp_path, capsys)
+    assert status == 2
+    assert err == (f"freezecheck {name}: {path}:2: field 'environment' missing (expected a "
+                   f"measurement line written by freezecheck measure)\n")
+
+
+@pytest.mark.parametrize("name", READERS)
+@pytest.mark.parametrize("field, value, expected", [
+    ("seed", "3", "an integer >= 0"),
+    ("dataset", 7, "a non-empty string"),
+    ("val_accuracy", [0.9, 97.5], "a non-empty list of accuracies"),
+    ("final_val_accuracy", None, "an accuracy, a number in [0, 1]"),
+    ("variant", "lenet5", "a variant id"),
+    ("variant", "lenet5[nope]", "a variant of the built-in experiment"),
+])
+def test_a_field_of_the_wrong_type_is_named_with_its_value(name, field, value, expected,
+                                                           tmp_path, capsys):
+    path = lines_file(tmp_path, json.dumps(LINE | {field: value}))
+    status, err = run_command(name, path, tmp_path, capsys)
+    assert status == 2
+    assert err.startswith(f"freezecheck {name}: {path}:1: field {field!r} is "
+                          f"{json.dumps(value)}, not {expected}")
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_a_line_that_is_not_json_is_named_by_its_line(name, tmp_path, capsys):
+    path = lines_file(tmp_path, json.dumps(LINE), "", '{"environment": "envA", "seed')
+    status, err = run_command(name, path, tmp_path, capsys)
+    assert status == 2
+    assert err.startswith(f"freezecheck {name}: {path}:3: not valid JSON (")
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_an_empty_file_is_refused(name, tmp_path, capsys):
+    path = lines_file(tmp_path, "")
+    status, err = run_command(name, path, tmp_path, capsys)
+    assert status == 2
+    assert err == (f"freezecheck {name}: {path}: holds no measurement line (expected a file "
+                   f"of measurement lines, as freezecheck measure --out writes)\n")
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_a_missing_file_is_named_without_a_traceback(name, tmp_path, capsys):
+    status, err = run_command(name, tmp_path / "nowhere.jsonl", tmp_path, capsys)
+    assert status == 2
+    assert err.startswith(f"freezecheck {name}: {tmp_path / 'nowhere.jsonl'}: no such file")
+    assert "Errno" not in err
+
+
+def test_a_missing_file_exits_2_without_a_traceback_from_the_console(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "freezecheck", "expectations",
+                           str(tmp_path / "nowhere.jsonl"), "--out", str(tmp_path / "t.json")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "nowhere.jsonl: no such file" in done.stderr
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_a_bad_run_of_a_results_json_is_named_by_its_index_and_field(name, tmp_path, capsys):
+    run = {"variant": "lenet5[none]", "recipe": {"seed": 0}, "val_accuracy": [0.97, 0.99],
+           "final_val_accuracy": 0.99}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"environment": "envA", "runs": [run, run | {"recipe": {}}]}))
+    status, err = run_command(name, path, tmp_path, capsys)
+    assert status == 2
+    assert err.startswith(f"freezecheck {name}: {path}: runs[1]: field 'recipe.seed' missing")
+
+
+def test_a_page_that_does_not_exist_is_named_and_nothing_is_written(tmp_path, capsys):
+    path = lines_file(tmp_path, json.dumps(LINE))
+    status, err = run_command("expectations", path, tmp_path, capsys,
+                              "--page", str(tmp_path / "none.md"))
+    assert status == 2
+    assert err.startswith(f"freezecheck expectations: {tmp_path / 'none.md'}: no such file")
+    assert not (tmp_path / "table.json").exists()
+
+
+# --- bad arguments: named with the value received and what is expected ------------------
+
+def seeds_file(tmp_path, variant="lenet5[none]", seeds=10):
+    return lines_file(tmp_path, *(json.dumps(LINE | {
+        "variant": variant, "seed": s, "val_accuracy": [0.97 + s / 1000, 0.985, 0.99]})
+        for s in range(seeds)))
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("replication", ["--alpha", "0"],
+     "--alpha expected a number in (0, 1). Received: --alpha=0.0"),
+    ("replication", ["--alpha", "1"],
+     "--alpha expected a number in (0, 1). Received: --alpha=1.0"),
+    ("replication", ["--alpha", "nan"],
+     "--alpha expected a number in (0, 1). Received: --alpha=nan"),
+    ("false-alarms", ["--alphas", "0.01,0"],
+     "--alphas expected comma-separated numbers in (0, 1), e.g. 0.01,0.05. Received: "
+     "--alphas='0.01,0' (0.0 is not in (0, 1))"),
+    ("false-alarms", ["--alphas", "0.01,,0.05"],
+     "--alphas expected comma-separated numbers in (0, 1), e.g. 0.01,0.05. Received: "
+     "--alphas='0.01,,0.05'"),
+    ("false-alarms", ["--group-size", "0"],
+     "--group-size expected an integer >= 5: the statistical mode compares groups of at "
+     "least 5 seeds. Received: --group-size=0"),
+    ("false-alarms", ["--group-size", "4"],
+     "--group-size expected an integer >= 5: the statistical mode compares groups of at "
+     "least 5 seeds. Received: --group-size=4"),
+])
+def test_an_out_of_range_number_is_refused_naming_the_argument(name, args, message,
+                                                               tmp_path, capsys):
+    status, err = run_command(name, seeds_file(tmp_path), tmp_path, capsys, *args)
+    assert status == 2
+    assert err.startswith(f"freezecheck {name}: {message}")
+
+
+def test_measure_refuses_no_workers(tmp_path, capsys):
+    assert main(["measure", "--workers", "0", "--store-dir", str(tmp_path),
+                 "--out", str(tmp_path / "m.jsonl")]) == 2
+    assert capsys.readouterr().err == (
+        "freezecheck measure: --workers expected a positive integer. Received: --workers=0\n")
+
+
+def test_an_unknown_variant_is_refused_with_those_that_can_be_split(tmp_path, capsys):
+    status, err = run_command("false-alarms", seeds_file(tmp_path), tmp_path, capsys,
+                              "--variant", "lenet5[nope]")
+    assert status == 2
+    assert err == ("freezecheck false-alarms: --variant expected a variant the measurement "
+                   "files hold; those with the 10 seeds two groups of --group-size 5 need: "
+                   "lenet5[none]. Received: 'lenet5[nope]'\n")
+
+
+def test_a_variant_with_too_few_seeds_for_two_groups_is_refused(tmp_path, capsys):
+    status, err = run_command("false-alarms", seeds_file(tmp_path, seeds=9), tmp_path, capsys)
+    assert status == 2
+    assert err.startswith("freezecheck false-alarms: --variant lenet5[none] has at most 9 "
+                          "seeds in one environment and data set; two groups of --group-size "
+                          "5 need 10.")
+
+
+def test_replication_without_ten_seeds_of_a_variant_is_refused(tmp_path, capsys):
+    status, err = run_command("replication", seeds_file(tmp_path, seeds=9), tmp_path, capsys)
+    assert status == 2
+    assert "no variant is measured at ten or more seeds" in err

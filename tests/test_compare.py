@@ -60,3 +60,113 @@ def test_an_unknown_report_schema_is_refused(tmp_path, capsys):
     (report / "results.json").write_text(json.dumps(data))
     assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
     assert "expected one of (1, 2)" in capsys.readouterr().err
+
+
+def header(table: str) -> list[str]:
+    return [cell.strip() for cell in table.splitlines()[0].strip("|").split("|")]
+
+
+def rows(table: str) -> list[str]:
+    return [line.split("|")[1].strip() for line in table.splitlines()[2:]
+            if line.startswith("| ")]
+
+
+def test_two_reports_of_one_environment_are_told_apart_by_their_directories(tmp_path):
+    runs = [("lenet[none]", 0.9942, 3)]
+    one = write_report(tmp_path / "shard-1", "py311-tf221", runs)
+    two = write_report(tmp_path / "shard-2", "py311-tf221", runs)
+    other = write_report(tmp_path / "old", "py311-tf215", runs)
+    assert main(["compare", str(one), str(two), str(other), "--out", str(tmp_path / "out")]) == 0
+    columns = header((tmp_path / "out" / "compare.md").read_text())
+    assert columns == ["variant", "py311-tf221 (shard-1) accuracy",
+                       "py311-tf221 (shard-1) epochs to 99%", "py311-tf221 (shard-2) accuracy",
+                       "py311-tf221 (shard-2) epochs to 99%", "py311-tf215 accuracy",
+                       "py311-tf215 epochs to 99%"]
+
+
+def test_directories_of_one_name_are_told_apart_by_their_parents(tmp_path):
+    (tmp_path / "epyc").mkdir()
+    (tmp_path / "xeon").mkdir()
+    runs = [("lenet[none]", 0.9942, 3)]
+    one = write_report(tmp_path / "epyc" / "py311-tf221", "py311-tf221", runs)
+    two = write_report(tmp_path / "xeon" / "py311-tf221", "py311-tf221", runs)
+    assert main(["compare", str(one), str(two), "--out", str(tmp_path / "out")]) == 0
+    columns = header((tmp_path / "out" / "compare.md").read_text())
+    assert columns[1::2] == ["py311-tf221 (epyc/py311-tf221) accuracy",
+                             "py311-tf221 (xeon/py311-tf221) accuracy"]
+
+
+def test_a_directory_given_twice_is_refused(tmp_path, capsys):
+    one = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)])
+    assert main(["compare", str(one), str(tmp_path / "." / "a"), "--out",
+                 str(tmp_path / "out")]) == 2
+    assert "given twice" in capsys.readouterr().err
+
+
+def test_each_model_shows_its_baseline_first_then_its_variants_in_family_order(tmp_path):
+    runs = [("lenet5[out]", 0.991, 3), ("lenet5[none]", 0.992, 3), ("lenet5[fc2]", 0.991, 3),
+            ("lenet5[conv1+conv2]", 0.98, 5), ("lenet5[conv1]", 0.991, 3),
+            ("lenet[fc1]", 0.99, 3), ("lenet[none]", 0.994, 3),
+            ("digits[hidden1]", 0.95, None), ("digits[none]", 0.96, None)]
+    one = write_report(tmp_path / "a", "py311-tf215", runs)
+    two = write_report(tmp_path / "b", "py311-tf221", runs)
+    assert main(["compare", str(one), str(two), "--out", str(tmp_path / "out")]) == 0
+    assert rows((tmp_path / "out" / "compare.md").read_text()) == [
+        "lenet[none]", "lenet[fc1]",
+        "lenet5[none]", "lenet5[conv1]", "lenet5[fc2]", "lenet5[out]", "lenet5[conv1+conv2]",
+        "digits[none]", "digits[hidden1]"]
+
+
+def test_fail_beyond_exits_1_and_names_what_moved_beyond_the_tolerance(tmp_path, capsys):
+    old = write_report(tmp_path / "a", "py311-tf215", [
+        ("lenet[none]", 0.9942, 3), ("lenet[fc1]", 0.9918, 5)])
+    new = write_report(tmp_path / "b", "py311-tf221", [
+        ("lenet[none]", 0.9940, 3), ("lenet[fc1]", 0.9790, None)])
+    args = ["compare", str(old), str(new), "--out", str(tmp_path / "out")]
+    assert main(args + ["--fail-beyond"]) == 1
+    assert capsys.readouterr().err == (
+        "freezecheck compare: 2 values beyond the tolerance (--fail-beyond):\n"
+        "  lenet[fc1] in py311-tf221: final accuracy 97.90%, 99.18% in py311-tf215 "
+        "(tolerance 1.0%)\n"
+        "  lenet[fc1] in py311-tf221: epochs to 99% never, 5 in py311-tf215 (tolerance 2)\n")
+    assert main(args) == 0  # without the flag the table marks them, the status does not
+
+
+def test_fail_beyond_exits_0_when_nothing_moved_beyond_the_tolerance(tmp_path, capsys):
+    old = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)])
+    new = write_report(tmp_path / "b", "py311-tf221", [("lenet[none]", 0.9940, 5)])
+    assert main(["compare", str(old), str(new), "--out", str(tmp_path / "out"),
+                 "--fail-beyond"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda run: {k: v for k, v in run.items() if k != "final_val_accuracy"},
+     "runs[1]: field 'final_val_accuracy' missing (expected a run of a results.json"),
+    (lambda run: run | {"epochs_to_level": "3"},
+     "runs[1]: field 'epochs_to_level' is \"3\", not an integer >= 0 or null"),
+])
+def test_a_bad_run_is_named_by_its_index_and_field(change, message, tmp_path, capsys):
+    report = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)] * 2)
+    data = json.loads((report / "results.json").read_text())
+    data["runs"][1] = change(data["runs"][1])
+    (report / "results.json").write_text(json.dumps(data))
+    assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"freezecheck compare: {report / 'results.json'}: {message}")
+
+
+def test_a_report_that_is_not_json_is_named_by_its_line(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "results.json").write_text('{"schema_version": 2,\n"runs": [\n')
+    assert main(["compare", str(tmp_path / "a"), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"freezecheck compare: {tmp_path / 'a' / 'results.json'}:3: not valid JSON (")
+
+
+def test_reports_without_a_run_are_refused(tmp_path, capsys):
+    one = write_report(tmp_path / "a", "py311-tf215", [])
+    two = write_report(tmp_path / "b", "py311-tf221", [])
+    assert main(["compare", str(one), str(two), "--out", str(tmp_path / "out")]) == 2
+    assert "no run in any of the reports" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 itself is the experiment's)."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pytest
 from freezecheck.builtin.models import variant_of
 from freezecheck.cli.locate import locate
 from freezecheck.cli.main import main
-from freezecheck.cli.measure import placement, plan, seed_range
-from freezecheck.errors import ConfigError
+from freezecheck.cli.measure import measured, placement, plan, seed_range
+from freezecheck.errors import ConfigError, FreezecheckError
 
 
 @pytest.mark.parametrize("text, seeds", [("5", [0, 1, 2, 3, 4]), ("3-5", [3, 4, 5]), ("0-0", [0])])
@@ -25,6 +26,22 @@ def test_a_range_without_seeds_is_refused(text):
         seed_range(text)
 
 
+def test_a_re_run_reads_what_its_measurements_file_holds_and_refuses_a_bad_line(tmp_path):
+    line = {"environment": "envA", "dataset": "mnist", "variant": "lenet5[none]", "seed": 3,
+            "val_accuracy": [0.97, 0.99], "final_val_accuracy": 0.99}
+    out = tmp_path / "m.jsonl"
+    assert measured(out) == set()  # not written yet
+    out.write_text("")
+    assert measured(out) == set()  # nothing measured yet
+    out.write_text(json.dumps(line) + "\n")
+    assert measured(out) == {("lenet5[none]", 3)}
+    out.write_text(json.dumps(line) + "\n" + json.dumps(line | {"seed": -1}) + "\n")
+    with pytest.raises(FreezecheckError, match=rf"^{re.escape(str(out))}:2: field 'seed' is "
+                                               rf"-1, not an integer >= 0 \(expected a "
+                                               rf"measurement line"):
+        measured(out)
+
+
 def test_plan_runs_every_pair_costliest_first():
     cheap, dear = variant_of("lenet5", ("conv1",)), variant_of("lenet", ("fc1",))
     pairs = plan([cheap, dear], [0, 1])
@@ -34,7 +51,7 @@ def test_plan_runs_every_pair_costliest_first():
 def test_bad_arguments_exit_2_naming_the_problem(capsys, tmp_path):
     args = ["measure", "--store-dir", str(tmp_path), "--out", str(tmp_path / "m.jsonl")]
     assert main(args + ["--seeds", "0"]) == 2
-    assert "seeds expected N >= 1" in capsys.readouterr().err
+    assert "--seeds expected N >= 1" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
         main(args + ["--dataset", "cifar"])
     assert exit_.value.code == 2

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from freezecheck.builtin.models import MODEL_NAMES
 from freezecheck.builtin.settings import DEFAULT_DATASET, FALSE_ALARM_VARIANT
-from freezecheck.describe.recipe import DEFAULT_ALPHA
+from freezecheck.describe.recipe import DEFAULT_ALPHA, check_alpha, check_positive_int
 from freezecheck.errors import ConfigError, FreezecheckError
+from freezecheck.judge.statistics import MIN_SEEDS
 
 
 def _measurement_files(command: argparse.ArgumentParser, help_text: str) -> None:
@@ -40,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="report directories (each holding results.json)")
     compare.add_argument("--out", type=Path, default=Path("freezecheck-compare"),
                          help="where compare.md and compare.png go (default: %(default)s)")
+    compare.add_argument("--fail-beyond", action="store_true",
+                         help="exit with status 1 when a value moved from the first "
+                              "report's by more than the tolerance (starred in the table), "
+                              "and say which; 0 otherwise (for CI)")
     measure = commands.add_parser(
         "measure", help="train families of variants (or your experiment's variants) over "
                         "several seeds on Dask (an embedded local cluster, or --scheduler) "
@@ -120,10 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     _measurement_files(alarms, "measurement files (JSON lines) holding the variant's seeds")
     alarms.add_argument("--variant", default=FALSE_ALARM_VARIANT,
                         help="the variant whose seeds are split (default: %(default)s)")
-    alarms.add_argument("--group-size", type=int, default=5,
-                        help="seeds per group (default: %(default)s)")
+    alarms.add_argument("--group-size", type=int, default=MIN_SEEDS,
+                        help=f"seeds per group, at least {MIN_SEEDS} (default: %(default)s)")
     alarms.add_argument("--alphas", default="0.01,0.05",
-                        help="comma-separated significance levels (default: %(default)s)")
+                        help="comma-separated significance levels, each in (0, 1) "
+                             "(default: %(default)s)")
     replication = commands.add_parser(
         "replication", help="measure how often a curve claim declared from half of the "
                             "seeds fails on the other half (variants with 10+ seeds)",
@@ -134,11 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "overall.")
     _measurement_files(replication, "measurement files (JSON lines) or full-tier results.json")
     replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
-                             help="the curve claims' significance level (default: %(default)s)")
+                             help="the curve claims' significance level, in (0, 1) "
+                                  "(default: %(default)s)")
     return parser
 
 
 def main(argv=None) -> int:
+    """Run one subcommand. Exit status: 0 done; 1 compare --fail-beyond found a value
+    beyond the tolerance; 2 bad arguments or input (the argument, or the file, line and
+    field, named on stderr)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("findings", "false-alarms", "replication"):
@@ -147,17 +157,58 @@ def main(argv=None) -> int:
         return _measure(args)
     if args.command == "expectations":
         return _expectations(args, argv)
+    return _compare(args)
 
+
+def _compare(args) -> int:
     from freezecheck.reporting.compare import run_compare
 
     try:
-        lines = run_compare(args.reports, args.out)
-    except FreezecheckError as exc:
-        print(f"freezecheck compare: {exc}", file=sys.stderr)
-        return 2
+        lines, beyond = run_compare(args.reports, args.out)
+    except (FreezecheckError, OSError) as exc:
+        return _fail("compare", exc)
     print("\n".join(lines))
     print(f"\nwritten: {args.out / 'compare.md'}, {args.out / 'compare.png'}")
+    if args.fail_beyond and beyond:
+        print(f"freezecheck compare: {len(beyond)} value{'s' if len(beyond) > 1 else ''} "
+              f"beyond the tolerance (--fail-beyond):", file=sys.stderr)
+        for line in beyond:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _fail(command: str, exc: Exception) -> int:
+    """Say why ``command`` cannot go on, without a traceback; the status for bad input."""
+    if isinstance(exc, OSError) and exc.filename and not isinstance(exc, FreezecheckError):
+        # Files are read through reporting.readers, so this is one being written.
+        exc = f"{exc.filename}: cannot be written: {exc.strerror}"
+    print(f"freezecheck {command}: {exc}", file=sys.stderr)
+    return 2
+
+
+def _write(path: Path, content: str) -> None:
+    """write_atomic, a failure naming ``path`` (not its temporary file)."""
+    from freezecheck.files import write_atomic
+
+    try:
+        write_atomic(path, content)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be written: {exc.strerror}") from None
+
+
+def _alphas(text: str) -> list[float]:
+    """``--alphas``: comma-separated significance levels, each in (0, 1)."""
+    expected = "--alphas expected comma-separated numbers in (0, 1), e.g. 0.01,0.05"
+    try:
+        alphas = [float(item) for item in text.split(",")]
+    except ValueError:
+        raise ConfigError(f"{expected}. Received: --alphas={text!r}") from None
+    outside = [a for a in alphas if not 0 < a < 1]
+    if outside:
+        raise ConfigError(f"{expected}. Received: --alphas={text!r} ({outside[0]} is not "
+                          f"in (0, 1))")
+    return alphas
 
 
 BUILTIN_ONLY = ("families", "models", "dataset", "data_dir", "tier")  # measure's options
@@ -172,9 +223,7 @@ def _measure(args) -> int:
 
     try:
         seeds = measure.seed_range(args.seeds)
-        if args.workers < 1:
-            raise ConfigError(f"--workers expected a positive integer. Received: "
-                              f"{args.workers}")
+        check_positive_int("--workers", args.workers)
         if args.experiment is not None:
             given = [f"--{name.replace('_', '-')}" for name in BUILTIN_ONLY
                      if getattr(args, name) is not None]
@@ -207,45 +256,49 @@ def _measure(args) -> int:
 
 
 def _findings(args) -> int:
-    from freezecheck.builtin.settings import full_curve
     from freezecheck.reporting import findings, tabulate
 
     try:
+        # The arguments first: a wrong one is said before the files are read.
+        if args.command == "replication":
+            check_alpha(args.alpha, "--alpha")
+        if args.command == "false-alarms":
+            if args.group_size < MIN_SEEDS:
+                raise ConfigError(f"--group-size expected an integer >= {MIN_SEEDS}: the "
+                                  f"statistical mode compares groups of at least {MIN_SEEDS} "
+                                  f"seeds. Received: --group-size={args.group_size}")
+            alphas = _alphas(args.alphas)
         rows = tabulate.read_rows(args.measurements)
         if args.command == "replication":
             print("\n".join(findings.replication(rows, args.alpha)))
             return 0
         if args.command == "false-alarms":
-            alphas = [float(a) for a in args.alphas.split(",")]
-            levels = {row["dataset"] for row in rows}
-            for dataset in sorted(levels):
-                subset = [row for row in rows if row["dataset"] == dataset]
-                print("\n".join(findings.false_alarms(subset, args.variant, args.group_size,
-                                                      alphas, full_curve(dataset).level)))
+            print("\n".join(findings.false_alarms(rows, args.variant, args.group_size,
+                                                  alphas)))
             return 0
         written = findings.write(rows, args.out, args.tables)
-    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
-        print(f"freezecheck {args.command}: {exc}", file=sys.stderr)
-        return 2
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return _fail(args.command, exc)
     print("written: " + ", ".join(map(str, written)))
     return 0
 
 
 def _expectations(args, argv) -> int:
-    from freezecheck.files import write_atomic
     from freezecheck.judge.expectations import table_document
-    from freezecheck.reporting import tabulate
+    from freezecheck.reporting import readers, tabulate
 
     try:
         measured = tabulate.tabulate(tabulate.read_rows(args.measurements))
-    except (FreezecheckError, OSError, ValueError, KeyError) as exc:
-        print(f"freezecheck expectations: {exc}", file=sys.stderr)
-        return 2
-    command = ("python -m freezecheck expectations "
-               + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
-    write_atomic(args.out, table_document(measured, command))
-    if args.page:
-        write_atomic(args.page, tabulate.render_page(args.page.read_text(), measured))
+        # The page is read before anything is written: a wrong --page writes nothing.
+        page = (readers.read_text(args.page, "a Markdown page with expectations blocks, "
+                                             "for --page") if args.page else None)
+        command = ("python -m freezecheck expectations "
+                   + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
+        _write(args.out, table_document(measured, command))
+        if page is not None:
+            _write(args.page, tabulate.render_page(page, measured))
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return _fail("expectations", exc)
     for environment, datasets in measured.items():
         for dataset, table in datasets.items():
             print(f"{environment} {dataset}: {len(table['variants'])} variants, "

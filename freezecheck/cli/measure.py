@@ -342,8 +342,11 @@ def _collect(futures, to_measure, store, out: Path, progress: Progress, line_of)
 
 
 def read(path: Path) -> list[dict]:
-    """The measurement rows of ``path``."""
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """The measurement rows of ``path``, each line checked (a bad one is refused by
+    file, line and field: freezecheck.reporting.readers); an empty file holds none."""
+    from freezecheck.reporting.readers import read_lines
+
+    return read_lines(path, required=False)
 
 
 def seed_range(text: str) -> list[int]:
@@ -355,6 +358,6 @@ def seed_range(text: str) -> list[int]:
     except ValueError:
         seeds = []
     if not seeds or seeds[0] < 0:
-        raise ConfigError(f"seeds expected N >= 1 (seeds 0 to N-1) or A-B with "
+        raise ConfigError(f"--seeds expected N >= 1 (seeds 0 to N-1) or A-B with "
                           f"0 <= A <= B (seeds A to B). Received: {text!r}")
     return seeds

@@ -82,10 +82,11 @@ def check_fraction(name: str, value) -> float:
     return float(value)
 
 
-def check_alpha(alpha) -> float:
-    """A significance level: a number strictly between 0 and 1."""
+def check_alpha(alpha, name: str = "alpha") -> float:
+    """A significance level: a number strictly between 0 and 1, or a ConfigError naming
+    ``name`` (the argument it came from)."""
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise ConfigError(f"alpha expected a number in (0, 1). Received: alpha={alpha!r}")
+        raise ConfigError(f"{name} expected a number in (0, 1). Received: {name}={alpha!r}")
     return float(alpha)
 
 

@@ -3,17 +3,20 @@
 ``freezecheck compare DIR...`` reads each DIR/results.json (written by a
 session, e.g. one per tox environment) and shows, per variant, the final validation
 accuracy and epochs to the gate in each environment. A figure that moved from the first
-environment's by more than the curve tolerance (accuracy beyond the band, or epochs to
-the gate beyond the allowed lag) is marked with a `*`.
+report's by more than the curve tolerance (accuracy beyond the band, or epochs to
+the gate beyond the allowed lag) is marked with a `*`, and listed, so that the command
+can fail on it (``--fail-beyond``).
 """
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from pathlib import Path
 
+from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id
 from freezecheck.errors import FreezecheckError
 from freezecheck.files import write_atomic
+from freezecheck.reporting import readers
 from freezecheck.reporting.report import READABLE_SCHEMA_VERSIONS
 
 
@@ -21,38 +24,86 @@ class ReportError(FreezecheckError, ValueError):
     """A report directory cannot be read as a freezecheck report."""
 
 
+# What compare reads of a results.json (a session writes more).
+REPORT_FIELDS = {"environment": readers.text, "gates.curve_band": readers.number,
+                 "gates.curve_max_lag": readers.count, "gates.min_accuracy": readers.accuracy}
+RUN_FIELDS = {"variant": readers.variant, "final_val_accuracy": readers.accuracy,
+              "epochs_to_level": readers.count_or_none, "seed": readers.count}
+
+
 def load_report(directory: Path) -> dict:
     path = Path(directory) / "results.json"
-    try:
-        results = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ReportError(f"{path}: no such file. Give directories written by "
-                          f"--freezecheck-report-dir.") from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}: not valid JSON ({exc}).") from exc
-    if results.get("schema_version") not in READABLE_SCHEMA_VERSIONS or "environment" not in results:
-        raise ReportError(f"{path}: report schema {results.get('schema_version')!r}, "
-                          f"expected one of {READABLE_SCHEMA_VERSIONS}; re-run that environment.")
+    results = readers.read_json(path)
+    # The schema first: a report of another schema is told to be re-run, not picked at.
+    version = results.get("schema_version") if isinstance(results, dict) else None
+    if version not in READABLE_SCHEMA_VERSIONS:
+        raise ReportError(f"{path}: report schema {version!r}, expected one of "
+                          f"{READABLE_SCHEMA_VERSIONS}; re-run that environment.")
+    readers.check_report(results, path, REPORT_FIELDS, RUN_FIELDS, optional=("seed",),
+                         required=False)
     # A session over several seeds is compared at its first seed: one run a variant.
     seeds = [run.get("seed", 0) for run in results["runs"]]  # older reports: one seed
     results["runs"] = [run for run, seed in zip(results["runs"], seeds) if seed == min(seeds, default=0)]
     return results
 
 
-def compare(reports: list[dict]) -> list[str]:
-    """Markdown lines: a row per variant, two columns per environment."""
+def labels(reports: list[dict], directories: list[Path]) -> list[str]:
+    """Each report's name in the table and plot: its environment, or, where several
+    reports are of one environment (shards, or one environment on two machines),
+    ``ENV (DIR)``: DIR the directory's name, or as many of its last path parts as
+    tell those reports apart (the directories are distinct: :func:`run_compare`)."""
+    names = [r["environment"] for r in reports]
+    parts = [Path(d).resolve().parts for d in directories]
+    for environment, repeats in Counter(names).items():
+        if repeats == 1:
+            continue
+        mine = [i for i, r in enumerate(reports) if r["environment"] == environment]
+        for depth in range(1, max(len(parts[i]) for i in mine) + 1):
+            shown = {i: Path(*parts[i][-depth:]).as_posix() for i in mine}
+            if len(set(shown.values())) == len(mine):
+                break
+        for i in mine:
+            names[i] = f"{environment} ({shown[i]})"
+    return names
+
+
+def order(variants) -> list[str]:
+    """Variant ids as the session report shows them: per model (the built-in models
+    first, in their order), the baseline first, then the variants in their families'
+    order (single layers, blocks, other distributions); a model of one's own's variants,
+    whose declared order a report does not keep, after its baseline by name."""
+    from freezecheck.builtin.models import MODEL_NAMES
+    from freezecheck.reporting.tabulate import family_order
+
+    rank = {v.id: i for model in MODEL_NAMES for i, v in enumerate(family_order(model))}
+    models = {model for model, _, _ in map(parse_id, variants)}
+    model_rank = {m: i for i, m in enumerate([*(m for m in MODEL_NAMES if m in models),
+                                              *sorted(models - set(MODEL_NAMES))])}
+
+    def key(variant):
+        model, frozen, init = parse_id(variant)
+        baseline = not frozen and init == DEFAULT_INIT
+        # Older reports' ids are ranked as their current form (variant_id(*parse_id)).
+        return (model_rank[model], not baseline,
+                rank.get(variant_id(model, frozen, init), len(rank)), variant)
+    return sorted(variants, key=key)
+
+
+def compare(reports: list[dict], names: list[str]) -> tuple[list[str], list[str]]:
+    """Markdown lines (a row per variant, two columns per report, ``names`` their
+    labels) and a line for each value beyond the tolerance, the ones starred."""
     first = reports[0]
     band, lag = first["gates"]["curve_band"], first["gates"]["curve_max_lag"]
     by_env = [{r["variant"]: r for r in report["runs"]} for report in reports]
-    variants = sorted(set().union(*by_env))
     header = "| variant | " + " | ".join(
-        f"{rep['environment']} accuracy | {rep['environment']} epochs to {rep['gates']['min_accuracy']:.0%}"
-        for rep in reports) + " |"
+        f"{name} accuracy | {name} epochs to {rep['gates']['min_accuracy']:.0%}"
+        for name, rep in zip(names, reports)) + " |"
     lines = [header, "|" + " --- |" * (1 + 2 * len(reports))]
-    for variant in variants:
+    beyond = []
+    for variant in order(set().union(*by_env)):
         base = by_env[0].get(variant)
         cells = []
-        for runs in by_env:
+        for name, runs in zip(names, by_env):
             run = runs.get(variant)
             if run is None:
                 cells += ["(not run)", ""]
@@ -61,18 +112,28 @@ def compare(reports: list[dict]) -> list[str]:
             moved_acc = base is not None and abs(acc - base["final_val_accuracy"]) > band
             moved_epochs = base is not None and _moved(epochs, base["epochs_to_level"], lag)
             cells.append(f"{acc:.2%}{' *' if moved_acc else ''}")
-            cells.append(f"{'never' if epochs is None else epochs}{' *' if moved_epochs else ''}")
+            cells.append(f"{_epochs(epochs)}{' *' if moved_epochs else ''}")
+            if moved_acc:
+                beyond.append(f"{variant} in {name}: final accuracy {acc:.2%}, "
+                              f"{base['final_val_accuracy']:.2%} in {names[0]} "
+                              f"(tolerance {band:.1%})")
+            if moved_epochs:
+                beyond.append(f"{variant} in {name}: epochs to "
+                              f"{reports[0]['gates']['min_accuracy']:.0%} {_epochs(epochs)}, "
+                              f"{_epochs(base['epochs_to_level'])} in {names[0]} "
+                              f"(tolerance {lag})")
         lines.append(f"| {variant} | " + " | ".join(cells) + " |")
-    lines += ["", f"`*`: moved from {first['environment']} by more than the tolerance "
+    lines += ["", f"`*`: moved from {names[0]} by more than the tolerance "
                   f"(accuracy {band:.1%}, epochs {lag})."]
-    return lines
+    return lines, beyond
 
 
-def plot(reports: list[dict]) -> bytes:
+def plot(reports: list[dict], names: list[str]) -> bytes:
     """Per model, each variant's final validation accuracy as the change (in points)
-    from the first environment's, across environments, with the tolerance shaded: what
-    the table's `*` marks is what leaves the shaded band. Variants missing from the
-    first environment are drawn from the first environment that has them, and say so."""
+    from the first report's, across the reports (``names`` their labels), with the
+    tolerance shaded: what the table's `*` marks is what leaves the shaded band.
+    Variants missing from the first report are drawn from the first report that has
+    them, and say so."""
     import io
 
     import matplotlib
@@ -80,19 +141,16 @@ def plot(reports: list[dict]) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from freezecheck.describe.variants import DEFAULT_INIT, parse_id
     from freezecheck.reporting.report import LAYER_COLOURS
 
-    environments = [r["environment"] for r in reports]
     band = reports[0]["gates"]["curve_band"] * 100
     by_env = [{run["variant"]: run for run in r["runs"]} for r in reports]
-    variants = sorted(set().union(*by_env))
+    variants = order(set().union(*by_env))
     parts = {v: parse_id(v) for v in variants}
-    models = sorted({model for model, _, _ in parts.values()})
+    models = list(dict.fromkeys(model for model, _, _ in parts.values()))
     figure = Figure(figsize=(8.5, 0.8 + 3.4 * len(models)), layout="constrained")
     for axes, model in zip(figure.subplots(len(models), 1, squeeze=False)[:, 0], models):
         mine = [v for v in variants if parts[v][0] == model]
-        mine.sort(key=lambda v: (bool(parts[v][1]), v))
         axes.axhline(0, color="0.6", linewidth=0.8)
         largest = 0.05
         for k, variant in enumerate(mine):
@@ -110,7 +168,7 @@ def plot(reports: list[dict]) -> bytes:
             baseline = not layers and init == DEFAULT_INIT
             label = ("nothing frozen (baseline)" if baseline else f"{frozen} frozen")
             if first:
-                label += f" (from {environments[first]})"
+                label += f" (from {names[first]})"
             axes.plot([i + shift for i, _ in points], [d for _, d in points], marker="o",
                       markersize=4, linewidth=2 if baseline else 1.2,
                       color="black" if baseline else LAYER_COLOURS.get(frozen),
@@ -122,10 +180,10 @@ def plot(reports: list[dict]) -> bytes:
         else:  # zoomed to the changes: the tolerance lies beyond the axis
             note = f"\n(tolerance +-{band:.1f} points, beyond this axis)"
         axes.set_ylim(-limit, limit)
-        axes.set_xticks(range(len(environments)), environments, rotation=30, ha="right",
+        axes.set_xticks(range(len(names)), names, rotation=30, ha="right",
                         fontsize="small")
         axes.set(ylabel="change in final val\naccuracy (points)",
-                 title=f"{model}: final validation accuracy, change from {environments[0]}{note}")
+                 title=f"{model}: final validation accuracy, change from {names[0]}{note}")
         axes.title.set_fontsize("medium")
         axes.grid(axis="y", alpha=0.3)
         axes.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.01, 0.5))
@@ -134,13 +192,30 @@ def plot(reports: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def run_compare(directories: list[Path], out: Path) -> list[str]:
+def run_compare(directories: list[Path], out: Path) -> tuple[list[str], list[str]]:
+    """Write compare.md and compare.png; the table's lines, and a line for each value
+    beyond the tolerance."""
+    seen: dict = {}
+    for directory in directories:
+        where = Path(directory).resolve()
+        if where in seen:
+            raise ReportError(f"{directory}: given twice (also as {seen[where]}); give "
+                              f"each report directory once")
+        seen[where] = directory
     reports = [load_report(d) for d in directories]
-    lines = compare(reports)
+    if not any(report["runs"] for report in reports):
+        raise ReportError(f"no run in any of the reports ({', '.join(map(str, directories))}): "
+                          f"nothing to compare")
+    names = labels(reports, directories)
+    lines, beyond = compare(reports, names)
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "compare.md", "\n".join(lines) + "\n")
-    write_atomic(out / "compare.png", plot(reports))
-    return lines
+    write_atomic(out / "compare.png", plot(reports, names))
+    return lines, beyond
+
+
+def _epochs(epochs) -> str:
+    return "never" if epochs is None else str(epochs)
 
 
 def _moved(epochs, base, lag) -> bool:

@@ -22,6 +22,7 @@ from freezecheck.builtin.families import INITS, init_blocks
 from freezecheck.builtin.models import MODEL_NAMES, WEIGHT_LAYERS
 from freezecheck.builtin.settings import full_curve, full_gate
 from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id
+from freezecheck.errors import ConfigError
 from freezecheck.files import write_atomic
 from freezecheck.judge.curves import epochs_to_reach
 from freezecheck.judge.expectations import gate_from_baseline
@@ -248,20 +249,41 @@ def _plot_inits(figure, axes, by_variant, model):
     _accuracy_axis(bar.ax.yaxis, (99.5, 99, 98, 95, 90, 80, 50, 10))
 
 
-def false_alarms(rows, variant_id: str, group_size: int, alphas, level: float) -> list[str]:
+def false_alarms(rows, variant_id: str, group_size: int, alphas) -> list[str]:
     """Markdown lines: for each alpha, how many splits of ``variant_id``'s seeds into two
-    groups the statistical mode calls different."""
+    groups the statistical mode calls different, per environment and data set that
+    holds two groups' worth of its seeds. A variant the rows do not hold, or hold at
+    too few seeds everywhere, is refused (ConfigError) rather than shown as an empty
+    table."""
     from freezecheck.judge.statistics import false_alarm_rate
 
+    grouped = sorted(group(rows).items())
+    most: dict[str, int] = {}  # variant -> its most seeds in one environment and data set
+    for _, by_variant in grouped:
+        for name, runs in by_variant.items():
+            most[name] = max(most.get(name, 0), len(runs))
+    needed = 2 * group_size
+    usable = ", ".join(sorted(v for v, n in most.items() if n >= needed)) or "none"
+    if variant_id not in most:
+        raise ConfigError(f"--variant expected a variant the measurement files hold; those "
+                          f"with the {needed} seeds two groups of --group-size {group_size} "
+                          f"need: {usable}. Received: {variant_id!r}")
+    if most[variant_id] < needed:
+        raise ConfigError(f"--variant {variant_id} has at most {most[variant_id]} seeds in "
+                          f"one environment and data set; two groups of --group-size "
+                          f"{group_size} need {needed}. Measure more seeds of it (freezecheck "
+                          f"measure --seeds), give a smaller --group-size, or a variant "
+                          f"with enough: {usable}")
     lines = ["| environment | data set | seeds | alpha | splits called different | rate |",
              "| --- | --- | ---: | ---: | ---: | ---: |"]
-    for (environment, dataset), by_variant in sorted(group(rows).items()):
+    for (environment, dataset), by_variant in grouped:
         runs = by_variant.get(variant_id)
-        if not runs or len(runs) < 2 * group_size:
+        if not runs or len(runs) < needed:
             continue
         curves = [runs[s]["val_accuracy"] for s in sorted(runs)]
         for alpha in alphas:
-            alarms, splits = false_alarm_rate(curves, group_size, alpha=alpha, level=level)
+            alarms, splits = false_alarm_rate(curves, group_size, alpha=alpha,
+                                              level=full_curve(dataset).level)
             lines.append(f"| {environment} | {dataset} | {len(curves)} | {alpha} | "
                          f"{alarms} of {splits} | {alarms / splits:.1%} |")
     return lines
@@ -308,6 +330,11 @@ def replication(rows, alpha: float) -> list[str]:
                          f"{seeds[0]}-{seeds[-1]} | {declared} | {result.failures} of "
                          f"{result.judgements} | {result.rate:.1%} | {flips} of {halves} | "
                          f"{single} of {singles} |")
+    if not totals:
+        raise ConfigError("no variant is measured at ten or more seeds with its baseline at "
+                          "the same seeds, so there is no half to declare a claim from and "
+                          "another to judge it on. Measure ten seeds of a family with its "
+                          "baseline (freezecheck measure --seeds 10)")
     lines += ["", f"| family | claim failed | rate (alpha {alpha}) | significance changed | "
                   f"one run failed |",
               "| --- | ---: | ---: | ---: | ---: |"]

@@ -14,7 +14,6 @@ Markdown page (the docs keep them in ``docs/findings.md``) from it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -29,34 +28,60 @@ from freezecheck.judge import claims
 from freezecheck.judge.curves import compare_curves
 from freezecheck.judge.expectations import Expectation
 from freezecheck.judge.statistics import MIN_SEEDS, olympic_mean
+from freezecheck.reporting import readers
+
+
+def _builtin_variant(value) -> str | None:
+    """A field check (freezecheck.reporting.readers): a variant of the built-in
+    experiment."""
+    problem = readers.variant(value)
+    if problem:
+        return problem
+    try:
+        variant_from_id(value)
+    except ConfigError as exc:
+        return f"a variant of the built-in experiment ({exc})"
+    return None
+
+
+# What the commands read of a measurement line of the built-in experiment, and of a
+# run of a full-tier results.json read as one.
+MEASUREMENT = {**readers.MEASUREMENT, "variant": _builtin_variant}
+REPORT_RUN = {"variant": _builtin_variant, "recipe.seed": readers.count,
+              "val_accuracy": readers.curve, "final_val_accuracy": readers.accuracy}
 
 
 def read_rows(paths) -> list[dict]:
-    """Measurement rows from JSON-lines files and full-tier ``results.json`` reports."""
+    """Measurement rows from JSON-lines files and full-tier ``results.json`` reports.
+
+    Every record is checked as it is read (:mod:`freezecheck.reporting.readers`): a bad
+    one, or a file without any, is refused with the file, line and field named."""
     rows = []
     for path in map(Path, paths):
-        text = path.read_text()
         if path.suffix == ".json":
-            report = json.loads(text)
-            for run in report["runs"]:
-                rows.append({"environment": report["environment"],
-                             "dataset": report.get("dataset", DEFAULT_DATASET),
-                             "variant": run["variant"], "model": run["model"],
-                             "seed": run["recipe"]["seed"], "recipe": run["recipe"],
-                             "val_accuracy": run["val_accuracy"],
-                             "final_val_accuracy": run["final_val_accuracy"],
-                             "test_accuracy": run["test_accuracy"],
-                             "train_seconds": run["train_seconds"]})
-        else:
-            lines = [json.loads(line) for line in text.splitlines() if line.strip()]
-            theirs = sorted({row["experiment"] for row in lines if "experiment" in row})
-            if theirs:
-                raise ConfigError(
-                    f"{path} holds runs of {', '.join(theirs)} (measure --experiment): "
-                    f"this command reads the built-in experiment's measurements only. "
-                    f"Declare your experiment's expectations in its Experiment(...) "
-                    f"(docs/own-experiment.md)")
-            rows += lines
+            report = readers.read_report(
+                path, {"environment": readers.text, "dataset": readers.text}, REPORT_RUN,
+                optional=("dataset",))
+            rows += [{"environment": report["environment"],
+                      "dataset": report.get("dataset", DEFAULT_DATASET),
+                      "variant": run["variant"], "seed": run["recipe"]["seed"],
+                      "recipe": run["recipe"], "val_accuracy": run["val_accuracy"],
+                      "final_val_accuracy": run["final_val_accuracy"],
+                      **{k: run[k] for k in ("model", "test_accuracy", "train_seconds")
+                         if k in run}}
+                     for run in report["runs"]]
+            continue
+        # Lines of a user's experiment are refused as such before their fields are read.
+        located = readers.located_lines(path, fields={})
+        theirs = sorted({str(row["experiment"]) for _, row in located if "experiment" in row})
+        if theirs:
+            raise ConfigError(
+                f"{path} holds runs of {', '.join(theirs)} (measure --experiment): "
+                f"this command reads the built-in experiment's measurements only. "
+                f"Declare your experiment's expectations in its Experiment(...) "
+                f"(docs/own-experiment.md)")
+        rows += [readers.check(row, MEASUREMENT, where, readers.MEASUREMENT_LINE)
+                 for where, row in located]
     return rows
 
 
