@@ -1,5 +1,6 @@
-"""Stored reference curves: regenerated only by the flag (which fails), then compared;
-borrowed from the nearest supported environment where an environment has none.
+"""Stored reference curves: regenerated only by the flag (which fails), then compared
+(bit for bit in the same environment, else within the tolerance); borrowed from the
+nearest supported environment where an environment has none.
 
 The full tier's recipe is swapped, by the pytester conftest, for a two-epoch run on
 2,000 images, so that the reference machinery runs as in the full tier, in seconds.
@@ -16,6 +17,7 @@ import pytest
 from freezecheck.judge.references import (SUPPORTED_ENVIRONMENTS, References, _coordinates,
                                           fallback_order, shipped_root)
 from freezecheck.train.backend import environment_name
+from freezecheck.train.store import cpu_type
 
 ROOT = Path(__file__).parent.parent
 
@@ -51,15 +53,33 @@ def test_references_are_written_only_by_the_flag_and_then_compared(pytester, mni
     regenerating.stdout.fnmatch_lines(["*regenerated*lenet5[[]out].json*"])
     stored = json.loads((folder / "lenet5[out].json").read_text())
     assert stored["environment"] == environment_name() and len(stored["val_accuracy"]) == 2
+    assert stored["cpu"] == cpu_type() and stored["training"] == "loop"
+    assert {"conv1/kernel", "out/bias"} <= set(stored["weights_after_sha256"])
 
-    run(pytester, mnist_dir).assert_outcomes(passed=2)
+    # Same CPU type, versions and training path: judged bit for bit.
+    run(pytester, mnist_dir, "--junitxml=junit.xml").assert_outcomes(passed=2)
+    junit = (pytester.path / "junit.xml").read_text()
+    assert junit.count('name="reference_judged_by" value="exact"') == 2
 
-    stored["val_accuracy"][1] += 0.05  # as if this environment had converged faster
+    stored["val_accuracy"][1] += 0.001  # inside the tolerance, but not the same result
+    (folder / "lenet5[out].json").write_text(json.dumps(stored))
+    moved = run(pytester, mnist_dir)
+    moved.assert_outcomes(passed=1, failed=1)
+    moved.stdout.fnmatch_lines([
+        f"*lenet5[[]out]: same environment (CPU {cpu_type()}, TensorFlow *, training loop), "
+        f"other results than its {environment_name()} reference*",
+        "*validation accuracy differs at 1 of 2 epoch(s):*",
+        "*epoch   2: * this run, * the reference*",
+        "*Judged by the tolerance alone the run would pass*"])
+
+    stored["val_accuracy"][1] += 0.05  # as if this environment had converged faster ...
+    stored["cpu"] = "x86_64:0123456789abcdef"  # ... on another CPU type: the tolerance
     (folder / "lenet5[out].json").write_text(json.dumps(stored))
     moved = run(pytester, mnist_dir)
     moved.assert_outcomes(passed=1, failed=1)
     moved.stdout.fnmatch_lines([f"*left the band*its {environment_name()} reference at 1 epoch(s)*",
-                                "*epoch   2:*-5.00 points*"])
+                                "*epoch   2:*-5.10 points*",
+                                "*judged by the tolerance: another environment: CPU*"])
 
 
 @pytest.mark.training
@@ -81,6 +101,7 @@ def test_an_environment_without_references_borrows_the_nearest_and_says_so(pytes
         f"Create {environment_name()}'s own *--freezecheck-regen-references*"])
     junit = (pytester.path / "junit.xml").read_text()
     assert junit.count(f'name="reference_environment" value="{nearest}"') == 2
+    assert junit.count('name="reference_judged_by" value="tolerance"') == 2
 
     stored = json.loads((pytester.path / "refs" / nearest / "lenet5[out].json").read_text())
     stored["val_accuracy"][1] += 0.05

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from freezecheck.judge.curves import compare_curves
 from freezecheck.judge.fingerprints import changes
+from freezecheck.judge.references import (EXACT, describe_environment, exact_differences,
+                                          judgement, training_path)
 
 
 def variable_paths(record, layers) -> list[str]:
@@ -60,9 +62,24 @@ def accuracy_missed(variant, record, gate: float, expectation=None, where: str =
             f"{record.test_accuracy:.4f}.\n  validation accuracy per epoch: {curve}")
 
 
-def reference_missed(variant, record, references, tolerance, record_property) -> str | None:
-    """The run's curve within ``tolerance`` of its stored reference; regenerating
-    writes the reference and fails, so that nobody regenerates by accident."""
+def reference_missed(variant, record, references, tolerance, record_property,
+                     exact: bool = True) -> str | None:
+    """The run against its stored reference; regenerating writes the reference and
+    fails, so that nobody regenerates by accident.
+
+    A run in the same environment as its environment's own reference (the same CPU
+    type, library versions, training path and recipe: judge.references.judgement) must
+    repeat it bit for bit: every epoch's validation accuracy, the test accuracy and the
+    sha256 of every weight after training. Any other run (another CPU type or version,
+    a borrowed reference, a reference made before these were recorded) is judged by
+    the curve ``tolerance``. ``exact=False`` judges every run by the tolerance: what the
+    option ``--freezecheck-reference-match=tolerance`` is to choose
+    (``--freezecheck-reference-match=exact``, the default, is ``exact=True``).
+
+    Records, pass or fail, the JUnit properties ``reference_environment`` (whose
+    reference), ``reference_judged_by`` (``exact`` or ``tolerance``),
+    ``reference_judged_by_reason`` (one line: the same environment, or what differs,
+    or that it was relaxed) and ``largest_reference_deviation``."""
     if references.regenerate:
         path = references.write(record)
         return (f"regenerated {path}: review it, commit it, and run again without "
@@ -76,16 +93,46 @@ def reference_missed(variant, record, references, tolerance, record_property) ->
     path = references.path(variant.id, whose)
     # Which environment's reference judged this run, whether it passes or fails.
     record_property("reference_environment", whose)
-    borrowed = "" if whose == references.environment else references.borrowed(whose) + " "
+    own = whose == references.environment
+    borrowed = "" if own else references.borrowed(whose) + " "
     if reference["recipe"] != record.recipe:
         return (f"the reference {path} was made with recipe {reference['recipe']}, this "
                 f"run used {record.recipe}.\n" + borrowed + references.how_to_create())
+    judged = judgement(reference, record, borrowed_from=None if own else whose, exact=exact)
+    record_property("reference_judged_by", judged.by)
+    record_property("reference_judged_by_reason", judged.reason)
     comparison = compare_curves(record.val_accuracy, reference["val_accuracy"], tolerance)
     record_property("largest_reference_deviation", comparison.largest_deviation)
+    if judged.by == EXACT:
+        differences = exact_differences(reference, record)
+        if not differences:
+            return None
+        environment = describe_environment(reference["cpu"], reference["versions"],
+                                           training_path(record.recipe))
+        data = reference.get("data_sha256")
+        other_data = (f"The data differ from the reference's (sha256 {record.data_sha256} "
+                      f"here, {data} there): the likely cause.\n"
+                      if data is not None and data != record.data_sha256 else "")
+        verdict = ("pass" if comparison.ok else "fail too") + (
+            f" (largest difference {comparison.largest_deviation * 100:.2f} points)")
+        return (f"{variant}: same environment ({environment}), other results than its "
+                f"{whose} reference {path}:\n"
+                + "\n".join("  " + line for line in differences) + "\n"
+                + other_data
+                + "In the same environment a run repeats its reference bit for bit, so "
+                "something the reference does not record has changed: the model's code or "
+                "the data, freezecheck's training code, a dependency not among the "
+                "recorded versions (a oneDNN or BLAS build, say), a patched library, or "
+                "nondeterminism in training.\n"
+                + f"Judged by the tolerance alone the run would {verdict}.\n"
+                + f"Investigate the difference; if it is intended, "
+                f"{references.how_to_regenerate()}; or judge by the tolerance alone with "
+                f"--freezecheck-reference-match=tolerance.")
     if comparison.ok:
         return None
     return (comparison.report(variant.id, f"its {whose} reference")
             + f"\n  this run:  {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
             + f"\n  reference: {', '.join(f'{a:.4f}' for a in reference['val_accuracy'])}"
             + f"\n  ({path}, made with {reference['versions']})"
+            + f"\n  judged by the tolerance: {judged.reason}"
             + (f"\n{borrowed}{references.how_to_create()}" if borrowed else ""))

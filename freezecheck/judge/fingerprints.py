@@ -22,6 +22,12 @@ def fingerprint(array: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def fingerprints(weights: dict[str, np.ndarray]) -> dict[str, str]:
+    """:func:`fingerprint` of every variable, by path, in the snapshot's order: what a
+    report and a stored reference keep of the weights after training."""
+    return {path: fingerprint(array) for path, array in weights.items()}
+
+
 @dataclasses.dataclass(frozen=True)
 class VariableChange:
     """How one variable's value differs, bitwise, between two snapshots."""

@@ -7,9 +7,10 @@ A reference is a small JSON file per environment and variant,
 also reads, first, its own directory (``--freezecheck-references-dir``, by default
 ``references/`` under the rootdir), which is where a regeneration writes: freezecheck
 never writes into the installed package. A user experiment keeps its references
-beside its tests. A run is compared with its environment's reference within the curve
-tolerance, so a TensorFlow or Keras upgrade that moves convergence turns the build red
-even when the baseline moved with it. References change only by an explicit
+beside its tests. A run is compared with its environment's reference, bit for bit where
+the environment is the same (below) and otherwise within the curve tolerance, so a
+TensorFlow or Keras upgrade that moves convergence turns the build red even when the
+baseline moved with it. References change only by an explicit
 regeneration, which fails the run that does it (the pytest-regressions convention).
 
 An environment with no reference of its own for a variant (one that TensorFlow's range
@@ -18,19 +19,43 @@ never made) borrows the reference of the nearest supported environment that has 
 the order :func:`fallback_order` defines, and is compared within the same tolerance;
 every message, and the session summary, names the environment whose reference was used
 and how to create this one's own.
+
+A reference also records where it was made and what the run ended with bit for bit: the
+CPU type (:func:`freezecheck.train.store.cpu_type`), the library versions, the training
+path, the sha256 of the data and of every weight after training. A run in the same
+environment as its own reference (same CPU type, versions, training path and recipe)
+repeats it bit for bit, so it is held to that (:func:`judgement`,
+:func:`exact_differences`); any other run, a borrowed reference, or one made before these
+fields were recorded, is judged by the tolerance alone (docs/versions.md, "Exact where
+the environment is the same").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from importlib import resources
 from pathlib import Path
 
 from freezecheck.files import write_atomic
+from freezecheck.judge.fingerprints import fingerprints
 from freezecheck.train.records import RunRecord
+from freezecheck.train.store import cpu_type
 
-SCHEMA_VERSION = 1
+# 2 added "cpu", "training", "data_sha256" and "weights_after_sha256", what an exact
+# comparison needs. A version 1 reference (all those shipped so far) is still read, and
+# judged by the tolerance alone.
+SCHEMA_VERSION = 2
+EXACT_FIELDS = ("cpu", "training", "weights_after_sha256")
+
+# What judged a run against its reference (the JUnit property "reference_judged_by").
+EXACT, TOLERANCE = "exact", "tolerance"
+RELAXED = "relaxed by --freezecheck-reference-match=tolerance"
+MAX_WEIGHTS_SHOWN = 5
+# Version names as a message shows them, in that order; any other recorded after them.
+_VERSION_NAMES = {"tensorflow": "TensorFlow", "keras": "Keras", "numpy": "numpy",
+                  "python": "Python"}
 
 # The supported environments, as tox.ini names them. The built-in experiment ships
 # references made in each (tests/test_references.py checks every variant is there).
@@ -118,7 +143,9 @@ class References:
                 f"has one (nearest TensorFlow first, then the same Keras line).")
 
     def write(self, record: RunRecord) -> Path:
-        """Store ``record``'s curve as the reference, atomically; return its path."""
+        """Store ``record``'s curve, and what an exact comparison needs (this CPU type,
+        the training path, the sha256 of the data and of every weight after training),
+        as the reference, atomically; return its path."""
         path = self.path(record.variant_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         content = {
@@ -127,21 +154,138 @@ class References:
             "variant": record.variant_id,
             "recipe": record.recipe,
             "versions": record.versions,
+            # The run store keys every run by the CPU type, so a record judged or
+            # written in this session was trained on this CPU type.
+            "cpu": cpu_type(),
+            "training": training_path(record.recipe),
+            "data_sha256": record.data_sha256,
             "val_accuracy": record.history["val_accuracy"],
             "test_accuracy": record.test_accuracy,
+            "weights_after_sha256": fingerprints(record.weights_after),
         }
         write_atomic(path, json.dumps(content, indent=1, sort_keys=True) + "\n")
         return path
 
-    def how_to_create(self) -> str:
+    def _regen_command(self) -> tuple[str, str]:
+        """(what to run, a command that runs it with --freezecheck-regen-references)."""
         command = self.regen_command or ("pytest -n auto tests/test_experiment.py "
                                          "--freezecheck-tier=full --freezecheck-regen-references")
         if self.regen_command is None and self.environment in SUPPORTED_ENVIRONMENTS:
             command = (f"tox -e {self.environment} -- tests/test_experiment.py "
                        f"--freezecheck-tier=full --freezecheck-regen-references")
-        what = "the full tier" if self.regen_command is None else "its tests"
+        return ("the full tier" if self.regen_command is None else "its tests"), command
+
+    def how_to_create(self) -> str:
+        what, command = self._regen_command()
         return (
             f"Create {self.environment}'s own by running {what} in this environment with "
             f"--freezecheck-regen-references (e.g. `{command}`), review the files written "
             f"under {self.root / self.environment}, and commit them."
         )
+
+    def how_to_regenerate(self) -> str:
+        what, command = self._regen_command()
+        return (f"regenerate it by running {what} with --freezecheck-regen-references "
+                f"(e.g. `{command}`), review the diff under "
+                f"{self.root / self.environment} and commit it")
+
+
+def training_path(recipe: dict) -> str:
+    """A stored recipe's training path: "loop" where the recipe leaves it out
+    (describe.recipe.Recipe.as_dict)."""
+    return recipe.get("training", "loop")
+
+
+def _version_order(versions: dict) -> list[str]:
+    return ([name for name in _VERSION_NAMES if name in versions]
+            + sorted(name for name in versions if name not in _VERSION_NAMES))
+
+
+def describe_environment(cpu: str, versions: dict, training: str) -> str:
+    """``CPU x86_64:..., TensorFlow 2.21.0, Keras 3.15.1, numpy 2.4.6, Python 3.11.7,
+    training loop``."""
+    return ", ".join([f"CPU {cpu}"]
+                     + [f"{_VERSION_NAMES.get(name, name)} {versions[name]}"
+                        for name in _version_order(versions)]
+                     + [f"training {training}"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    """What judges a run against its reference, and why: ``by`` is :data:`EXACT` (bit
+    for bit) or :data:`TOLERANCE` (the curve tolerance); ``reason`` one short line."""
+
+    by: str
+    reason: str
+
+
+def judgement(reference: dict, record: RunRecord, *, borrowed_from: str | None = None,
+              exact: bool = True, cpu: str | None = None) -> Judgement:
+    """Exact when ``record`` was trained in the same environment as ``reference``, its
+    environment's own: the same CPU type (``cpu``, by default this machine's: the run
+    store keys runs by it), the same library versions (every one recorded), the same
+    training path and the same recipe. Otherwise, or when ``exact`` is False, or the
+    reference is ``borrowed_from`` another environment, or records no CPU type or
+    weights (made before schema 2), the tolerance, with the reason."""
+    if borrowed_from is not None:
+        return Judgement(TOLERANCE, f"borrowed {borrowed_from}'s reference: only an "
+                                    f"environment's own is compared bit for bit")
+    missing = [field for field in EXACT_FIELDS if field not in reference]
+    if missing:
+        return Judgement(TOLERANCE, f"the reference records no {', '.join(missing)} (made "
+                                    f"before schema version 2)")
+    cpu = cpu or cpu_type()
+    here = {"cpu": cpu, "versions": record.versions, "training": training_path(record.recipe)}
+    differ = []
+    if reference["cpu"] != cpu:
+        differ.append(f"CPU {cpu} here, {reference['cpu']} in the reference")
+    versions, theirs = record.versions, reference.get("versions") or {}
+    for name in _version_order(versions | theirs):
+        if versions.get(name) != theirs.get(name):
+            differ.append(f"{_VERSION_NAMES.get(name, name)} {versions.get(name) or 'absent'} "
+                          f"here, {theirs.get(name) or 'absent'} in the reference")
+    if reference["training"] != here["training"]:
+        differ.append(f"training {here['training']} here, {reference['training']} in the "
+                      f"reference")
+    if reference.get("recipe") != record.recipe:
+        differ.append("another recipe")
+    if differ:
+        return Judgement(TOLERANCE, "another environment: " + "; ".join(differ))
+    if not exact:
+        return Judgement(TOLERANCE, RELAXED)
+    return Judgement(EXACT, f"same environment ({describe_environment(**here)})")
+
+
+def exact_differences(reference: dict, record: RunRecord) -> list[str]:
+    """How ``record``'s results differ from ``reference``'s, bit for bit, one line each:
+    every epoch's validation accuracy and the test accuracy (floats as stored, compared
+    with ``==``) and the sha256 of every weight after training (the first
+    :data:`MAX_WEIGHTS_SHOWN`, with both hashes); empty if all are equal."""
+    lines = []
+    run, stored = list(record.val_accuracy), list(reference["val_accuracy"])
+    if len(run) != len(stored):
+        lines.append(f"validation curve: {len(run)} epoch(s) in this run, {len(stored)} "
+                     f"in the reference")
+    else:
+        epochs = [i for i, (a, b) in enumerate(zip(run, stored)) if a != b]
+        if epochs:
+            lines.append(f"validation accuracy differs at {len(epochs)} of {len(run)} "
+                         f"epoch(s):")
+            lines += [f"  epoch {i + 1:>3}: {run[i]!r} this run, {stored[i]!r} the "
+                      f"reference" for i in epochs]
+    if record.test_accuracy != reference["test_accuracy"]:
+        lines.append(f"test accuracy: {record.test_accuracy!r} this run, "
+                     f"{reference['test_accuracy']!r} the reference")
+    ours, theirs = fingerprints(record.weights_after), reference["weights_after_sha256"]
+    paths = list(ours) + [path for path in theirs if path not in ours]
+    differ = [path for path in paths if ours.get(path) != theirs.get(path)]
+    if differ:
+        shown = differ[:MAX_WEIGHTS_SHOWN]
+        first = f", the first {len(shown)}" if len(differ) > len(shown) else ""
+        lines.append(f"weights after training: {len(differ)} of {len(paths)} variable(s) "
+                     f"differ{first}:")
+        for path in shown:
+            lines += [f"  {path}",
+                      f"    sha256 this run  {ours.get(path, '(no such variable)')}",
+                      f"    sha256 reference {theirs.get(path, '(no such variable)')}"]
+    return lines

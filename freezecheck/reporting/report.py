@@ -24,7 +24,7 @@ from freezecheck.builtin.datasets import TITLES
 from freezecheck.builtin.settings import DEFAULT_DATASET
 from freezecheck.files import write_atomic
 from freezecheck.judge.curves import epochs_to_reach
-from freezecheck.judge.fingerprints import fingerprint
+from freezecheck.judge.fingerprints import fingerprints
 from freezecheck.train.records import RunRecord
 
 # 2 added each run's seed and the session's data set (results.json), and a seed column
@@ -124,7 +124,7 @@ def run_figures(record: RunRecord, level: float) -> dict:
         "epoch_seconds": record.epoch_seconds,
         "peak_rss_mb": record.peak_rss_mb,
         "versions": record.versions,
-        "weights_after_sha256": {p: fingerprint(a) for p, a in record.weights_after.items()},
+        "weights_after_sha256": fingerprints(record.weights_after),
     }
 
 
