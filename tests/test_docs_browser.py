@@ -86,7 +86,8 @@ def site(tmp_path_factory):
             f"FREEZECHECK_BROWSER_DOCS={given}: no built site there (mkdocs build --strict)")
         shutil.copytree(built, copy)
     else:
-        for module, what in (("mkdocs", "MkDocs"), ("material", "MkDocs Material")):
+        for module, what in (("mkdocs", "MkDocs"), ("material", "MkDocs Material"),
+                             ("mkdocstrings", "mkdocstrings")):
             pytest.importorskip(module, reason=f"needs {what}: pip install -e '.[docs]'")
         built = subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(copy)],
@@ -139,3 +140,12 @@ def test_tables_fit_the_page_at_1280_px(site, page, tmp_path):
     assert not problems, (f"{page} at {WIDTH} px (screenshot: {screenshot}):\n  "
                           + "\n  ".join(problems))
 
+
+def test_the_api_reference_covers_every_public_name():
+    """docs/api.md has an entry for each name ``freezecheck`` exports."""
+    import freezecheck
+
+    entries = set(re.findall(r"^::: ([\w.]+)$", (ROOT / "docs" / "api.md").read_text(), re.M))
+    missing = [name for name in freezecheck.__all__
+               if f"{freezecheck._PUBLIC[name]}.{name}" not in entries]
+    assert not missing, f"docs/api.md documents no {missing}"
