@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,10 @@ import pytest
 from freezecheck.describe.variants import parse_id
 from freezecheck.reporting.report import MEETS, SHORT, Context, table, verdicts, write_results
 
+from chromium import chromium, need_chromium  # tests/chromium.py
+
 GATES = {"min_accuracy": 0.99, "curve_band": 0.015, "curve_level": 0.985, "curve_max_lag": 2}
 CONTEXT = Context("py311-tf221", "mnist", "full", (0,), GATES)
-CHROMIUM = os.environ.get("FREEZECHECK_CHROMIUM", "/usr/bin/chromium")
 
 
 def figures(variant, final, seed=0, curve=(0.97, 0.985)):
@@ -105,23 +105,11 @@ def test_the_baseline_band_is_clipped_at_100_percent(monkeypatch):
     assert uppers and max(uppers) == 100.0
 
 
-def chromium(*args, cwd):
-    profile = cwd / "chromium-profile"
-    return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=5000", *args],
-        capture_output=True, text=True, timeout=120, cwd=cwd)
-
-
 @pytest.mark.browser
 def test_the_page_opens_in_headless_chromium_with_its_plots(tmp_path):
     """FREEZECHECK_BROWSER_REPORT=DIR checks a session's own report (CI does, after a
     smoke session) and leaves DIR/browser-screenshot.png; without it, a report made here."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    need_chromium()
     given = os.environ.get("FREEZECHECK_BROWSER_REPORT")
     report = Path(given) if given else tmp_path / "report"
     if not given:

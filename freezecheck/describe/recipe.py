@@ -21,24 +21,32 @@ THREADS_PER_PROCESS = 1
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """How a variant is trained: Adam on a cosine learning-rate decay to zero, with
-    sparse categorical cross-entropy, from a seeded initialisation."""
+    sparse categorical cross-entropy, from a seeded initialisation.
+
+    The recipe is part of the key a run is stored under (``as_dict``). A value out of
+    range raises :class:`~freezecheck.errors.ConfigError`."""
 
     epochs: int
-    # Adam with a cosine decay to zero over the whole run. 2e-3 (and batch 64 in the
-    # built-in experiment's full recipes, freezecheck/builtin/settings.py) gave the
-    # widest margin over 99% when that recipe was tuned (README, "Recipe"); the class
-    # defaults are only a starting point.
+    """Epochs to train, a positive integer."""
     learning_rate: float = 2e-3
+    """Adam's initial learning rate, in (0, 1], decayed along a cosine to zero over
+    the whole run. 2e-3 (and batch 64 in the built-in experiment's full recipes,
+    freezecheck/builtin/settings.py) gave the widest margin over 99% when that recipe
+    was tuned (README, "Recipe"); the class defaults are only a starting point."""
     batch_size: int = 128
+    """Examples per training step, a positive integer."""
     seed: int = 0
-    # One thread per run: results depend on the thread count, so it is fixed rather
-    # than derived from the worker count, and two workers fill the two cores.
+    """Seed of the run's initialisation and shuffling, a non-negative integer."""
     threads: int = THREADS_PER_PROCESS
-    # Train on the first N of the training images; None for all of them.
+    """Threads TensorFlow may use: 1 (``THREADS_PER_PROCESS``). Results depend on
+    the thread count, so it is fixed rather than derived from the worker count, and
+    two workers fill two cores."""
     train_images: int | None = None
-    # "loop": freezecheck's compiled whole-epoch loop (fast); "fit": Keras' own
-    # model.compile + model.fit, as users train (freezecheck/train/training.py).
+    """Train on the first N of the training images; None for all of them."""
     training: str = "loop"
+    """``"loop"``: freezecheck's compiled whole-epoch loop (fast); ``"fit"``: Keras'
+    own ``model.compile`` + ``model.fit``, as users train
+    (freezecheck/train/training.py)."""
 
     def __post_init__(self):
         check_positive_int("epochs", self.epochs)
@@ -114,14 +122,20 @@ class CurveTolerance:
 
 @dataclasses.dataclass(frozen=True)
 class Gates:
-    # Final-epoch validation accuracy every variant must reach.
+    """What every variant must reach, and how closely its validation curve must
+    follow the baseline's. A value out of range raises
+    :class:`~freezecheck.errors.ConfigError`."""
+
     min_accuracy: float
-    # Per-epoch band around the baseline's validation curve (a fraction).
+    """Final-epoch validation accuracy every variant must reach, in (0, 1]."""
     curve_band: float
-    # Accuracy whose first epoch is compared between variant and baseline ...
+    """Per-epoch band around the baseline's validation curve (a fraction, in [0, 1])."""
     curve_level: float
-    # ... and by how many epochs those first epochs may differ.
+    """Accuracy whose first epoch is compared between variant and baseline, in
+    (0, 1] (see ``curve_max_lag``)."""
     curve_max_lag: int
+    """By how many epochs the variant's and the baseline's first epochs at
+    ``curve_level`` may differ (a non-negative integer)."""
 
     def __post_init__(self):
         check_fraction("min_accuracy", self.min_accuracy)
@@ -129,6 +143,7 @@ class Gates:
 
     @property
     def curve(self):
+        """The three curve fields as one tolerance, as freezecheck.judge.curves takes it."""
         return CurveTolerance(self.curve_band, self.curve_level, self.curve_max_lag)
 
 

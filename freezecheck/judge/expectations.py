@@ -52,20 +52,27 @@ class Expectation:
     """One variant's measured behaviour in one environment, on one data set."""
 
     seeds: tuple[int, ...]
-    finals: tuple[float, ...]  # final validation accuracy per seed, in seed order
-    follows_baseline: bool  # at the first seed, the curve kept the full tier's tolerance
-    # With >= 5 seeds of the variant and its baseline: what those seeds establish about
-    # the curve (follows, leaves or undetermined; freezecheck/judge/claims.py) and the
-    # measured effect it rests on, as stored (see claims.Effect.as_dict).
+    """The measured seeds."""
+    finals: tuple[float, ...]
+    """Final validation accuracy per seed, in seed order."""
+    follows_baseline: bool
+    """At the first seed, the curve kept the full tier's tolerance."""
     curve_claim: str | None = None
+    """With >= 5 seeds of the variant and its baseline: what those seeds establish
+    about the curve (``follows``, ``leaves`` or ``undetermined``;
+    freezecheck/judge/claims.py)."""
     effect: dict | None = None
+    """The measured effect ``curve_claim`` rests on, as stored (see
+    claims.Effect.as_dict)."""
 
     @property
     def floor(self) -> float:
+        """The lowest final validation accuracy measured."""
         return min(self.finals)
 
     @property
     def ceiling(self) -> float:
+        """The highest final validation accuracy measured."""
         return max(self.finals)
 
     def kind(self, gate: float) -> str:
@@ -75,6 +82,7 @@ class Expectation:
         return "short" if self.ceiling < gate else "mixed"
 
     def describe(self, gate: float) -> str:
+        """The kind and the measured range, as messages say it."""
         spread = (f"{self.floor:.2%}" if len(self.finals) == 1
                   else f"{self.floor:.2%} to {self.ceiling:.2%}")
         seeds = "seed" if len(self.seeds) == 1 else "seeds"

@@ -28,9 +28,14 @@ class Dataset:
     val_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
-    sha256: dict[str, str]  # file name -> verified sha256 of its decompressed bytes
-    source: str  # the directory the files were read from
-    name: str  # which data set
+    sha256: dict[str, str]
+    """File name -> verified sha256 of its decompressed bytes (for
+    :func:`freezecheck.arrays`, one digest of the arrays); part of every run's store
+    key."""
+    source: str
+    """The directory the files were read from."""
+    name: str
+    """Which data set."""
 
 
 def verify_file(path, sha256: str) -> bytes:
