@@ -107,8 +107,8 @@ def test_class(experiment) -> type:
                 variant, declared.expectation, declared.where,
                 freezecheck_experiment_run(experiment, variant).val_accuracy,
                 freezecheck_experiment_run(experiment, variant.baseline).val_accuracy,
-                experiment.gates_for(freezecheck_options).curve, freezecheck_options.significance,
-                source=declared.source)
+                experiment.gates_for(freezecheck_options).curve,
+                freezecheck_options.significance, source=declared.source)
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
 
@@ -116,15 +116,18 @@ def test_class(experiment) -> type:
         def test_curve_matches_stored_reference(self, variant, freezecheck_experiment_run,
                                                 freezecheck_experiment_references,
                                                 freezecheck_options, record_property):
-            """The validation curve within the band and lag of the one stored for this
-            environment (references/ENVIRONMENT/ID.json beside the test module)."""
+            """The run repeats, bit for bit, the reference stored for this environment
+            when it was made on this CPU type, library versions and training path;
+            otherwise (or with --freezecheck-reference-match=tolerance) its curve is
+            within the band and lag of it (judge.references.judgement)."""
             why_not = experiment.why_no_references(freezecheck_options)
             if why_not:
                 pytest.skip(why_not)
             _fail_if(checks.reference_missed(
                 variant, freezecheck_experiment_run(experiment, variant),
                 freezecheck_experiment_references(experiment),
-                experiment.gates_for(freezecheck_options).curve, record_property))
+                experiment.gates_for(freezecheck_options).curve, record_property,
+                exact=freezecheck_options.reference_match != "tolerance"))
 
     # No test without a case: pytest would report an empty parameter set as a skip.
     if not frozen:
