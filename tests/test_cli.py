@@ -235,3 +235,23 @@ def test_replication_without_ten_seeds_of_a_variant_is_refused(tmp_path, capsys)
     status, err = run_command("replication", seeds_file(tmp_path, seeds=9), tmp_path, capsys)
     assert status == 2
     assert "no variant is measured at ten or more seeds" in err
+
+
+def test_the_options_page_generates_its_table_from_the_plugins_option_table():
+    """docs/options.md holds the marker its MkDocs hook fills in from OPTIONS and FLAGS,
+    so the page cannot miss an option; and the hook's table names every one."""
+    import importlib.util
+
+    from freezecheck.plugin.options import FLAGS
+
+    root = Path(__file__).parents[1]
+    spec = importlib.util.spec_from_file_location("options_table", root / "docs" / "options_table.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    page = (root / "docs" / "options.md").read_text()
+    assert hook.MARKER in page
+    table = hook.on_page_markdown(page, None, None, None)
+    for name in [*OPTIONS, *FLAGS]:
+        assert f"--freezecheck-{name.replace('_', '-')}" in table, name
+        if name in OPTIONS:
+            assert f"`freezecheck_{name}`" in table, name
