@@ -68,11 +68,14 @@ def with_inits(variants, inits) -> list[Freeze]:
     return [Freeze(*v.layers, init=init) for init in inits for v in variants]
 
 
-def arrays(train, validation, test=None, *, name: str = "arrays") -> Dataset:
+def arrays(train, validation, test=None, *, name: str = "arrays",
+           allow_unscaled: bool = False) -> Dataset:
     """A data set from in-memory arrays: ``(inputs, integer labels)`` pairs for training,
     validation (judged every epoch) and test (once at the end; the validation pair if
     not given). Its sha256, part of every run's store key, covers the arrays' dtypes,
-    shapes and bytes."""
+    shapes and bytes. Integer inputs above 1 (8-bit images, 0-255) and one-hot labels
+    are refused, naming the fix; ``allow_unscaled=True`` accepts unscaled inputs for a
+    model that scales them itself."""
     pairs = {"train": train, "validation": validation, "test": validation if test is None else test}
     checked = {}
     for part, pair in pairs.items():
@@ -80,6 +83,19 @@ def arrays(train, validation, test=None, *, name: str = "arrays") -> Dataset:
             raise ConfigError(f"data {name!r}: {part} expected an (inputs, labels) pair. "
                               f"Received: {type(pair).__name__}")
         inputs, labels = np.asarray(pair[0]), np.asarray(pair[1])
+        if labels.ndim == 2 and labels.shape[1] > 1 and np.isin(labels, (0, 1)).all() \
+                and (labels.sum(axis=1) == 1).all():
+            raise ConfigError(f"data {name!r}: {part} labels expected a 1-D array of integer "
+                              f"class indices. Received: one-hot labels of shape "
+                              f"{labels.shape}; pass labels.argmax(axis=1)")
+        if np.issubdtype(inputs.dtype, np.integer) and not allow_unscaled and inputs.size \
+                and int(inputs.max()) > 1:
+            raise ConfigError(
+                f"data {name!r}: {part} inputs expected floats scaled to a small range "
+                f"(e.g. [0, 1]). Received: {inputs.dtype} values up to {int(inputs.max())}, "
+                f"which trains far worse. Scale them (x.astype('float32') / 255 for "
+                f"8-bit images), or pass allow_unscaled=True if the model scales its "
+                f"own inputs (a Rescaling layer, say).")
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
             raise ConfigError(f"data {name!r}: {part} labels expected a 1-D array of integer "
                               f"class indices. Received: shape {labels.shape}, dtype {labels.dtype}")
@@ -473,8 +489,26 @@ class Experiment:
                 checked.append(True)
             return net
 
-        self.build_variant(variant)  # a first build: names must not change between builds
+        # Two builds under the same seed, before training: their weight names must not
+        # change, and their initial weights must be equal, or the run cannot repeat.
+        first = self.build_variant(variant)
+        make_deterministic(recipe.seed, recipe.threads)
+        self._check_deterministic(first, self.build_variant(variant), recipe.seed)
         return train(variant, recipe, data, build=build)
+
+    def _check_deterministic(self, first, second, seed: int) -> None:
+        import numpy as np
+
+        differ = [getattr(a, "path", a.name) for a, b in zip(first.weights, second.weights)
+                  if a.shape != b.shape or not np.array_equal(np.asarray(a), np.asarray(b))]
+        if differ:
+            raise ConfigError(
+                f"experiment {self.name!r}: build expected to give the same initial weights "
+                f"every time under one seed. Received: two builds at seed {seed} differ in "
+                f"{', '.join(differ[:5])}{' and more' if len(differ) > 5 else ''}. "
+                f"freezecheck seeds Python, numpy and Keras before calling build: draw "
+                f"every random number from those (no unseeded numpy Generator, no "
+                f"time- or counter-based seed), or pass a fixed initializer.")
 
     # --- the tests ------------------------------------------------------------------
 

@@ -44,8 +44,9 @@ def experiment_data(experiment, options):
     try:
         return experiment.data_for(options)
     except FreezecheckError as exc:
-        pytest.fail(f"freezecheck: {experiment.data_title(options)} refused, nothing "
-                    f"trained:\n{exc}", pytrace=False)
+        refused = str(exc)  # failed outside the handler: said once, not chained
+    pytest.fail(f"freezecheck: {experiment.data_title(options)} refused, nothing "
+                f"trained:\n{refused}", pytrace=False)
 
 
 def _fail_if(problem: str | None) -> None:
@@ -57,7 +58,8 @@ def _declared(experiment, variant, settings):
     try:
         return experiment.declared(variant, settings)
     except FreezecheckError as exc:  # e.g. a data set on which the variant is unmeasured
-        pytest.fail(str(exc), pytrace=False)
+        refused = str(exc)
+    pytest.fail(refused, pytrace=False)
 
 
 def test_class(experiment) -> type:

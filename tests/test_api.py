@@ -112,10 +112,60 @@ def test_recipe_out_of_range_is_refused():
      "expected one shape per example"),
     (dict(train=(np.zeros((3, 2)), -np.ones(3, int)), validation=(np.zeros((1, 2)), [0])),
      "labels expected class indices from 0"),
+    (dict(train=(np.zeros((3, 2)), np.eye(3, dtype=int)), validation=(np.zeros((1, 2)), [0])),
+     "train labels expected a 1-D array of integer class indices. Received: one-hot "
+     "labels of shape (3, 3); pass labels.argmax(axis=1)"),
+    (dict(train=(np.full((3, 2), 255, np.uint8), np.zeros(3, int)),
+          validation=(np.zeros((1, 2), np.uint8), [0])),
+     "train inputs expected floats scaled to a small range (e.g. [0, 1]). Received: uint8 "
+     "values up to 255"),
 ])
 def test_bad_arrays_are_refused(pairs, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         freezecheck.arrays(**pairs)
+
+
+def test_unscaled_inputs_are_accepted_when_the_model_scales_them():
+    data = freezecheck.arrays(train=(np.full((3, 2), 255, np.uint8), np.zeros(3, int)),
+                              validation=(np.zeros((1, 2), np.uint8), [0]), allow_unscaled=True)
+    assert data.train_images.dtype == np.uint8
+
+
+@pytest.mark.training
+def test_a_build_that_ignores_the_seed_is_refused_before_training(pytester):
+    pytester.makepyfile(test_unseeded='''
+import numpy as np
+import freezecheck
+
+_draws = np.random.default_rng()  # unseeded: every build differs
+
+
+def build():
+    from freezecheck.train.backend import keras as keras_module
+
+    keras = keras_module()
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="a"),
+                            keras.layers.Dense(2, activation="softmax", name="b")])
+    net.get_layer("a").kernel.assign(_draws.normal(size=(4, 2)).astype("float32"))
+    return net
+
+
+def data():
+    rng = np.random.default_rng(0)
+    return freezecheck.arrays(train=(rng.normal(size=(20, 4)), rng.integers(0, 2, 20)),
+                              validation=(rng.normal(size=(8, 4)), rng.integers(0, 2, 8)))
+
+
+TestUnseeded = freezecheck.Experiment(
+    "unseeded", build=build, layers=("a", "b"), data=data,
+    recipe=freezecheck.Recipe(epochs=1), gates=freezecheck.Gates(0.5, 0.1, 0.5, 1)).tests()
+''')
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k",
+                                           "unseeded[none] and accuracy_gate")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*build expected to give the same initial weights every time "
+                                 "under one seed. Received: two builds at seed 0 differ in *a/kernel*"])
+    assert "During handling" not in result.stdout.str()  # said once, not chained
 
 
 def test_arrays_hash_covers_content_shape_and_dtype():

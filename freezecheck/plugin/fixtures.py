@@ -61,7 +61,11 @@ def freezecheck_experiment_run(request, freezecheck_options, freezecheck_store):
             record = freezecheck_store.get_or_train(
                 key, lambda: experiment.train(variant, recipe, data))
         except FreezecheckError as exc:
-            pytest.fail(f"freezecheck: {variant}: nothing trained:\n{exc}", pytrace=False)
+            refused = str(exc)  # failed below, outside the handler: said once, not chained
+        else:
+            refused = None
+        if refused is not None:
+            pytest.fail(f"freezecheck: {variant}: nothing trained:\n{refused}", pytrace=False)
         trained = freezecheck_store.trained_here(key)
         # A run another test's variant needs (its baseline, to compare curves) is
         # reported by its own tests, unless trained here.
