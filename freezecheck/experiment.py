@@ -302,8 +302,12 @@ class Experiment:
 
         shown = module.relative_to(Path.cwd()) if module.is_relative_to(Path.cwd()) else module
         root = options.references_dir or self.references or module.parent / "references"
+        training = self.recipe_for(options).training
+        flag = f" --freezecheck-training={training}" if options.training else ""
         return References(root, environment_name(), regenerate=options.regen_references,
-                          regen_command=f"pytest -n auto {shown} --freezecheck-regen-references")
+                          regen_command=f"pytest -n auto {shown}{flag} "
+                                        f"--freezecheck-regen-references",
+                          training=training)
 
     def estimated_seconds(self, variant: Variant, recipe: Recipe) -> float:
         """What one run of ``variant`` costs, for ordering and sharding a session

@@ -325,6 +325,25 @@ def test_every_session_option_applies_to_a_users_experiment_or_stops_the_session
 
 
 @pytest.mark.training
+def test_each_training_path_keeps_its_own_references(pytester, tmp_path):
+    """Regenerating for fit writes beside the loop's references, never over them, and a
+    fit session then passes against its own."""
+    _write(pytester)
+    store, chosen = tmp_path / "store", ["-k", "toy[none] or toy[h1]"]
+    _run(pytester, store, "-n", "2", "--freezecheck-regen-references", *chosen)
+    loop_files = {p: p.read_bytes() for p in (pytester.path / "references").glob("*/*.json")}
+    assert len(loop_files) == 2
+    fit = ["--freezecheck-training=fit", *chosen]
+    _run(pytester, store, "-n", "2", "--freezecheck-regen-references", *fit)
+    assert {p: p.read_bytes() for p in (pytester.path / "references").glob("*/*.json")} == \
+        loop_files
+    fit_files = sorted(p.name for p in (pytester.path / "references").glob("*/fit/*.json"))
+    assert fit_files == ["toy[h1].json", "toy[none].json"]
+    _run(pytester, store, "-n", "2", *fit).assert_outcomes(passed=8)
+    _run(pytester, store, "-n", "2", *chosen).assert_outcomes(passed=8)
+
+
+@pytest.mark.training
 def test_user_experiment_runs_selects_by_id_and_catches_a_leaking_frozen_batchnorm(
         pytester, tmp_path):
     _write(pytester)

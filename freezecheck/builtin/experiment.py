@@ -151,7 +151,8 @@ def builtin_references(options):
 
     root, read_shipped = _references_where(options)
     return References(root, environment_name(), regenerate=options.regen_references,
-                      also=[shipped_root()] if read_shipped else [])
+                      also=[shipped_root()] if read_shipped else [],
+                      training=settings_for(options).recipe("lenet").training)
 
 
 EXPERIMENTS = {model: LeNetExperiment(model) for model in models.MODEL_NAMES}

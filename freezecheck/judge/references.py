@@ -105,24 +105,32 @@ class References:
     ``root`` and then from each of ``also`` (read-only, e.g. :func:`shipped_root`)."""
 
     def __init__(self, root: Path, environment: str, *, regenerate: bool = False,
-                 also=(), regen_command: str | None = None):
+                 also=(), regen_command: str | None = None, training: str = "loop"):
         """``regen_command``: what regenerates them (default: the built-in
-        experiment's full tier)."""
+        experiment's full tier). ``training``: the session's training path; each path
+        keeps references of its own (``fit`` in a ``fit/`` directory beside the
+        loop's), so one path's regeneration never writes over the other's."""
         self.root = Path(root)
         self.regen_command = regen_command
         self.environment = environment
         self.regenerate = regenerate
+        self.training = training
         self.roots = (self.root, *(Path(r) for r in also if Path(r) != self.root))
+
+    def directory(self, root: Path, environment: str | None = None) -> Path:
+        """The directory of an environment's references for this training path."""
+        where = Path(root) / (environment or self.environment)
+        return where if self.training == "loop" else where / self.training
 
     def path(self, variant_id: str, environment: str | None = None) -> Path:
         """Where ``variant_id``'s reference is written (under ``root``)."""
         # Variant ids are built from known model and layer names (variants.py), so the
         # name cannot leave the environment's directory.
-        return self.root / (environment or self.environment) / f"{variant_id}.json"
+        return self.directory(self.root, environment) / f"{variant_id}.json"
 
     def _read(self, variant_id: str, environment: str) -> dict | None:
         for root in self.roots:
-            path = root / environment / f"{variant_id}.json"
+            path = self.directory(root, environment) / f"{variant_id}.json"
             if path.is_file():
                 return json.loads(path.read_text())
         return None
@@ -180,14 +188,14 @@ class References:
         return (
             f"Create {self.environment}'s own by running {what} in this environment with "
             f"--freezecheck-regen-references (e.g. `{command}`), review the files written "
-            f"under {self.root / self.environment}, and commit them."
+            f"under {self.directory(self.root)}, and commit them."
         )
 
     def how_to_regenerate(self) -> str:
         what, command = self._regen_command()
         return (f"regenerate it by running {what} with --freezecheck-regen-references "
                 f"(e.g. `{command}`), review the diff under "
-                f"{self.root / self.environment} and commit it")
+                f"{self.directory(self.root)} and commit it")
 
 
 def training_path(recipe: dict) -> str:
