@@ -151,6 +151,12 @@ class Experiment:
       chooses another.
     - ``recipe``: how every variant trains (:class:`freezecheck.Recipe`).
     - ``gates``: what every variant must reach (:class:`freezecheck.Gates`).
+    - ``compile``: your own training recipe, a function ``compile(model, recipe)``
+      that calls ``model.compile(optimizer=..., loss=..., metrics=["accuracy", ...])``
+      (SGD with momentum, a schedule, label smoothing, ...), called after the frozen
+      layers are set. Such a model trains through Keras' ``fit`` (the compiled loop
+      knows only Adam on a cosine decay with cross-entropy); the recipe gives epochs,
+      batch size and seed. Its code is part of the store key.
     - ``tiers``: other named configurations, name -> :class:`Tier` (a recipe and
       gates: a quick one for CI, say), chosen with ``--freezecheck-tier=NAME``; the
       declared ``recipe`` and ``gates`` are the tier named ``default_tier``
@@ -167,7 +173,7 @@ class Experiment:
 
     def __init__(self, name: str, *, build: Callable, layers, data, recipe: Recipe,
                  gates: Gates, variants=None, expectations=None, seed_spread: float = 0.0,
-                 references=None, tiers=None, default_tier: str = "full"):
+                 references=None, tiers=None, default_tier: str = "full", compile=None):
         self.name = _check_name(name)
         self.layers = _check_layers(name, layers)
         if not callable(build):
@@ -175,6 +181,11 @@ class Experiment:
                               f"uncompiled Keras model. Received: {build!r}")
         self.build = build
         self._takes_initializer = _takes_initializer(name, build)
+        if compile is not None and not callable(compile):
+            raise ConfigError(f"experiment {name!r}: compile expected a function "
+                              f"compile(model, recipe) that calls model.compile(...). "
+                              f"Received: {compile!r}")
+        self.compile = compile
         self.recipe = _check_type(name, "recipe", recipe, Recipe)
         self.gates = _check_type(name, "gates", gates, Gates)
         self.datasets = _check_data(name, data)
@@ -221,6 +232,11 @@ class Experiment:
                 f"{options.flag('data_dir')}: experiment {self.name!r}'s data does not take "
                 f"a directory. Give its data function a parameter data_dir (it receives "
                 f"the option's value, or None), or leave the option out.")
+        if self.compile is not None and options.training == "loop":
+            problems.append(
+                f"{options.flag('training')}=loop: experiment {self.name!r} compiles its own "
+                f"model (compile=...), which only fit trains: the loop knows only Adam on a "
+                f"cosine decay with cross-entropy. Leave the option out.")
         if options.seeds is not None and options.seeds != 1:
             problems.append(
                 f"{options.flag('seeds')}={options.seeds}: experiment {self.name!r} judges "
@@ -253,6 +269,8 @@ class Experiment:
             changes["seed"] = options.seed
         if options.training is not None:
             changes["training"] = options.training
+        elif self.compile is not None:
+            changes["training"] = "fit"  # the only path that trains a model compiled as given
         return dataclasses.replace(recipe, **changes) if changes else recipe
 
     def gates_for(self, options: SessionOptions) -> Gates:
@@ -410,6 +428,8 @@ class Experiment:
                "build_code_sha256": digest(self.build)}
         if type(self).train is not Experiment.train:
             key["train_code_sha256"] = digest(type(self).train)
+        if self.compile is not None:
+            key["compile_code_sha256"] = digest(self.compile)
         return key
 
     def store_key(self, variant: Variant, recipe: Recipe, data: Dataset) -> str:
@@ -454,6 +474,13 @@ class Experiment:
                 f"{type(net).__module__}.{type(net).__name__}. Build it "
                 f"with the Keras that `freezecheck.train.backend.keras()` returns (or "
                 f"`tf.keras`) instead of importing a Keras package directly.")
+        if getattr(net, "compiled", False) or getattr(net, "_is_compiled", False):
+            raise ConfigError(
+                f"experiment {self.name!r}: build expected to return an uncompiled model. "
+                f"Received: a compiled one. Keras reads `trainable` when a model is "
+                f"compiled, and freezecheck freezes layers after build: give your optimizer, "
+                f"loss and metrics as Experiment(..., compile=function), a function "
+                f"compile(model, recipe) that calls model.compile(...).")
         with_weights = [layer.name for layer in net.layers if layer.weights]
         if with_weights != list(self.layers):
             raise ConfigError(
@@ -498,7 +525,8 @@ class Experiment:
         first = self.build_variant(variant)
         make_deterministic(recipe.seed, recipe.threads)
         self._check_deterministic(first, self.build_variant(variant), recipe.seed)
-        return train(variant, recipe, data, build=build)
+        compile = None if self.compile is None else (lambda net: self.compile(net, recipe))
+        return train(variant, recipe, data, build=build, compile=compile)
 
     def _check_deterministic(self, first, second, seed: int) -> None:
         import numpy as np

@@ -504,3 +504,66 @@ TestTiered = Tiered("tiered", build=lambda: None, layers=("a", "b"),
     refused.assert_outcomes(failed=1)
     refused.stdout.fnmatch_lines(["*tiered[[]a[]]: not measured on fashion-mnist*"])
     assert "nothing trained" not in refused.stdout.str()  # refused before training
+
+
+@pytest.mark.training
+def test_an_experiments_own_compile_trains_through_fit_and_a_compiled_build_is_refused(
+        pytester, tmp_path):
+    """compile= brings the optimiser and loss; the run says fit; the loop is refused by
+    name; a model that build returns compiled is refused, saying why."""
+    pytester.makepyfile(test_sgd='''
+import numpy as np
+import freezecheck
+
+COMPILED_IN_BUILD = {compiled}
+
+
+def build():
+    from freezecheck.train.backend import keras as keras_module
+
+    keras = keras_module()
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="a"),
+                            keras.layers.Dense(2, activation="softmax", name="b")])
+    if COMPILED_IN_BUILD:
+        net.compile(optimizer="sgd", loss="mse")
+    return net
+
+
+def compile(model, recipe):
+    from freezecheck.train.backend import keras as keras_module
+
+    keras = keras_module()
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    return freezecheck.arrays(train=(x[:150], y[:150]), validation=(x[150:], y[150:]))
+
+
+TestSgd = freezecheck.Experiment(
+    "sgd", build=build, layers=("a", "b"), data=data, compile=compile,
+    recipe=freezecheck.Recipe(epochs=3, batch_size=16),
+    gates=freezecheck.Gates(0.5, 0.5, 0.5, 3)).tests()
+''')
+    pytester.makefile(".py", test_sgd=pytester.path.joinpath("test_sgd.py").read_text()
+                      .replace("{compiled}", "False"))
+    args = ("-p", "no:cacheprovider", "--freezecheck-report-dir=report", "-k",
+            "reaches_accuracy_gate and sgd[none]")
+    ran = pytester.runpytest_subprocess(*args)
+    ran.assert_outcomes(passed=1)
+    results = json.loads((pytester.path / "report" / "results.json").read_text())
+    assert results["runs"][0]["recipe"]["training"] == "fit"
+    loop = pytester.runpytest_subprocess(*args, "--freezecheck-training=loop")
+    assert loop.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--freezecheck-training=loop: experiment 'sgd' compiles its own model" in \
+        loop.stderr.str()
+    pytester.makefile(".py", test_sgd=pytester.path.joinpath("test_sgd.py").read_text()
+                      .replace("COMPILED_IN_BUILD = False", "COMPILED_IN_BUILD = True"))
+    compiled = pytester.runpytest_subprocess(*args)
+    compiled.assert_outcomes(failed=1)
+    compiled.stdout.fnmatch_lines(["*build expected to return an uncompiled model. Received: "
+                                   "a compiled one.*compile=function*"])

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from freezecheck.builtin.settings import (FULL_EPOCH_IMAGES, FULL_RECIPES, SMOKE_RECIPES,
                                           estimated_seconds)
+from freezecheck.describe.session import SessionOptions
 from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
 
@@ -263,8 +264,10 @@ def experiment_task(ref, variant_id: str, seed: int) -> dict:
     """Train one run of a user's experiment where this task runs (as train_task)."""
     experiment = ref.load()
     variant = experiment.variant(variant_id)
-    recipe = dataclasses.replace(experiment.recipe, seed=seed)
-    data = experiment.data()
+    # As a session with --freezecheck-seed=SEED trains it: the same recipe and store key.
+    options = SessionOptions(seed=seed)
+    recipe = experiment.recipe_for(options)
+    data = experiment.data_for(options)
     return {"record": experiment.train(variant, recipe, data),
             "key": experiment.store_key(variant, recipe, data),
             "dataset": data.name, **_who()}

@@ -13,6 +13,7 @@ import numpy as np
 
 from freezecheck.describe.recipe import Recipe
 from freezecheck.describe.variants import Variant
+from freezecheck.errors import ConfigError
 from freezecheck.train import backend
 from freezecheck.train.backend import keras as keras_module
 from freezecheck.train.data import Dataset
@@ -20,7 +21,8 @@ from freezecheck.train.determinism import make_deterministic, own_python_random
 from freezecheck.train.records import RunRecord
 
 
-def train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs=None) -> RunRecord:
+def train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs=None,
+          compile=None) -> RunRecord:
     """Train ``variant`` from a fresh seeded initialisation with ``recipe`` on ``data``.
 
     ``build(variant)`` returns the uncompiled network, its ``variant.frozen`` layers
@@ -30,13 +32,18 @@ def train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs=None) -
     Validation accuracy is measured after every epoch on the held-out images; test
     accuracy once, at the end. Weights are snapshotted right after initialisation and
     after the last epoch. ``recipe.training`` chooses the loop: freezecheck's compiled
-    whole-epoch loop, or Keras' ``fit``.
+    whole-epoch loop, or Keras' ``fit``. ``compile(net)``, if given, compiles the network
+    in place of freezecheck's recipe (its own optimizer, loss and metrics); only ``fit``
+    trains such a network.
     """
+    if compile is not None and recipe.training != "fit":
+        raise ValueError("a network compiled by its experiment trains through fit only")
     with own_python_random(recipe.seed):  # no other thread's draws reach this run
-        return _train(variant, recipe, data, build, inputs)
+        return _train(variant, recipe, data, build, inputs, compile)
 
 
-def _train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs) -> RunRecord:
+def _train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs,
+           compile=None) -> RunRecord:
     make_deterministic(recipe.seed, recipe.threads)
     keras = keras_module()
 
@@ -56,7 +63,7 @@ def _train(variant: Variant, recipe: Recipe, data: Dataset, build, inputs) -> Ru
     started = time.perf_counter()
     if recipe.training == "fit":
         history, epoch_seconds, evaluate = _train_with_fit(net, optimizer, recipe, x_train,
-                                                           y_train, validation)
+                                                           y_train, validation, compile)
     else:
         history, epoch_seconds, evaluate = _train_with_loop(net, optimizer, recipe, x_train,
                                                             y_train, validation)
@@ -99,26 +106,38 @@ def _train_with_loop(net, optimizer, recipe: Recipe, x_train, y_train, validatio
     return history, epoch_seconds, evaluate
 
 
-def _train_with_fit(net, optimizer, recipe: Recipe, x_train, y_train, validation):
+def _train_with_fit(net, optimizer, recipe: Recipe, x_train, y_train, validation,
+                    compile=None):
     """Keras' own ``compile`` + ``fit``, as users train: (history, seconds per epoch,
     evaluate). Keras shuffles every epoch from the global seed that
     :func:`make_deterministic` set, so this path is deterministic too, though its
     order is not the loop's. ``compile`` comes after freezing, which is when both
     Keras 2 and Keras 3 read ``trainable``."""
     keras = keras_module()
-    net.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
-                metrics=["accuracy"])
+    if compile is None:
+        net.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
+                    metrics=["accuracy"])
+    else:
+        compile(net)
     timer = _EpochTimer(keras)
     fitted = net.fit(x_train, y_train.astype(np.int32), batch_size=recipe.batch_size,
                      epochs=recipe.epochs, validation_data=(validation[0],
                                                             validation[1].astype(np.int32)),
                      shuffle=True, verbose=0, callbacks=[timer.callback])
-    history = {key: [float(v) for v in fitted.history[key]] for key in HISTORY_KEYS}
+    missing = [key for key in HISTORY_KEYS if key not in fitted.history]
+    if missing:
+        raise ConfigError(f"compile expected the metrics to include 'accuracy' (the gates' "
+                          f"metric). Received: a fit history of {sorted(fitted.history)}; "
+                          f"pass metrics=['accuracy', ...] to model.compile")
+    # An experiment's own compile: every metric fit reports is kept; the gates read
+    # accuracy.
+    kept = HISTORY_KEYS if compile is None else fitted.history
+    history = {key: [float(v) for v in fitted.history[key]] for key in kept}
 
     def evaluate(images, labels):
-        loss, accuracy = net.evaluate(images, labels.astype(np.int32), batch_size=1000,
-                                      verbose=0)
-        return float(loss), float(accuracy)
+        results = net.evaluate(images, labels.astype(np.int32), batch_size=1000,
+                               verbose=0, return_dict=True)
+        return float(results["loss"]), float(results["accuracy"])
 
     return history, timer.seconds, evaluate
 
