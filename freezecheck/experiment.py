@@ -169,11 +169,16 @@ class Experiment:
       declared final accuracy that falls short of the gate (default 0: exactly).
     - ``references``: directory of stored reference curves (default: ``references/``
       beside the test module).
+    - ``declarations``: the file ``freezecheck declare`` writes from measurements
+      (default: ``declarations/NAME.json`` beside the test module, if there): each
+      variant's measured final accuracies and curve claim, for the variants
+      ``expectations`` does not declare in code.
     """
 
     def __init__(self, name: str, *, build: Callable, layers, data, recipe: Recipe,
                  gates: Gates, variants=None, expectations=None, seed_spread: float = 0.0,
-                 references=None, tiers=None, default_tier: str = "full", compile=None):
+                 references=None, tiers=None, default_tier: str = "full", compile=None,
+                 declarations=None):
         self.name = _check_name(name)
         self.layers = _check_layers(name, layers)
         if not callable(build):
@@ -202,6 +207,9 @@ class Experiment:
                               f"[0, 1). Received: seed_spread={seed_spread!r}")
         self.seed_spread = float(seed_spread)
         self.references = None if references is None else Path(references)
+        self.declarations = None if declarations is None else Path(declarations)
+        self._home: Path | None = None  # the test module's directory, set by tests()
+        self._table = None  # the declarations file's table, read once per process
 
     # --- what a session asks of it --------------------------------------------------
     #
@@ -293,11 +301,41 @@ class Experiment:
         return loaded.name if loaded is not None and loaded.name else name
 
     def declared(self, variant: Variant, options: SessionOptions) -> Declared:
-        """What is declared for ``variant`` in this session (:class:`Declared`). May
-        raise a FreezecheckError: the variant's tests then fail with its message."""
-        return Declared(self.expectations.get(variant.id),
-                        where=f"experiment {self.name}'s declaration", spread=self.seed_spread,
-                        source=f"the expectations declared for experiment {self.name}")
+        """What is declared for ``variant`` in this session (:class:`Declared`): in
+        ``expectations``, else in the declarations file, measured in this environment or
+        the nearest one measured. May raise a FreezecheckError: the variant's tests then
+        fail with its message."""
+        if variant.id in self.expectations or self._declarations_table() is None:
+            return Declared(self.expectations.get(variant.id),
+                            where=f"experiment {self.name}'s declaration",
+                            spread=self.seed_spread,
+                            source=f"the expectations declared for experiment {self.name}")
+        from freezecheck.judge.expectations import lookup
+        from freezecheck.train.backend import environment_name
+
+        table, path = self._declarations_table(), self.declarations_path(self._home)
+        environment = environment_name()
+        # Measurements name a data set as its Dataset does (measure writes data.name).
+        found = lookup(environment, self.data_for(options).name, table,
+                       default_environment=_nearest(environment, table))
+        return Declared(found.expectations.get(variant.id), where=found.where(variant.id),
+                        spread=found.spreads.get(self.name, self.seed_spread),
+                        source=f"{path} (freezecheck declare)")
+
+    def declarations_path(self, home: Path | None) -> Path:
+        """Where this experiment's declarations file is: ``declarations``, else
+        ``declarations/NAME.json`` in ``home``, the test module's directory."""
+        return self.declarations or (home or Path(".")) / "declarations" / f"{self.name}.json"
+
+    def _declarations_table(self):
+        if self._table is None:
+            path = self.declarations_path(self._home)
+            if self.declarations is None and not path.is_file():
+                return None
+            from freezecheck.judge.declarations import read
+
+            self._table = read(path)
+        return self._table
 
     def why_no_references(self, options: SessionOptions) -> str | None:
         """Why this session's curves are not compared with stored ones (the tests then
@@ -546,7 +584,14 @@ class Experiment:
 
     def tests(self) -> type:
         """A test class to assign to a ``Test...`` name in a test module."""
+        import sys
+
         from freezecheck.generated import test_class
+
+        # The calling test module's directory: where the declarations file is looked for.
+        caller = sys._getframe(1).f_globals.get("__file__")
+        if caller and self._home is None:
+            self._home = Path(caller).resolve().parent
 
         return test_class(self)
 
@@ -623,6 +668,18 @@ def _check_data(name: str, data) -> dict:
     check(data, "data")
     title = data.name if isinstance(data, Dataset) else getattr(data, "__name__", "data")
     return {title if isinstance(title, str) and _NAME.fullmatch(title) else "data": data}
+
+
+def _nearest(environment: str, table: dict) -> str:
+    """The environment of ``table`` whose declarations stand in for ``environment``'s:
+    its own, else the nearest (judge.references.fallback_order), else the first."""
+    from freezecheck.judge.references import fallback_order
+
+    try:
+        order = [environment, *fallback_order(environment)]
+    except ValueError:  # a name outside the supported pattern
+        order = [environment]
+    return next((e for e in order if e in table), next(iter(sorted(table)), environment))
 
 
 def _takes(function, parameter: str) -> bool:

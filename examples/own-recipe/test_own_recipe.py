@@ -71,17 +71,9 @@ experiment = freezecheck.Experiment(
     # up to 8.8 points at one epoch, so a 9-point band; each reaches 90% by epoch 3.
     gates=freezecheck.Gates(min_accuracy=0.95, curve_band=0.09, curve_level=0.9,
                             curve_max_lag=2),
-    # Frozen, either layer costs accuracy and speed under this recipe: declared as
-    # measured, falling short of the gate and leaving the baseline's curve.
-    expectations={
-        "sgd-digits[hidden]": freezecheck.Expectation(
-            seeds=(0, 1, 2, 3, 4), finals=(0.856, 0.908, 0.908, 0.892, 0.888),
-            follows_baseline=False),
-        "sgd-digits[out]": freezecheck.Expectation(
-            seeds=(0, 1, 2, 3, 4), finals=(0.932, 0.936, 0.944, 0.932, 0.936),
-            follows_baseline=False),  # at seed 0 it reaches 90% three epochs late
-    },
-    seed_spread=0.02,  # 5 of the 250 validation images
+    # What each variant does, measured over five seeds, is not typed here: it is data,
+    # declarations/sgd-digits.json, written by `freezecheck declare` from the
+    # measurements (README.md here), reviewed and committed.
 )
 
 TestSgdDigits = experiment.tests()

@@ -106,6 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
                               help="also re-render the tables between '<!-- expectations ENV "
                                    "DATASET -->' and '<!-- /expectations -->' in this file "
                                    "(the docs keep them in docs/findings.md)")
+    declare = commands.add_parser(
+        "declare", help="declare what an experiment's variants do, from its measurements "
+                        "(a JSON file its tests judge by)",
+        description="Read the measurement files `freezecheck measure --experiment` wrote, "
+                    "refuse a run measured twice with different curves, and write the "
+                    "experiment's declarations: per environment and data set, each "
+                    "variant's final accuracies, whether its first seed kept the curve "
+                    "gates, and from five seeds the curve claim (follows, leaves or "
+                    "undetermined). Review and commit the file; the tests read it.")
+    declare.add_argument("--experiment", required=True, metavar="PATH::NAME",
+                         help="the freezecheck.Experiment named NAME in the test module PATH "
+                              "(NAME may be left out when it declares one)")
+    _measurement_files(declare, "measurement files (JSON lines) of the experiment")
+    declare.add_argument("--out", type=Path, default=None, metavar="JSON_FILE",
+                         help="the file to write (default: declarations/NAME.json beside "
+                              "the test module, where its tests read it)")
+    declare.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                         help="the curve claims' significance level, in (0, 1) "
+                              "(default: %(default)s)")
     findings = commands.add_parser(
         "findings", help="draw the findings plots (and optionally their tables) from "
                          "measurement files",
@@ -157,6 +176,8 @@ def main(argv=None) -> int:
         return _measure(args)
     if args.command == "expectations":
         return _expectations(args, argv)
+    if args.command == "declare":
+        return _declare(args)
     return _compare(args)
 
 
@@ -304,6 +325,34 @@ def _expectations(args, argv) -> int:
             print(f"{environment} {dataset}: {len(table['variants'])} variants, "
                   f"seed spread {table['seed_spread']}")
     print(f"written: {args.out}")
+    return 0
+
+
+def _declare(args) -> int:
+    from freezecheck.cli.locate import locate
+    from freezecheck.describe.recipe import check_alpha
+    from freezecheck.reporting.declare import declarations_of
+
+    try:
+        check_alpha(args.alpha, "--alpha")
+        ref = locate(args.experiment)
+        experiment = ref.load()
+        out = args.out or experiment.declarations_path(Path(ref.path).parent)
+        command = (f"freezecheck declare --experiment {args.experiment} "
+                   + " ".join(str(p) for p in args.measurements)
+                   + (f" --out {args.out}" if args.out else ""))
+        table, document = declarations_of(experiment, args.measurements, alpha=args.alpha,
+                                          command=command)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write(out, document)
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return _fail("declare", exc)
+    for environment, datasets in table.items():
+        for dataset, part in datasets.items():
+            claimed = {v: e.get("curve_claim", f"{len(e['seeds'])} seed(s)")
+                       for v, e in part["variants"].items()}
+            print(f"{environment} {dataset}: " + ", ".join(f"{v} {c}" for v, c in claimed.items()))
+    print(f"written: {out}")
     return 0
 
 

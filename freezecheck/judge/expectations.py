@@ -124,14 +124,17 @@ class Lookup:
                 f"its own for it")
 
 
-def lookup(environment: str, dataset: str) -> Lookup:
-    """The expectations for ``dataset`` in ``environment``: per variant its own
-    measurement there, else the default environment's. Likewise per model the seed
-    spread, which takes five seeds of the baseline: an environment measured at one seed
-    borrows the default one's, as the width other seeds land within."""
-    table = measured()
+def lookup(environment: str, dataset: str, table: dict | None = None,
+           default_environment: str = DEFAULT_ENVIRONMENT) -> Lookup:
+    """The expectations for ``dataset`` in ``environment``, from ``table`` (a
+    declarations table, freezecheck/judge/declarations.py; default: the built-in
+    experiment's): per variant its own measurement there, else
+    ``default_environment``'s. Likewise per model the seed spread, which takes five
+    seeds of the baseline: an environment measured at one seed borrows the default
+    one's, as the width other seeds land within."""
+    table = measured() if table is None else table
     expectations, measured_in, spreads = {}, {}, {}
-    for source in dict.fromkeys((DEFAULT_ENVIRONMENT, environment)):  # own last: it wins
+    for source in dict.fromkeys((default_environment, environment)):  # own last: it wins
         part = table.get(source, {}).get(dataset, {})
         for variant, row in part.get("variants", {}).items():
             expectations[variant] = Expectation(

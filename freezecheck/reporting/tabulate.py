@@ -24,10 +24,9 @@ from freezecheck.builtin.settings import DEFAULT_DATASET, full_curve
 from freezecheck.describe.recipe import DEFAULT_ALPHA
 from freezecheck.describe.variants import DEFAULT_INIT, Variant, parse_id
 from freezecheck.errors import ConfigError
-from freezecheck.judge import claims
-from freezecheck.judge.curves import compare_curves
+from freezecheck.judge import declarations
 from freezecheck.judge.expectations import Expectation
-from freezecheck.judge.statistics import MIN_SEEDS, olympic_mean
+from freezecheck.judge.statistics import olympic_mean
 from freezecheck.reporting import readers
 
 
@@ -101,42 +100,15 @@ def group(rows) -> dict:
 
 
 def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
-    """The expectations table (see freezecheck/judge/expectations.py) from measurement rows."""
+    """The expectations table (freezecheck/judge/declarations.py) from measurement rows."""
     measured: dict = {}
     for (environment, dataset), variants in sorted(group(rows).items()):
-        curve = full_curve(dataset)
-        entries = {}
-        for variant_id, by_seed in sorted(variants.items()):
-            variant = variant_from_id(variant_id)
-            seeds = sorted(by_seed)
-            baseline = variants.get(variant.baseline.id, {})
-            first = seeds[0]
-            if variant.is_baseline:
-                follows = True
-            elif first in baseline:
-                follows = compare_curves(by_seed[first]["val_accuracy"],
-                                         baseline[first]["val_accuracy"], curve).ok
-            else:
-                raise ConfigError(f"{variant_id} was measured at seed {first}, its baseline "
-                                  f"{variant.baseline.id} not ({environment}, {dataset})")
-            entry = {"seeds": seeds,
-                     "finals": [by_seed[s]["final_val_accuracy"] for s in seeds],
-                     "follows_baseline": follows}
-            common = [s for s in seeds if s in baseline]
-            if not variant.is_baseline and len(common) >= MIN_SEEDS:
-                effect = claims.measure_effect(
-                    [by_seed[s]["val_accuracy"] for s in common],
-                    [baseline[s]["val_accuracy"] for s in common],
-                    level=curve.level, seeds=common)
-                entry["curve_claim"] = claims.declare(effect, band=curve.band,
-                                                      max_lag=curve.max_lag, alpha=alpha)
-                entry["effect"] = effect.as_dict()
-            entries[variant_id] = entry
-        spreads = {}  # per model: its baseline's highest - lowest final accuracy
-        for model in MODEL_NAMES:
-            finals = entries.get(variant_of(model).id, {}).get("finals", [])
-            if len(finals) >= MIN_SEEDS:
-                spreads[model] = round(max(finals) - min(finals), 6)
+        entries = declarations.declare(
+            variants, lambda v: None if variant_from_id(v).is_baseline
+            else variant_from_id(v).baseline.id,
+            full_curve(dataset), alpha=alpha, where=f"{environment}, {dataset}")
+        spreads = declarations.seed_spreads(
+            entries, {model: variant_of(model).id for model in MODEL_NAMES})
         measured.setdefault(environment, {})[dataset] = {"seed_spread": spreads,
                                                          "variants": entries}
     return measured

@@ -1,0 +1,89 @@
+"""Declarations: what measured seeds say each variant does, as data.
+
+A declarations file is JSON, made from measurement files by a command (``freezecheck
+declare`` for any experiment; the built-in experiment's, ``expectations``, writes the
+same format), reviewed and committed; never Python. Its table: environment -> data set
+-> ``{"seed_spread": {model: spread}, "variants": {variant id: entry}}``, an entry
+holding the measured seeds, each seed's final validation accuracy, whether the first
+seed's curve kept the tolerance of its baseline's, and, from five seeds of the variant
+and its baseline on, the claim those seeds establish about the curve and the measured
+effect behind it (:mod:`freezecheck.judge.claims`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from freezecheck.errors import ConfigError
+from freezecheck.judge import claims
+from freezecheck.judge.curves import compare_curves
+from freezecheck.judge.statistics import MIN_SEEDS
+
+SCHEMA_VERSION = 1
+
+
+def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
+            where: str = "") -> dict:
+    """Entries of ``variants`` ({variant id: {seed: measurement row}}), each judged
+    against its baseline (``baseline_of(id)``: the baseline's id, or None for a
+    baseline) within ``tolerance`` (a CurveTolerance), claims at level ``alpha``."""
+    entries = {}
+    for variant_id, by_seed in sorted(variants.items()):
+        baseline_id = baseline_of(variant_id)
+        seeds = sorted(by_seed)
+        baseline = variants.get(baseline_id, {}) if baseline_id else {}
+        first = seeds[0]
+        if baseline_id is None:
+            follows = True
+        elif first in baseline:
+            follows = compare_curves(by_seed[first]["val_accuracy"],
+                                     baseline[first]["val_accuracy"], tolerance).ok
+        else:
+            raise ConfigError(f"{variant_id} was measured at seed {first}, its baseline "
+                              f"{baseline_id} not{f' ({where})' if where else ''}")
+        entry = {"seeds": seeds, "finals": [by_seed[s]["final_val_accuracy"] for s in seeds],
+                 "follows_baseline": follows}
+        common = [s for s in seeds if s in baseline]
+        if baseline_id is not None and len(common) >= MIN_SEEDS:
+            effect = claims.measure_effect(
+                [by_seed[s]["val_accuracy"] for s in common],
+                [baseline[s]["val_accuracy"] for s in common],
+                level=tolerance.level, seeds=common)
+            entry["curve_claim"] = claims.declare(effect, band=tolerance.band,
+                                                  max_lag=tolerance.max_lag, alpha=alpha)
+            entry["effect"] = effect.as_dict()
+        entries[variant_id] = entry
+    return entries
+
+
+def seed_spreads(entries: dict, baselines: dict) -> dict:
+    """Per model (``baselines``: model -> its baseline's id), the baseline's highest
+    minus lowest final accuracy, where five or more seeds were measured."""
+    spreads = {}
+    for model, baseline_id in baselines.items():
+        finals = entries.get(baseline_id, {}).get("finals", [])
+        if len(finals) >= MIN_SEEDS:
+            spreads[model] = round(max(finals) - min(finals), 6)
+    return spreads
+
+
+def document(table: dict, command: str) -> str:
+    """The JSON text of a declarations ``table`` and the command that made it."""
+    return json.dumps({"schema_version": SCHEMA_VERSION, "made_with": command,
+                       "measured": table}, indent=1, sort_keys=True) + "\n"
+
+
+def read(path: Path) -> dict:
+    """The table of the declarations file at ``path``; a ConfigError names a file that
+    is not one."""
+    try:
+        content = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"declarations {path}: cannot be read ({exc}). Make it with "
+                          f"`freezecheck declare`.") from None
+    if not isinstance(content, dict) or content.get("schema_version") != SCHEMA_VERSION:
+        raise ConfigError(f"declarations {path}: expected schema_version {SCHEMA_VERSION}, "
+                          f"as `freezecheck declare` writes. Received: "
+                          f"{content.get('schema_version') if isinstance(content, dict) else content!r}")
+    return content["measured"]
