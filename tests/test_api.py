@@ -567,3 +567,46 @@ TestSgd = freezecheck.Experiment(
     compiled.assert_outcomes(failed=1)
     compiled.stdout.fnmatch_lines(["*build expected to return an uncompiled model. Received: "
                                    "a compiled one.*compile=function*"])
+
+
+PATCHED_KERAS = '''
+"""A patch to Keras from outside the project, as a library upgrade might bring: h1's
+kernel learns at half the rate."""
+import keras
+
+_update_step = keras.optimizers.Adam.update_step
+
+
+def update_step(self, gradient, variable, learning_rate):
+    name = str(getattr(variable, "path", None) or variable.name)
+    if "h1" in name and "kernel" in name:
+        learning_rate = learning_rate * 0.5
+    return _update_step(self, gradient, variable, learning_rate)
+
+
+keras.optimizers.Adam.update_step = update_step
+'''
+
+
+@pytest.mark.training
+def test_on_the_references_own_environment_a_patched_keras_fails_bit_for_bit(pytester,
+                                                                           tmp_path):
+    """Same CPU type, versions and training path as the references: any difference
+    fails, naming it; the tolerance alone would pass it, and says so when chosen."""
+    from freezecheck.train.backend import keras_version
+
+    if not keras_version().startswith("3."):
+        pytest.skip("the patch is written against Keras 3's optimizer")
+    _write(pytester)
+    chosen = ["-k", "reference and (toy[none] or toy[h1] or toy[bn])"]
+    _run(pytester, tmp_path / "store", "--freezecheck-regen-references", *chosen)
+    again = _run(pytester, tmp_path / "fresh", *chosen)  # trained again: bit for bit
+    again.assert_outcomes(passed=3)
+    pytester.makeconftest(PATCHED_KERAS)
+    patched = _run(pytester, tmp_path / "patched", "-rf", *chosen)
+    patched.assert_outcomes(passed=1, failed=2)  # toy[h1] freezes h1: nothing to patch
+    patched.stdout.fnmatch_lines(["*same environment (CPU *), other results*",
+                                  "*h1/kernel*"])
+    relaxed = _run(pytester, tmp_path / "patched", "--freezecheck-reference-match=tolerance",
+                   *chosen)
+    relaxed.assert_outcomes(passed=3)
