@@ -157,6 +157,9 @@ class Experiment:
       layers are set. Such a model trains through Keras' ``fit`` (the compiled loop
       knows only Adam on a cosine decay with cross-entropy); the recipe gives epochs,
       batch size and seed. Its code is part of the store key.
+    - ``families``: variants not run by default, in named families, name -> Freeze
+      declarations (``{"blocks": blocks(LAYERS)}``, say); ``--freezecheck-families=NAME,...``
+      (or ``all``) runs them too.
     - ``tiers``: other named configurations, name -> :class:`Tier` (a recipe and
       gates: a quick one for CI, say), chosen with ``--freezecheck-tier=NAME``; the
       declared ``recipe`` and ``gates`` are the tier named ``default_tier``
@@ -178,7 +181,7 @@ class Experiment:
     def __init__(self, name: str, *, build: Callable, layers, data, recipe: Recipe,
                  gates: Gates, variants=None, expectations=None, seed_spread: float = 0.0,
                  references=None, tiers=None, default_tier: str = "full", compile=None,
-                 declarations=None):
+                 declarations=None, families=None):
         self.name = _check_name(name)
         self.layers = _check_layers(name, layers)
         if not callable(build):
@@ -200,6 +203,7 @@ class Experiment:
                       **_check_tiers(name, tiers or {}, self.default_tier)}
         self.variants = self._variants(each_layer_alone(self.layers) if variants is None
                                        else variants)
+        self.family_of = self._families(families or {})
         self.expectations = self._expectations(expectations or {})
         if isinstance(seed_spread, bool) or not isinstance(seed_spread, (int, float)) \
                 or not 0 <= seed_spread < 1:
@@ -250,13 +254,20 @@ class Experiment:
                 f"{options.flag('seeds')}={options.seeds}: experiment {self.name!r} judges "
                 f"one seed per session. Run a session per seed ({options.flag('seed')}=N), "
                 f"or measure several with `freezecheck measure --experiment`.")
-        for name in ("families", "models"):
-            if options.given(name):
-                problems.append(
-                    f"{options.flag(name)}={','.join(getattr(options, name))}: experiment "
-                    f"{self.name!r} declares no "
-                    f"{'families of variants' if name == 'families' else 'models to choose from'}"
-                    f"; only the built-in experiment's families take it. Leave it out.")
+        declared = sorted(set(self.family_of.values()))
+        unknown = [f for f in options.families or () if f != "all" and f not in declared]
+        if unknown:
+            problems.append(
+                f"{options.flag('families')}={','.join(options.families)}: experiment "
+                f"{self.name!r} declares "
+                f"{'the families ' + ', '.join(declared) if declared else 'no families'}. "
+                f"Declare them with Experiment(..., families={{'NAME': [Freeze(...), ...]}}), "
+                f"or leave the option out.")
+        if options.given("models"):
+            problems.append(
+                f"{options.flag('models')}={','.join(options.models)}: experiment "
+                f"{self.name!r} has no models to choose from; only the built-in "
+                f"experiment's families take it. Leave it out.")
         if not problems:
             try:  # the gates with the command line's overrides
                 self.gates_for(options)
@@ -377,7 +388,7 @@ class Experiment:
     def baseline(self) -> Variant:
         return self.variants[0]
 
-    def _variants(self, declared) -> list[Variant]:
+    def _variants(self, declared, duplicates_allowed: bool = False) -> list[Variant]:
         variants = [Variant(self.name, layers=self.layers)]
         for item in declared:
             if not isinstance(item, Freeze):
@@ -401,11 +412,36 @@ class Experiment:
                     f"{variant.init}, but build takes no kernel_initializer argument. "
                     f"Give build a parameter kernel_initializer and pass "
                     f"kernel_initializer(name) to each weight layer.")
-            if variant in variants:
+            if variant in variants and not duplicates_allowed:
                 raise ConfigError(f"experiment {self.name!r}: variant {variant.id} is "
                                   f"declared twice. Received: {item!r}")
             variants.append(variant)
         return variants
+
+    def _families(self, families) -> dict[str, str]:
+        """Add the families' variants (each once, after the default ones); return
+        variant id -> its family, for those not run by default."""
+        if not isinstance(families, dict):
+            raise ConfigError(f"experiment {self.name!r}: families expected a dict of name "
+                              f"-> Freeze declarations. Received: families={families!r}")
+        family_of = {}
+        for family, declared in families.items():
+            _check_tier_name(self.name, "a family's name", family)
+            if family == "all":
+                raise ConfigError(f"experiment {self.name!r}: a family may not be named "
+                                  f"'all' (--freezecheck-families=all runs every family)")
+            for variant in self._variants(declared, duplicates_allowed=True)[1:]:
+                if variant not in self.variants:
+                    self.variants.append(variant)
+                    family_of[variant.id] = family
+        return family_of
+
+    def families_chosen(self, options: SessionOptions) -> tuple[str, ...]:
+        """The families the session runs (none unless --freezecheck-families)."""
+        if not options.families:
+            return ()
+        declared = tuple(dict.fromkeys(self.family_of.values()))
+        return declared if "all" in options.families else tuple(options.families)
 
     def _expectations(self, declared: dict) -> dict:
         from freezecheck.judge.expectations import Expectation

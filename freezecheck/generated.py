@@ -15,17 +15,21 @@ from freezecheck.errors import FreezecheckError
 from freezecheck.judge import checks
 
 
-def variant_cases(variants, experiment_of=None) -> list:
+def variant_cases(variants, experiment_of=None, family_of=None) -> list:
     """``pytest.param`` per variant, for ``parametrize("variant", ...)``: the variant's id
     as the test id, and every test of the variant in one xdist group, so the worker
     that trains a variant is the one that judges it (with ``--dist=loadgroup``).
     ``experiment_of(variant)``, if given, names the experiment of tests outside a
-    generated class, so that the session checks its options and orders its runs."""
+    generated class, so that the session checks its options and orders its runs;
+    ``family_of`` (variant id -> family) marks the variants not run by default."""
     def marks(v):
-        group = pytest.mark.xdist_group(xdist_group(v.id))
-        if experiment_of is None:
-            return group
-        return [group, pytest.mark.freezecheck_experiment(experiment_of(v))]
+        marks = [pytest.mark.xdist_group(xdist_group(v.id))]
+        if experiment_of is not None:
+            marks.append(pytest.mark.freezecheck_experiment(experiment_of(v)))
+        family = (family_of or {}).get(v.id)
+        if family is not None:  # not run by default: --freezecheck-families selects it
+            marks += [pytest.mark.families, pytest.mark.freezecheck_family(family)]
+        return marks
 
     return [pytest.param(v, id=v.id, marks=marks(v)) for v in variants]
 
@@ -68,25 +72,28 @@ def test_class(experiment) -> type:
     variants = experiment.variants
     frozen = [v for v in variants if v.frozen]
 
+    def cases(chosen):
+        return variant_cases(chosen, family_of=experiment.family_of)
+
     @pytest.mark.training
     class Generated:
         __doc__ = f"The generated tests of experiment {experiment.name!r}."
         freezecheck_experiment = experiment
 
-        @pytest.mark.parametrize("variant", variant_cases(frozen))
+        @pytest.mark.parametrize("variant", cases(frozen))
         def test_frozen_weights_bitwise_unchanged(self, variant, freezecheck_experiment_run):
             """Every variable of a frozen layer, non-trainable ones included, ends
             bitwise equal to its initial value."""
             _fail_if(checks.frozen_weights_changed(
                 variant, freezecheck_experiment_run(experiment, variant)))
 
-        @pytest.mark.parametrize("variant", variant_cases(variants))
+        @pytest.mark.parametrize("variant", cases(variants))
         def test_trainable_weights_changed(self, variant, freezecheck_experiment_run):
             """Every variable of a trainable layer moved."""
             _fail_if(checks.trainable_weights_unchanged(
                 variant, freezecheck_experiment_run(experiment, variant)))
 
-        @pytest.mark.parametrize("variant", variant_cases(variants))
+        @pytest.mark.parametrize("variant", cases(variants))
         def test_reaches_accuracy_gate(self, variant, freezecheck_experiment_run,
                                        freezecheck_options):
             """The final validation accuracy reaches the gate, or keeps the declared
@@ -97,7 +104,7 @@ def test_class(experiment) -> type:
                 experiment.gates_for(freezecheck_options).min_accuracy,
                 declared.expectation, declared.where, declared.spread))
 
-        @pytest.mark.parametrize("variant", variant_cases(variants[1:]))
+        @pytest.mark.parametrize("variant", cases(variants[1:]))
         def test_curve_follows_baseline(self, variant, freezecheck_experiment_run,
                                         freezecheck_options, record_property):
             """The validation curve within the band and lag of the baseline's, or
@@ -114,7 +121,7 @@ def test_class(experiment) -> type:
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
 
-        @pytest.mark.parametrize("variant", variant_cases(variants))
+        @pytest.mark.parametrize("variant", cases(variants))
         def test_curve_matches_stored_reference(self, variant, freezecheck_experiment_run,
                                                 freezecheck_experiment_references,
                                                 freezecheck_options, record_property):

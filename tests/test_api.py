@@ -610,3 +610,35 @@ def test_on_the_references_own_environment_a_patched_keras_fails_bit_for_bit(pyt
     relaxed = _run(pytester, tmp_path / "patched", "--freezecheck-reference-match=tolerance",
                    *chosen)
     relaxed.assert_outcomes(passed=3)
+
+
+def test_families_of_a_users_experiment_run_only_when_named(pytester):
+    """Declared on the experiment, not run by default, selected by one option; a family
+    it does not declare stops the session naming the ones it does."""
+    pytester.makepyfile(test_fam='''
+import freezecheck
+
+LAYERS = ("a", "b", "c")
+TestFam = freezecheck.Experiment(
+    "fam", build=lambda: None, layers=LAYERS, data=lambda: None,
+    recipe=freezecheck.Recipe(epochs=1), gates=freezecheck.Gates(0.5, 0.1, 0.5, 1),
+    families={"blocks": freezecheck.blocks(LAYERS),
+              "pairs": [freezecheck.Freeze("a", "c"), freezecheck.Freeze("a")]}).tests()
+''')
+
+    def collected(*args):
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--collect-only", "-q",
+                                              *args)
+        return result, {re.search(r"\[fam\[(.+)\]\]", line).group(1)
+                        for line in result.outlines if "[fam[" in line}
+
+    _, default = collected()
+    assert default == {"none", "a", "b", "c"}
+    _, blocks = collected("--freezecheck-families=blocks")
+    assert blocks == default | {"a+b", "b+c"}
+    _, every = collected("--freezecheck-families=all")
+    assert every == default | {"a+b", "b+c", "a+c"}  # "a" is a default variant already
+    refused, _ = collected("--freezecheck-families=inits")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    assert ("--freezecheck-families=inits: experiment 'fam' declares the families blocks, "
+            "pairs") in refused.stderr.str()

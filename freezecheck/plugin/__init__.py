@@ -34,6 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: opens the HTML report in headless Chromium")
     config.addinivalue_line("markers", "freezecheck_experiment(experiment): the experiment "
                                        "a test's variant belongs to")
+    config.addinivalue_line("markers", "freezecheck_family(name): the family of variants "
+                                       "a test's variant belongs to")
     session_options, own = options.read_options(config)
     config.stash[OPTIONS_KEY] = session_options
     try:

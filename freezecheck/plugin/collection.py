@@ -87,11 +87,11 @@ def select_and_order(config: pytest.Config, items: list[pytest.Item],
         _check_supported_tensorflow()
     _check_experiment_names(items, experiments)
     _check_options(options, experiments)
-    if not options.families:
-        unasked = [item for item in items if item.get_closest_marker("families")]
-        if unasked:
-            config.hook.pytest_deselected(items=unasked)
-            items[:] = [item for item in items if not item.get_closest_marker("families")]
+    unasked = [item for item in items if _unasked_family(item, experiments[item], options)]
+    if unasked:
+        config.hook.pytest_deselected(items=unasked)
+        dropped = set(unasked)
+        items[:] = [item for item in items if item not in dropped]
     unit_of = {item: _unit_name(item) for item in items}
     units = _units(items, unit_of, experiments, options)
     if shard:
@@ -104,6 +104,16 @@ def select_and_order(config: pytest.Config, items: list[pytest.Item],
         units = [u for u in units if u.name in keep]
     rank = {name: i for i, name in enumerate(schedule.order(units))}
     items.sort(key=lambda item: rank[unit_of[item]])  # stable: a unit keeps its own order
+
+
+def _unasked_family(item, experiment, options: SessionOptions) -> bool:
+    """Whether ``item`` tests a variant of a family the session did not ask for."""
+    if not item.get_closest_marker("families"):
+        return False
+    family = item.get_closest_marker("freezecheck_family")
+    if family is None:  # the built-in experiment's families' tests: all of them, or none
+        return not options.families
+    return family.args[0] not in experiment.families_chosen(options)
 
 
 def _check_supported_tensorflow() -> None:

@@ -53,8 +53,9 @@ OPTIONS = {
     "seeds": (int, "Number of seeds each family variant runs with, from --freezecheck-seed "
                    "on; 5 or more makes the curve comparison statistical (default: 1). "
                    "An experiment that judges one seed per session stops the session."),
-    "families": (str, "Run these families of variants, comma-separated, or all (default: "
-                      "none). An experiment that declares no families stops the session."),
+    "families": (str, "Also run these families of variants (Experiment(families=...)), "
+                      "comma-separated, or all (default: none). An experiment that does "
+                      "not declare one named stops the session."),
     "models": (str, "Restrict the families to these models, comma-separated (default: "
                     "all). An experiment with no models to choose from stops the session."),
     "reference_match": (str, "How a run is held to its stored reference when the "
