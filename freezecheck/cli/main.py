@@ -106,6 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
                               help="also re-render the tables between '<!-- expectations ENV "
                                    "DATASET -->' and '<!-- /expectations -->' in this file "
                                    "(the docs keep them in docs/findings.md)")
+    identical = commands.add_parser(
+        "identical", help="group environments whose runs are bitwise the same, and say how "
+                          "far the others move",
+        description="Read each report directory's results.json (one session per "
+                    "environment, e.g. per tox environment) and print Markdown: the groups "
+                    "of environments whose runs repeat every curve, test accuracy and weight "
+                    "sha256; each variant's largest difference to the first group; and, "
+                    "with --references, each environment's runs against its own references.")
+    identical.add_argument("reports", nargs="+", type=Path, metavar="REPORT_DIR",
+                           help="directories holding a results.json")
+    identical.add_argument("--references", type=Path, default=None, metavar="DIR",
+                           help="also hold each environment's runs against its references "
+                                "in DIR/ENVIRONMENT/ (e.g. freezecheck/builtin/references)")
+    identical.add_argument("--out", type=Path, default=None, metavar="MARKDOWN_FILE",
+                           help="also write the Markdown to this file")
     declare = commands.add_parser(
         "declare", help="declare what an experiment's variants do, from its measurements "
                         "(a JSON file its tests judge by)",
@@ -178,6 +193,8 @@ def main(argv=None) -> int:
         return _expectations(args, argv)
     if args.command == "declare":
         return _declare(args)
+    if args.command == "identical":
+        return _identical(args)
     return _compare(args)
 
 
@@ -325,6 +342,19 @@ def _expectations(args, argv) -> int:
             print(f"{environment} {dataset}: {len(table['variants'])} variants, "
                   f"seed spread {table['seed_spread']}")
     print(f"written: {args.out}")
+    return 0
+
+
+def _identical(args) -> int:
+    from freezecheck.reporting.identical import text
+
+    try:
+        markdown = text(args.reports, args.references)
+        if args.out:
+            _write(args.out, markdown)
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return _fail("identical", exc)
+    sys.stdout.write(markdown)
     return 0
 
 

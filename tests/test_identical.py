@@ -1,16 +1,9 @@
-"""benchmarks/across_versions.py, whose groups are what docs/versions.md states as
-bitwise identity across environments: on small hand-made reports."""
+"""freezecheck identical, whose groups are what docs/versions.md states as bitwise
+identity across environments: on small hand-made reports."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-import pytest
-
-SCRIPT = Path(__file__).parents[1] / "benchmarks" / "across_versions.py"
-spec = importlib.util.spec_from_file_location("across_versions", SCRIPT)
-across_versions = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(across_versions)
+from freezecheck.cli.main import main
 
 
 def run(variant, curve, weights="w0"):
@@ -35,13 +28,13 @@ def test_environments_group_only_when_every_curve_and_weight_is_equal(tmp_path, 
     other_weights = report(tmp_path, "py311-tf219", same[0], run("m[out]", [0.97, 0.99], "w1"))
     moved = report(tmp_path, "py311-tf215", same[0], run("m[out]", [0.97, 0.9862]))
 
-    across_versions.main([str(a), str(b), str(other_weights), str(moved)])
+    main(["identical", str(a), str(b), str(other_weights), str(moved)])
     text = capsys.readouterr().out
     assert "group 1: py311-tf217, py311-tf218 (2 runs each" in text
     assert "group 2: py311-tf219" in text and "group 3: py311-tf215" in text
     assert "| m[out] | 0.00 / +0.00 / never -> never | 0.38 / -0.38 / never -> never |" in text
 
-    across_versions.main([str(a), str(b)])
+    main(["identical", str(a), str(b)])
     assert "One group: no run moved" in capsys.readouterr().out
 
 
@@ -55,11 +48,11 @@ def test_each_environment_is_held_against_its_own_references(tmp_path, capsys):
     reports = [report(tmp_path, e, run("m[none]", [0.98, 0.99]))
                for e in ("py311-tf217", "py311-tf216")]
 
-    across_versions.main([*map(str, reports), "--references", str(references)])
+    main(["identical", *map(str, reports), "--references", str(references)])
     text = capsys.readouterr().out
     assert "| py311-tf217 | TensorFlow 2.17 | 1 of 1 | 0.00 |" in text
     assert "| py311-tf216 | TensorFlow 2.16 | 0 of 1 | 0.26 |" in text
 
     missing = report(tmp_path, "py311-tf218", run("m[none]", [0.98, 0.99]))
-    with pytest.raises(SystemExit, match=r"no reference for m\[none\] in py311-tf218"):
-        across_versions.main([str(missing), "--references", str(references)])
+    assert main(["identical", str(missing), "--references", str(references)]) == 2
+    assert "no reference for m[none] in py311-tf218" in capsys.readouterr().err

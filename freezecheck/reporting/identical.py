@@ -1,6 +1,5 @@
-"""Which environments train bitwise the same runs, and how far the others move.
-
-    python benchmarks/across_versions.py REPORT_DIR... [--out FILE.md]
+"""Which environments train bitwise the same runs, and how far the others move
+(``freezecheck identical REPORT_DIR... [--references DIR] [--out FILE.md]``).
 
 Reads each directory's results.json (a full-tier session per environment, e.g. one per
 tox environment, written by --freezecheck-report-dir) and writes Markdown:
@@ -18,10 +17,11 @@ tox environment, written by --freezecheck-report-dir) and writes Markdown:
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
+
+from freezecheck.errors import ConfigError
+from freezecheck.reporting import readers
 
 
 def identity(run: dict) -> tuple:
@@ -31,7 +31,7 @@ def identity(run: dict) -> tuple:
 
 
 def load(directory: Path) -> dict:
-    report = json.loads((Path(directory) / "results.json").read_text())
+    report = readers.read_json(Path(directory) / "results.json")
     runs = {run["variant"]: run for run in report["runs"] if run.get("seed", 0) == 0}
     return {"environment": report["environment"], "runs": runs,
             "versions": next(iter(runs.values()))["versions"] if runs else {}}
@@ -99,8 +99,8 @@ def against_references(reports: list[dict], root: Path) -> list[str]:
         for variant, run in sorted(report["runs"].items()):
             path = root / report["environment"] / f"{variant}.json"
             if not path.is_file():
-                raise SystemExit(f"{path}: no reference for {variant} in "
-                                 f"{report['environment']}; give the directory holding them")
+                raise ConfigError(f"{path}: no reference for {variant} in "
+                                  f"{report['environment']}; give the directory holding them")
             reference = json.loads(path.read_text())
             made_with.add(reference["versions"]["tensorflow"])
             exact += (reference["val_accuracy"] == run["val_accuracy"]
@@ -116,23 +116,10 @@ def _epochs(value) -> str:
     return "never" if value is None else str(value)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("reports", nargs="+", type=Path)
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--references", type=Path, default=None,
-                        help="also compare each environment's runs with its references here")
-    args = parser.parse_args(argv)
-    reports = [load(d) for d in args.reports]
+def text(directories, references: Path | None = None) -> str:
+    """The Markdown ``freezecheck identical`` prints and writes."""
+    reports = [load(d) for d in directories]
     lines = markdown(reports)
-    if args.references:
-        lines += against_references(reports, args.references)
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        args.out.write_text(text)
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    if references:
+        lines += against_references(reports, Path(references))
+    return "\n".join(lines) + "\n"
