@@ -12,13 +12,15 @@ from freezecheck.builtin.settings import Settings
 from freezecheck.cli.main import main
 from freezecheck.describe.variants import parse_id
 from freezecheck.errors import ConfigError
-from freezecheck.judge import expectations
+from freezecheck.builtin.experiment import (DEFAULT_ENVIRONMENT, builtin_lookup,
+                                            how_to_measure, measured_table)
+from freezecheck.judge import declarations
 from freezecheck.judge.expectations import (Expectation, judge_accuracy, judge_curve, lookup,
                                             measured_gates)
 from freezecheck.reporting import tabulate
 
 ROOT = Path(__file__).parents[1]
-MEASURED = expectations.measured()
+MEASURED = measured_table()
 
 REACHES = Expectation(seeds=(0, 1), finals=(0.9912, 0.9931), follows_baseline=True)
 SHORT = Expectation(seeds=(0, 1, 2), finals=(0.9862, 0.9882, 0.9898), follows_baseline=True)
@@ -51,8 +53,8 @@ def test_a_shortfall_that_reaches_the_gate_says_to_remeasure():
 
 
 def test_an_unmeasured_environment_is_judged_by_the_default_one_and_says_so():
-    table = lookup("py399-tf299", "mnist")
-    assert set(table.measured_in.values()) == {expectations.DEFAULT_ENVIRONMENT}
+    table = builtin_lookup("py399-tf299", "mnist")
+    assert set(table.measured_in.values()) == {DEFAULT_ENVIRONMENT}
     assert "py399-tf299 has no measurements of its own" in table.where("lenet5[conv1]")
 
 
@@ -62,7 +64,7 @@ def test_an_environment_measured_at_one_seed_keeps_the_default_ones_other_varian
     family) is declared by the default environment's, saying so; and its models' seed
     spread, which one seed cannot give, is the default environment's, so that a
     declared shortfall measured at one seed is not held to that one value exactly."""
-    default = expectations.DEFAULT_ENVIRONMENT
+    default = DEFAULT_ENVIRONMENT
 
     def row(*finals):
         return {"seeds": list(range(len(finals))), "finals": list(finals),
@@ -75,8 +77,7 @@ def test_an_environment_measured_at_one_seed_keeps_the_default_ones_other_varian
         "py311-tf216": {"mnist": {"seed_spread": {},
                                   "variants": {"lenet5[fc1]": row(0.9880)}}},
     }
-    monkeypatch.setattr(expectations, "measured", lambda: table)
-    own = lookup("py311-tf216", "mnist")
+    own = lookup("py311-tf216", "mnist", table, default)
     assert own.expectations["lenet5[fc1]"].finals == (0.9880,)
     assert own.where("lenet5[fc1]") == "py311-tf216, mnist"
     assert own.expectations["lenet5[fc1+out]"].seeds == (0, 1, 2, 3, 4)
@@ -90,7 +91,7 @@ def test_an_environment_measured_at_one_seed_keeps_the_default_ones_other_varian
 
 
 def test_the_committed_table_covers_every_family_on_mnist_with_five_seeds_where_required():
-    table = MEASURED[expectations.DEFAULT_ENVIRONMENT]["mnist"]
+    table = MEASURED[DEFAULT_ENVIRONMENT]["mnist"]
     every = {v.id for v in variants(FAMILIES)}  # both models
     assert every <= set(table["variants"]), sorted(every - set(table["variants"]))
     for v in variants(("single", "blocks")):
@@ -99,7 +100,7 @@ def test_the_committed_table_covers_every_family_on_mnist_with_five_seeds_where_
 
 
 def test_the_committed_table_covers_what_ran_on_fashion_mnist():
-    table = MEASURED[expectations.DEFAULT_ENVIRONMENT]["fashion-mnist"]["variants"]
+    table = MEASURED[DEFAULT_ENVIRONMENT]["fashion-mnist"]["variants"]
     ran = {v.id for v in variants(FAMILIES, ("lenet5",))}
     assert ran <= set(table), sorted(ran - set(table))
     for v in variants(("single",), ("lenet5",)):
@@ -118,9 +119,9 @@ def test_the_committed_table_is_consistent():
 
 
 def test_fashion_gates_are_measured_from_the_baselines():
-    gates = measured_gates(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist")
+    gates = measured_gates(builtin_lookup(DEFAULT_ENVIRONMENT, "fashion-mnist"))
     assert set(gates) == {"lenet", "lenet5"}
-    table = lookup(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist").expectations
+    table = builtin_lookup(DEFAULT_ENVIRONMENT, "fashion-mnist").expectations
     for model, gate in gates.items():
         floor = table[f"{model}[none]"].floor
         assert floor - 0.001 < gate <= floor
@@ -148,7 +149,7 @@ def test_tabulate_declares_what_was_measured():
     assert conv2["follows_baseline"] is False and conv2["curve_claim"] == "leaves"
     assert conv2["effect"]["seeds"] == [0, 1, 2, 3, 4] and conv2["effect"]["gap"][0] < -0.05
     assert table["seed_spread"] == {"lenet5": pytest.approx(4e-4)}
-    document = json.loads(expectations.table_document(tabulate.tabulate(rows), "the command"))
+    document = json.loads(declarations.document(tabulate.tabulate(rows), "the command"))
     assert document["made_with"] == "the command"
     assert document["measured"]["envA"]["mnist"] == table
 
@@ -197,8 +198,8 @@ def test_the_findings_page_renders_the_committed_table():
 def test_an_unmeasured_variant_is_told_how_to_measure_it():
     from freezecheck.builtin.models import variant_of
 
-    text = lookup(expectations.DEFAULT_ENVIRONMENT, "fashion-mnist").how_to_measure(
-        variant_of("lenet", ("fc1",), "normal-1"))
+    text = how_to_measure(builtin_lookup(DEFAULT_ENVIRONMENT, "fashion-mnist"),
+                          variant_of("lenet", ("fc1",), "normal-1"))
     assert "lenet[fc1:normal-1]: no expectation measured" in text
     assert "python -m freezecheck measure --dataset fashion-mnist --models lenet" in text
 
@@ -295,7 +296,7 @@ def test_one_run_keeps_every_committed_effect_and_a_real_change_breaks_it():
     runs = tabulate.group(tabulate.read_rows(files))[("py311-tf221", "mnist")]
     level = full_curve("mnist").level
     base = runs["lenet5[none]"]
-    table = lookup("py311-tf221", "mnist").expectations
+    table = builtin_lookup("py311-tf221", "mnist").expectations
     for variant_id in ("lenet5[conv2]", "lenet5[fc1]"):
         seeds = list(range(10))
         failures, judged = claims.single_run_failures(
@@ -340,7 +341,8 @@ def test_a_run_is_judged_by_what_its_variant_is_declared_to_do():
     one_seed_leaves = Expectation(seeds=(0,), finals=(0.987,), follows_baseline=False)
 
     def problem(expectation, run):
-        return judge_curve(variant, expectation, "env, data", run, rising, tolerance, 0.01)[0]
+        return judge_curve(variant, expectation, "env, data", run, rising, tolerance, 0.01,
+                           source="the table")[0]
 
     assert problem(None, rising) is None and problem(follows, rising) is None
     assert "more than the allowed 2 epoch(s) apart" in problem(None, late)

@@ -14,7 +14,8 @@ import pytest
 
 from freezecheck.builtin.families import variants as family_variants
 from freezecheck.judge import claims
-from freezecheck.judge.expectations import judge_accuracy, judge_curve, lookup
+from freezecheck.builtin.experiment import builtin_lookup, how_to_measure
+from freezecheck.judge.expectations import judge_accuracy, judge_curve
 from freezecheck.judge.fingerprints import changes
 from freezecheck.judge.statistics import MIN_SEEDS, centre
 from freezecheck.train.backend import environment_name
@@ -50,7 +51,7 @@ def runs(freezecheck_run, freezecheck_settings):
 
 @pytest.fixture
 def expectations(freezecheck_settings):
-    return lookup(environment_name(), freezecheck_settings.dataset)
+    return builtin_lookup(environment_name(), freezecheck_settings.dataset)
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +63,7 @@ def _full_tier_only(freezecheck_settings):
 def declared(expectations, variant):
     expectation = expectations.expectations.get(variant.id)
     if expectation is None:
-        pytest.fail(expectations.how_to_measure(variant), pytrace=False)
+        pytest.fail(how_to_measure(expectations, variant), pytrace=False)
     return expectation
 
 
@@ -137,6 +138,7 @@ def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezec
     problem, _ = judge_curve(variant, expectation, expectations.where(variant.id),
                              freezecheck_run(variant).val_accuracy,
                              freezecheck_run(variant.baseline).val_accuracy,
-                             freezecheck_settings.gates.curve, freezecheck_settings.alpha)
+                             freezecheck_settings.gates.curve, freezecheck_settings.alpha,
+                             source="freezecheck/builtin/expectations.json")
     if problem:
         pytest.fail(f"at seed {seeds[0]}: {problem}", pytrace=False)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from freezecheck.builtin.experiment import shipped_references as shipped_root
 from freezecheck.judge.references import (SUPPORTED_ENVIRONMENTS, References, _coordinates,
-                                          fallback_order, shipped_root)
+                                          fallback_order)
 from freezecheck.train.backend import environment_name
 from freezecheck.train.store import cpu_type
 
@@ -142,8 +143,18 @@ def test_find_takes_the_own_reference_then_the_nearest_then_none(tmp_path):
     assert references.find("lenet5[out]") == ("nearest", "py311-tf217")
     store("py311-tf218", "own")
     assert references.find("lenet5[out]") == ("own", "py311-tf218")
-    assert "tox -e py311-tf218 --" in references.how_to_create()
-    assert "tox" not in References(tmp_path, "py312-tf218").how_to_create()
+    assert "pytest -n auto --freezecheck-regen-references" in references.how_to_create()
+
+
+def test_the_built_in_references_say_the_tox_command_of_a_supported_environment():
+    from freezecheck.builtin.experiment import builtin_references
+    from freezecheck.describe.session import SessionOptions
+
+    told = builtin_references(SessionOptions()).how_to_create()
+    if environment_name() in SUPPORTED_ENVIRONMENTS:
+        assert f"tox -e {environment_name()} -- tests/test_experiment.py" in told
+    else:
+        assert "pytest -n auto tests/test_experiment.py --freezecheck-tier=full" in told
 
 
 def test_the_given_directory_is_read_before_the_shipped_references_and_is_where_they_are_written(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from importlib import resources
 from pathlib import Path
 
 from freezecheck.builtin import models
@@ -78,15 +79,14 @@ class LeNetExperiment(Experiment):
         held to the finding itself; on another data set, whose gate comes from
         measurements, it fails saying how to measure it."""
         from freezecheck.errors import ConfigError
-        from freezecheck.judge.expectations import lookup
 
         settings = settings_for(options)
         if settings.tier != "full":
             return Declared()
-        table = lookup(environment_name(), settings.dataset)
+        table = builtin_lookup(environment_name(), settings.dataset)
         expectation = table.expectations.get(variant.id)
         if expectation is None and settings.dataset != DEFAULT_DATASET:
-            raise ConfigError(table.how_to_measure(variant))
+            raise ConfigError(how_to_measure(table, variant))
         return Declared(expectation, where=table.where(variant.id),
                         spread=table.spreads.get(variant.model, 0.0),
                         source="freezecheck/builtin/expectations.json")
@@ -129,7 +129,7 @@ def settings_for(options) -> Settings:
         models=options.models or models.MODEL_NAMES,
         dataset=dataset, alpha=options.significance,
         # Read only off MNIST: a session on MNIST never opens the table for its gates.
-        measured_gates=(measured_gates(environment_name(), dataset)
+        measured_gates=(measured_gates(builtin_lookup(environment_name(), dataset))
                         if dataset != DEFAULT_DATASET else None),
         data_dir=str(options.data_dir) if options.data_dir else None,
         training=options.training, **options.gate_overrides(),
@@ -147,12 +147,55 @@ def _references_where(options) -> tuple[Path, bool]:
 def builtin_references(options):
     """The built-in experiment's reference curves of this environment: in the session's
     references directory, then (when none is given) those shipped with freezecheck."""
-    from freezecheck.judge.references import References, shipped_root
+    from freezecheck.judge.references import SUPPORTED_ENVIRONMENTS, References
 
     root, read_shipped = _references_where(options)
-    return References(root, environment_name(), regenerate=options.regen_references,
-                      also=[shipped_root()] if read_shipped else [],
-                      training=settings_for(options).recipe("lenet").training)
+    environment = environment_name()
+    command = ("pytest -n auto tests/test_experiment.py --freezecheck-tier=full "
+               "--freezecheck-regen-references")
+    if environment in SUPPORTED_ENVIRONMENTS:
+        command = f"tox -e {environment} -- " + command.removeprefix("pytest -n auto ")
+    return References(root, environment, regenerate=options.regen_references,
+                      also=[shipped_references()] if read_shipped else [],
+                      training=settings_for(options).recipe("lenet").training,
+                      regen_command=command)
+
+
+def shipped_references() -> Path:
+    """The built-in experiment's references, in the installed package."""
+    return Path(str(resources.files("freezecheck.builtin") / "references"))
+
+
+# The environment whose measurements stand in for one without its own: the one the
+# built-in experiment was measured in at ten seeds.
+DEFAULT_ENVIRONMENT = "py311-tf221"
+
+
+@functools.cache
+def measured_table() -> dict:
+    """The built-in experiment's declarations (``expectations.json``, made by
+    ``freezecheck expectations`` from measurements/): environment -> data set -> ..."""
+    from freezecheck.judge.declarations import read
+
+    return read(Path(str(resources.files("freezecheck.builtin") / "expectations.json")))
+
+
+def builtin_lookup(environment: str, dataset: str):
+    """The built-in experiment's expectations for a session (judge.expectations.lookup)."""
+    from freezecheck.judge.expectations import lookup
+
+    return lookup(environment, dataset, measured_table(), DEFAULT_ENVIRONMENT)
+
+
+def how_to_measure(found, variant) -> str:
+    """What to run when ``variant`` has no expectation in ``found``."""
+    return (
+        f"{variant}: no expectation measured ({found.where(variant.id)}). Measure it "
+        f"with `python -m freezecheck measure --dataset {found.dataset} --models "
+        f"{variant.model} --families FAMILY --seeds 5 --store-dir DIR --out FILE`, "
+        f"then `python -m freezecheck expectations FILE... --out "
+        f"freezecheck/builtin/expectations.json` in a checkout of freezecheck, and "
+        f"review and commit it.")
 
 
 EXPERIMENTS = {model: LeNetExperiment(model) for model in models.MODEL_NAMES}

@@ -322,7 +322,7 @@ def _findings(args) -> int:
 
 
 def _expectations(args, argv) -> int:
-    from freezecheck.judge.expectations import table_document
+    from freezecheck.judge.declarations import document as table_document
     from freezecheck.reporting import readers, tabulate
 
     try:

@@ -2,8 +2,8 @@
 
 Pure Python. A :class:`Recipe` says how a variant is trained; it is part of the key
 under which a run is stored, so every field that can change a result belongs here.
-:class:`Gates` say what a run must achieve. The built-in experiment's own recipes and
-gates, with the reasons for them, are in :mod:`freezecheck.builtin.settings`.
+:class:`Gates` say what a run must achieve. Each experiment declares its own, with
+the reasons for them.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ class Recipe:
     """Epochs to train, a positive integer."""
     learning_rate: float = 2e-3
     """Adam's initial learning rate, in (0, 1], decayed along a cosine to zero over
-    the whole run. 2e-3 (and batch 64 in the built-in experiment's full recipes,
-    freezecheck/builtin/settings.py) gave the widest margin over 99% when that recipe
-    was tuned (README, "Recipe"); the class defaults are only a starting point."""
+    the whole run. 2e-3 (with batch 64) gave the widest margin over 99% when the
+    built-in experiment's recipe was tuned (docs/recipe.md); the class defaults are
+    only a starting point."""
     batch_size: int = 128
     """Examples per training step, a positive integer."""
     seed: int = 0

@@ -62,8 +62,8 @@ class Variant:
     baseline with its distribution changed). Layers it does not apply to keep Keras'
     default, Glorot uniform.
 
-    ``layers`` are the model's weight layers in order, from its declaration (a user
-    experiment's, or freezecheck.builtin.models' for the built-in ones).
+    ``layers`` are the model's weight layers in order, from its experiment's
+    declaration.
     """
 
     model: str

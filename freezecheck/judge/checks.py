@@ -1,8 +1,7 @@
 """What every generated test asserts, as functions that return why a run fails, or None.
 
-Shared by the built-in experiment's tests (tests/test_experiment.py) and the tests an
-:class:`freezecheck.Experiment` generates, so that both say the same thing about the
-same failure. Each takes a finished run's record and asserts nothing itself.
+Shared by the tests every :class:`freezecheck.Experiment` generates and by tests
+written against the library, so that all say the same thing about the same failure. Each takes a finished run's record and asserts nothing itself.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""What each variant is expected to do on the full tier, per environment and data set.
+"""What each variant is expected to do, per environment and data set.
 
-Pure Python. The table itself is data, ``freezecheck/builtin/expectations.json``, made
-from real training runs by ``python -m freezecheck expectations`` (never written by
-hand); this module reads it and judges a run against it. For each variant it holds the final
+Pure Python. The table itself is data, a declarations file
+(freezecheck/judge/declarations.py), made from real training runs by a command (never
+written by hand); this module looks a variant up in it and judges a run against it. For each variant it holds the final
 validation accuracy of every measured seed and whether the curve followed the
 baseline's, so a variant is declared either to reach the gate (every measured seed did)
 or to fall short of it, with the measured floor and ceiling. Tests assert the
@@ -17,35 +17,9 @@ there) is judged by the default environment's, and every message says so.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import math
-from importlib import resources
 
 from freezecheck.describe.variants import DEFAULT_INIT, parse_id
-
-DEFAULT_ENVIRONMENT = "py311-tf221"
-# Where the table is: a data file of the built-in experiment's package.
-TABLE_PACKAGE, TABLE_FILE = "freezecheck.builtin", "expectations.json"
-TABLE_SCHEMA_VERSION = 1
-
-
-@functools.cache
-def measured() -> dict:
-    """The measured table: environment -> data set -> {"seed_spread", "variants"}."""
-    document = json.loads((resources.files(TABLE_PACKAGE) / TABLE_FILE).read_text())
-    if document.get("schema_version") != TABLE_SCHEMA_VERSION:
-        raise ValueError(f"{TABLE_PACKAGE}/{TABLE_FILE}: schema_version "
-                         f"{document.get('schema_version')!r}, expected {TABLE_SCHEMA_VERSION}")
-    return document["measured"]
-
-
-def table_document(table: dict, command: str) -> str:
-    """The JSON text of ``table`` (as :func:`measured` returns it) and the command that
-    made it."""
-    return json.dumps({"schema_version": TABLE_SCHEMA_VERSION, "made_with": command,
-                       "measured": table}, indent=1, sort_keys=True) + "\n"
-
 
 @dataclasses.dataclass(frozen=True)
 class Expectation:
@@ -96,20 +70,11 @@ class Lookup:
 
     environment: str  # the session's
     dataset: str
+    default_environment: str  # whose measurements stand in for the session's
     expectations: dict[str, Expectation]
     measured_in: dict[str, str]  # variant id -> the environment it was measured in
     # per model, its baseline's highest minus lowest final accuracy over >= 5 seeds
     spreads: dict[str, float]
-
-    def how_to_measure(self, variant) -> str:
-        """What to run when ``variant`` has no expectation here."""
-        return (
-            f"{variant}: no expectation measured ({self.where(variant.id)}). Measure it "
-            f"with `python -m freezecheck measure --dataset {self.dataset} --models "
-            f"{variant.model} --families FAMILY --seeds 5 --store-dir DIR --out FILE`, "
-            f"then `python -m freezecheck expectations FILE... --out "
-            f"freezecheck/builtin/expectations.json` in a checkout of freezecheck, and "
-            f"review and commit it.")
 
     def where(self, variant_id: str) -> str:
         """Where ``variant_id``'s expectation was measured, as messages say it."""
@@ -117,22 +82,20 @@ class Lookup:
         if source == self.environment:
             return f"{source}, {self.dataset}"
         if source is None:
-            searched = (self.environment if self.environment == DEFAULT_ENVIRONMENT
-                        else f"{self.environment} or {DEFAULT_ENVIRONMENT}")
+            searched = (self.environment if self.environment == self.default_environment
+                        else f"{self.environment} or {self.default_environment}")
             return f"{searched}, {self.dataset}"
         return (f"{source}, {self.dataset}; {self.environment} has no measurements of "
                 f"its own for it")
 
 
-def lookup(environment: str, dataset: str, table: dict | None = None,
-           default_environment: str = DEFAULT_ENVIRONMENT) -> Lookup:
+def lookup(environment: str, dataset: str, table: dict,
+           default_environment: str) -> Lookup:
     """The expectations for ``dataset`` in ``environment``, from ``table`` (a
-    declarations table, freezecheck/judge/declarations.py; default: the built-in
-    experiment's): per variant its own measurement there, else
-    ``default_environment``'s. Likewise per model the seed spread, which takes five
-    seeds of the baseline: an environment measured at one seed borrows the default
-    one's, as the width other seeds land within."""
-    table = measured() if table is None else table
+    declarations table, freezecheck/judge/declarations.py): per variant its own
+    measurement there, else ``default_environment``'s. Likewise per model the seed
+    spread, which takes five seeds of the baseline: an environment measured at one seed
+    borrows the default one's, as the width other seeds land within."""
     expectations, measured_in, spreads = {}, {}, {}
     for source in dict.fromkeys((default_environment, environment)):  # own last: it wins
         part = table.get(source, {}).get(dataset, {})
@@ -143,7 +106,8 @@ def lookup(environment: str, dataset: str, table: dict | None = None,
                 curve_claim=row.get("curve_claim"), effect=row.get("effect"))
             measured_in[variant] = source
         spreads.update(part.get("seed_spread") or {})
-    return Lookup(environment=environment, dataset=dataset, expectations=expectations,
+    return Lookup(environment=environment, dataset=dataset,
+                  default_environment=default_environment, expectations=expectations,
                   measured_in=measured_in, spreads=spreads)
 
 
@@ -177,12 +141,11 @@ def judge_accuracy(value: float, expectation: Expectation | None, gate: float,
     return None
 
 
-def measured_gates(environment: str, dataset: str) -> dict[str, float]:
-    """model -> a gate measured from its baseline on ``dataset``: the lowest final
+def measured_gates(found: Lookup) -> dict[str, float]:
+    """model -> a gate measured from its baseline in ``found``: the lowest final
     validation accuracy over the measured seeds, rounded down to a tenth of a point."""
-    table = lookup(environment, dataset).expectations
     gates = {}
-    for variant_id, expectation in table.items():
+    for variant_id, expectation in found.expectations.items():
         model, frozen, init = parse_id(variant_id)
         if not frozen and init == DEFAULT_INIT:
             gates[model] = gate_from_baseline(expectation.finals)
@@ -195,8 +158,7 @@ def gate_from_baseline(finals) -> float:
 
 
 def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
-                baseline_curve, tolerance, alpha: float,
-                source: str = "freezecheck/builtin/expectations.json"
+                baseline_curve, tolerance, alpha: float, *, source: str
                 ) -> tuple[str | None, float]:
     """Why one run's curve (one seed of ``variant`` and of its baseline) breaks what is
     declared for it, or None; and the largest per-epoch gap between the two.

@@ -2,9 +2,8 @@
 
 A reference is a small JSON file per environment and variant,
 ``<root>/<environment>/<variant id>.json`` (environments named as in tox.ini, e.g.
-``py311-tf221``). The built-in experiment's ship with freezecheck
-(``freezecheck/builtin/references``, read with :mod:`importlib.resources`); a session
-also reads, first, its own directory (``--freezecheck-references-dir``, by default
+``py311-tf221``). An experiment may ship references of its own, read-only (``also``:
+the built-in experiment's are in its package); a session also reads, first, its own directory (``--freezecheck-references-dir``, by default
 ``references/`` under the rootdir), which is where a regeneration writes: freezecheck
 never writes into the installed package. A user experiment keeps its references
 beside its tests. A run is compared with its environment's reference, bit for bit where
@@ -35,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
 from freezecheck.files import write_atomic
@@ -95,19 +93,14 @@ def fallback_order(environment: str) -> list[str]:
     return sorted((e for e in SUPPORTED_ENVIRONMENTS if e != environment), key=distance)
 
 
-def shipped_root() -> Path:
-    """The built-in experiment's references, in the installed package."""
-    return Path(str(resources.files("freezecheck.builtin") / "references"))
-
-
 class References:
     """The reference curves of one environment: written under ``root``, read from
-    ``root`` and then from each of ``also`` (read-only, e.g. :func:`shipped_root`)."""
+    ``root`` and then from each of ``also`` (read-only: those an experiment ships)."""
 
     def __init__(self, root: Path, environment: str, *, regenerate: bool = False,
                  also=(), regen_command: str | None = None, training: str = "loop"):
-        """``regen_command``: what regenerates them (default: the built-in
-        experiment's full tier). ``training``: the session's training path; each path
+        """``regen_command``: what regenerates them (default: the tests, with
+        --freezecheck-regen-references). ``training``: the session's training path; each path
         keeps references of its own (``fit`` in a ``fit/`` directory beside the
         loop's), so one path's regeneration never writes over the other's."""
         self.root = Path(root)
@@ -176,12 +169,7 @@ class References:
 
     def _regen_command(self) -> tuple[str, str]:
         """(what to run, a command that runs it with --freezecheck-regen-references)."""
-        command = self.regen_command or ("pytest -n auto tests/test_experiment.py "
-                                         "--freezecheck-tier=full --freezecheck-regen-references")
-        if self.regen_command is None and self.environment in SUPPORTED_ENVIRONMENTS:
-            command = (f"tox -e {self.environment} -- tests/test_experiment.py "
-                       f"--freezecheck-tier=full --freezecheck-regen-references")
-        return ("the full tier" if self.regen_command is None else "its tests"), command
+        return "its tests", self.regen_command or "pytest -n auto --freezecheck-regen-references"
 
     def how_to_create(self) -> str:
         what, command = self._regen_command()

@@ -151,9 +151,10 @@ PAGE_BLOCK = re.compile(
 def page_gates(environment: str, dataset: str) -> dict:
     """model -> the gate a page's table marks variants against."""
     from freezecheck.builtin.settings import full_gate
+    from freezecheck.builtin.experiment import builtin_lookup
     from freezecheck.judge.expectations import measured_gates
 
-    measured = measured_gates(environment, dataset)
+    measured = measured_gates(builtin_lookup(environment, dataset))
     return {m: gate for m in MODEL_NAMES
             if (gate := full_gate(dataset, measured.get(m))) is not None}
 

@@ -1,8 +1,7 @@
 """A data set as a training run takes it, and checking a data file against its pinned hash.
 
-Needs only numpy. The built-in experiment's data sets are read by
-:mod:`freezecheck.builtin.datasets`; a user experiment's come from
-:func:`freezecheck.arrays`.
+Needs only numpy. An experiment's data set comes from :func:`freezecheck.arrays`, or
+from files its data function reads and checks with :func:`verify_file`.
 """
 
 from __future__ import annotations
