@@ -33,6 +33,6 @@ def test_the_readme_names_the_references_versions():
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## The headline result"):readme.index("| frozen |")]
     versions = json.loads((REFERENCES / "lenet5[none].json").read_text())["versions"]
-    said = re.search(r"TensorFlow ([\d.]+), Keras ([\d.]+), Python ([\d.]+)", section)
+    said = re.search(r"TensorFlow ([\d.]+),\s+Keras ([\d.]+),\s+Python ([\d.]+)", section)
     assert said and said.groups() == (versions["tensorflow"], versions["keras"],
                                       versions["python"])
