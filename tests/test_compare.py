@@ -54,12 +54,39 @@ def test_a_report_over_several_seeds_is_compared_at_its_first_seed(tmp_path):
     assert "| lenet[none] | 99.42% | 3 | 99.36% | 3 |" in (tmp_path / "out" / "compare.md").read_text()
 
 
+def test_reports_of_every_readable_schema_are_compared_together(tmp_path):
+    """A session writes version 3 (tests with their messages, the session's metadata);
+    compare reads it beside versions 1 and 2, whose runs it reads alike."""
+    from freezecheck.reporting.report import SCHEMA_VERSION, Context, write_results
+
+    one = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)])
+    two = tmp_path / "b"
+    two.mkdir()
+    (two / "results.json").write_text(json.dumps({
+        "schema_version": 2, "environment": "py311-tf216", "dataset": "mnist", "gates": GATES,
+        "tests": {"t.py::test_x[lenet[none]]": "passed"}, "runs": [
+            {"variant": "lenet[none]", "seed": 0, "final_val_accuracy": 0.9938,
+             "epochs_to_level": 3}]}))
+    run = {"variant": "lenet[none]", "seed": 0, "model": "lenet", "frozen": [],
+           "val_accuracy": [0.98, 0.9936], "train_accuracy": [0.97, 0.99],
+           "final_val_accuracy": 0.9936, "test_accuracy": 0.993, "level": 0.99,
+           "epochs_to_level": 2, "train_seconds": 3.0, "versions": {}}
+    three = write_results(tmp_path / "c", {"lenet[none] seed=0000": run},
+                          {"t.py::test_x[lenet[none]]": {"outcome": "failed", "message": "m",
+                                                         "duration": 1.0, "worker": "gw0"}},
+                          Context("py311-tf221", gates=GATES))
+    assert json.loads((three / "results.json").read_text())["schema_version"] == SCHEMA_VERSION == 3
+    assert main(["compare", str(one), str(two), str(three), "--out", str(tmp_path / "out")]) == 0
+    assert "| lenet[none] | 99.42% | 3 | 99.38% | 3 | 99.36% | 2 |" in \
+        (tmp_path / "out" / "compare.md").read_text()
+
+
 def test_an_unknown_report_schema_is_refused(tmp_path, capsys):
     report = write_report(tmp_path / "a", "py311-tf215", [("lenet[none]", 0.9942, 3)])
     data = json.loads((report / "results.json").read_text()) | {"schema_version": 9}
     (report / "results.json").write_text(json.dumps(data))
     assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
-    assert "expected one of (1, 2)" in capsys.readouterr().err
+    assert "expected one of (1, 2, 3)" in capsys.readouterr().err
 
 
 def header(table: str) -> list[str]:

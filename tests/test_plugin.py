@@ -204,7 +204,12 @@ def test_results_are_bitwise_identical_with_and_without_workers(pytester, mnist_
 
     assert len(serial_results["runs"]) == 6
     assert essentials(serial_results) == essentials(parallel_results)
-    assert serial_results["tests"] == parallel_results["tests"]
+    def outcomes(results):
+        return {test: entry["outcome"] for test, entry in results["tests"].items()}
+
+    assert outcomes(serial_results) == outcomes(parallel_results)
+    assert {e["worker"] for e in serial_results["tests"].values()} == {"main"}
+    assert {e["worker"] for e in parallel_results["tests"].values()} <= {"gw0", "gw1"}
 
 
 @pytest.mark.training
@@ -216,7 +221,7 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     report = next(pytester.path.glob("report*"))
     assert sorted(p.name for p in report.iterdir()) == [
         "curves.csv", "curves.png", "index.html", "results.json", "summary.md"]
-    assert results["schema_version"] == 2 and results["dataset"] == "mnist"
+    assert results["schema_version"] == 3 and results["dataset"] == "mnist"
     assert [r["variant"] for r in results["runs"]] == ["lenet5[fc2]", "lenet5[none]"]
     csv_rows = (report / "curves.csv").read_text().splitlines()
     assert csv_rows[0] == "variant,seed,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2
@@ -228,6 +233,10 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="largest_curve_deviation"' in junit
     assert 'name="final_val_accuracy[lenet5[fc2]]"' in junit
+    # each test's verdict, a skip with its reason
+    assert junit.count('name="freezecheck_verdict" value="passed"') == 6
+    assert junit.count('name="freezecheck_verdict" value="skipped: reference curves are kept '
+                       'for the full tier on MNIST only"') == 2
     # a line per run as it arrives, then the table: header, baseline first, verdicts, counts
     result.stdout.fnmatch_lines(["freezecheck: lenet5[[]*] seed 0: val accuracy *% after 2 epochs, * s"])
     result.stdout.fnmatch_lines([

@@ -71,4 +71,20 @@ def pytest_runtest_makereport(item, call):
     if call.when == "call":
         # Plain builtins on the report travel from xdist workers to the controller.
         report.freezecheck_runs = list(item.stash.get(RUNS_KEY, {}).values())
+    if collection.experiment_of(item) is not None:
+        _record_verdict(item, report)
     return report
+
+
+def _record_verdict(item, report) -> None:
+    """The JUnit XML property ``freezecheck_verdict`` of an experiment's test: its
+    outcome and why (session_report.junit_verdict). The JUnit XML takes a test's
+    properties from its tear-down report, which copies the item's when it is made: a
+    verdict of the set-up or call goes on the item, one of the tear-down on its report."""
+    from freezecheck.plugin.session_report import junit_verdict
+
+    verdict = junit_verdict(report)
+    if verdict is None:
+        return
+    properties = report.user_properties if report.when == "teardown" else item.user_properties
+    properties.append(("freezecheck_verdict", verdict))

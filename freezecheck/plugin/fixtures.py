@@ -71,7 +71,8 @@ def freezecheck_experiment_run(request, freezecheck_options, freezecheck_store):
         # reported by its own tests, unless trained here.
         if trained or _own_variant(request) in (None, variant):
             note_run(request, record, experiment, freezecheck_options, gates, trained=trained,
-                     name=variant.id if seed is None else f"{variant.id} seed={recipe.seed}")
+                     name=variant.id if seed is None else f"{variant.id} seed={recipe.seed}",
+                     variant=variant)
         return record
 
     return run
@@ -94,15 +95,24 @@ def _own_variant(request):
     return callspec.params.get("variant") if callspec else None
 
 
-def note_run(request, record, experiment, options, gates, *, trained: bool, name: str) -> None:
-    """Keep a run's figures for the session report and the JUnit XML properties."""
+def note_run(request, record, experiment, options, gates, *, trained: bool, name: str,
+             variant=None) -> None:
+    """Keep a run's figures for the session report and the JUnit XML properties: with
+    the experiment's, its tier, data set (its name and title) and gates, whether it was trained in this
+    session or loaded from the store and by which worker, its ``index`` in the
+    experiment's declared variants (None for one it does not declare: a family's) and
+    its ``declared_curve`` (:func:`declared_curve`)."""
     from freezecheck.reporting.report import run_figures
 
     figures = run_figures(record, gates.min_accuracy)
+    index = next((i for i, v in enumerate(experiment.variants) if v.id == record.variant_id),
+                 None)
     figures.update(
         experiment=experiment.name, tier=experiment.tier_name(options),
-        dataset_title=experiment.data_title(options), curve_gates=dataclasses.asdict(gates),
-        trained=trained, worker=os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        dataset=experiment.dataset_name(options), dataset_title=experiment.data_title(options),
+        curve_gates=dataclasses.asdict(gates),
+        trained=trained, worker=os.environ.get("PYTEST_XDIST_WORKER", "main"), index=index,
+        declared_curve=declared_curve(experiment, variant, options))
     request.node.stash.setdefault(RUNS_KEY, {})[(record.variant_id, record.recipe["seed"])] = figures
     # JUnit XML properties (xdist carries user_properties to the controller).
     request.node.user_properties += [
@@ -110,3 +120,24 @@ def note_run(request, record, experiment, options, gates, *, trained: bool, name
         (f"test_accuracy[{name}]", figures["test_accuracy"]),
         (f"epochs_to_gate[{name}]", figures["epochs_to_level"]),
     ]
+
+
+def declared_curve(experiment, variant, options) -> str | None:
+    """What is declared of ``variant``'s curve against its baseline's in this session:
+    ``follows``, ``leaves`` or ``undetermined`` (judge.expectations.judge_curve reads
+    the same declaration), None when nothing is declared (it must follow) or the
+    declaration cannot be read (its tests say why)."""
+    from freezecheck.errors import FreezecheckError
+
+    if variant is None or variant.is_baseline:
+        return None
+    try:
+        expectation = experiment.declared(variant, options).expectation
+    except FreezecheckError:
+        return None
+    if expectation is None:
+        return None
+    claim = getattr(expectation, "curve_claim", None)
+    if claim is not None:
+        return claim
+    return "follows" if expectation.follows_baseline else "leaves"

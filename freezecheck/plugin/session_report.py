@@ -29,11 +29,16 @@ class SessionReport:
     def __init__(self, directory: Path):
         self.directory = directory
         self.runs: dict[str, dict] = {}
-        self.outcomes: dict[str, str] = {}
+        # test id -> outcome, message, duration and worker (reporting.report.entries)
+        self.tests: dict[str, dict] = {}
         self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
         self.terminal = None
+        self.started = None  # the session's start, UTC
 
     def pytest_sessionstart(self, session):
+        import datetime
+
+        self.started = datetime.datetime.now(datetime.timezone.utc)
         self.terminal = session.config.pluginmanager.get_plugin("terminalreporter")
 
     def context(self):
@@ -48,7 +53,12 @@ class SessionReport:
         first = next(iter(experiments.values()))
         return Context(
             environment=environment_name(),
-            dataset=", ".join(dict.fromkeys(r["dataset_title"] for r in experiments.values())),
+            # results.json names the data set as a session selects it (its key), the
+            # report's title as its reader knows it (its title, or a Dataset's name)
+            dataset=", ".join(dict.fromkeys(r.get("dataset", r["dataset_title"])
+                                            for r in experiments.values())),
+            dataset_title=", ".join(dict.fromkeys(r["dataset_title"]
+                                                  for r in experiments.values())),
             tier=", ".join(dict.fromkeys(r["tier"] for r in experiments.values())),
             seeds=tuple(sorted({r["seed"] for r in self.runs.values()})),
             gates=first["curve_gates"],
@@ -64,14 +74,28 @@ class SessionReport:
             elif self.runs[key]["trained"]:  # trained by one worker, loaded by another
                 figures = {**figures, "trained": True, "worker": self.runs[key]["worker"]}
             self.runs[key] = figures
-        if report.when == "call" or report.outcome != "passed":
-            self.outcomes[without_xdist_group(report.nodeid)] = _outcome(report)
+        self._note_test(report)
         if report.when == "call":
             from freezecheck.train.backend import environment_name
 
             for name, value in report.user_properties:
                 if name == "reference_environment" and value != environment_name():
                     self.borrowed.setdefault(value, []).append(without_xdist_group(report.nodeid))
+
+    def _note_test(self, report) -> None:
+        """A test's outcome (its call's, or the phase that did not pass), what it said
+        when it did not pass, its time over all phases, and its worker."""
+        entry = self.tests.setdefault(without_xdist_group(report.nodeid), {
+            "outcome": None, "message": None, "duration": 0.0,
+            "worker": getattr(report, "worker_id", None) or "main"})
+        entry["duration"] += report.duration or 0.0
+        if report.when == "call" or report.outcome != "passed":
+            entry["outcome"] = _outcome(report)
+            said = test_message(report)
+            if said and entry["message"] and report.when == "teardown":
+                said = f"{entry['message']}\n(then, in teardown:)\n{said}"
+            if said:
+                entry["message"] = said
 
     def _say(self, figures) -> None:
         if self.terminal is None or self.terminal.verbosity < 0:
@@ -91,13 +115,18 @@ class SessionReport:
             self._summarise_borrowed(terminalreporter)
         if not self.runs:
             return
-        from freezecheck.reporting.report import table, verdicts, write_results
+        from freezecheck.reporting.report import session_metadata, table, verdicts, write_results
 
         context = self.context()
-        written = write_results(self.directory, self.runs, self.outcomes, context)
+        tests = {nodeid: e for nodeid, e in self.tests.items() if e["outcome"]}
+        config = terminalreporter.config
+        metadata = session_metadata(self.runs, started=self.started,
+                                    directory=config.invocation_params.dir,
+                                    command=config.invocation_params.args)
+        written = write_results(self.directory, self.runs, tests, context, metadata)
         terminalreporter.write_sep("=", "freezecheck")
-        judged = verdicts(self.runs, self.outcomes, context)
-        for line in table(self.runs, self.outcomes, context, judged):
+        judged = verdicts(self.runs, tests, context)
+        for line in table(self.runs, tests, context, judged):
             terminalreporter.write_line(line)
         page = written / "index.html"
         start = terminalreporter.config.invocation_params.dir
@@ -132,3 +161,66 @@ def _outcome(report) -> str:
     if hasattr(report, "wasxfail"):
         return "xpassed" if report.passed else "xfailed"
     return report.outcome if report.when == "call" else f"{report.outcome} in {report.when}"
+
+
+def test_message(report) -> str | None:
+    """What a test said, from its report (on the controller too: xdist carries the
+    report's longrepr): a skip's reason, an xfail's reason, a failure's message.
+
+    A failure raised with ``pytest.fail(..., pytrace=False)`` (every freezecheck check)
+    is its message as given; another keeps what pytest prints after ``E`` (the
+    assertion, with the values pytest found) and where it was raised, without the
+    source lines around it. None when the test passed."""
+    longrepr = report.longrepr
+    if hasattr(report, "wasxfail"):
+        reason = report.wasxfail or ""
+        return reason or None
+    if report.passed or longrepr is None:
+        return None
+    if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:  # a skip
+        reason = str(longrepr[2])
+        return reason.removeprefix("Skipped: ") or None
+    traceback = getattr(longrepr, "reprtraceback", None)
+    entries = getattr(traceback, "reprentries", None)
+    if not entries or getattr(traceback, "style", None) == "value":
+        return _text(longrepr) or None
+    last = entries[-1]
+    said = [line[1:] for line in getattr(last, "lines", ()) if line.startswith("E")]
+    if not said:
+        crash = getattr(longrepr, "reprcrash", None)
+        return (crash.message.strip() if crash is not None else _text(longrepr)) or None
+    import textwrap
+
+    message = textwrap.dedent("\n".join(said)).strip()
+    location = getattr(last, "reprfileloc", None)
+    if location is not None:
+        message += f"\n(at {location.path}:{location.lineno})"
+    return message
+
+
+def _text(longrepr) -> str:
+    """``longrepr`` as pytest prints it (its ``str``), but without the line naming the
+    xdist worker (``[gw0] linux -- Python ...``) that ``report.longreprtext`` starts
+    with, and without colour (FORCE_COLOR and PY_COLORS turn it on even in a string)."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", str(longrepr)).strip()
+
+
+def junit_verdict(report) -> str | None:
+    """The ``freezecheck_verdict`` JUnit property of a test, from the report of one of
+    its phases: ``passed``, ``failed: REASON``, ``skipped: REASON``, ``error in setup:
+    REASON``, ``error in teardown: REASON``, ``xfailed: REASON`` or ``xpassed``; REASON
+    is the first line of what the test said. None for a phase that says nothing of the verdict (a
+    set-up or tear-down that passed)."""
+    from freezecheck.reporting.report import short_reason
+
+    if report.when != "call" and report.passed:
+        return None
+    outcome = _outcome(report)
+    if report.when != "call" and report.failed:
+        outcome = f"error in {report.when}"
+    elif report.when != "call":
+        outcome = report.outcome  # skipped at set-up: a skip like any other
+    reason = short_reason(test_message(report))
+    return f"{outcome}: {reason}" if reason else outcome

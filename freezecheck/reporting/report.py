@@ -7,7 +7,9 @@ when the session ran variant families), so the output is the same with or withou
 xdist. matplotlib is imported only to draw the plots.
 
 A session is described by its :class:`Context` (environment, data set, tier, seeds and
-gates); every run gets a verdict from its tests' outcomes (:func:`verdicts`).
+gates) and its :func:`session_metadata` (machine, time, versions, command); every run gets
+a verdict from its tests' outcomes (:func:`verdicts`), and every test that did not pass
+is shown with what it said (its message, or its reason to skip).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import dataclasses
 import html
 import io
 import json
+import math
 from pathlib import Path
 
 from freezecheck.builtin.datasets import TITLES
@@ -31,8 +34,13 @@ from freezecheck.train.records import RunRecord
 # (curves.csv); version 1 reports are still read by `compare` (they hold one seed).
 # results.json may also hold "tier", "seeds" and "model_gates" (added without a new
 # version: readers of version 2 ignore them).
-SCHEMA_VERSION = 2
-READABLE_SCHEMA_VERSIONS = (1, 2)
+# 3: each test an object (outcome, message, duration, worker) instead of its outcome
+# alone, and the session's "metadata" (CPU type, host, start time, versions, command);
+# described by results.schema.json beside this module. What `compare` reads (the
+# environment, gates and runs) is unchanged, so it reads all three.
+SCHEMA_VERSION = 3
+READABLE_SCHEMA_VERSIONS = (1, 2, 3)
+SCHEMA_FILE = "results.schema.json"  # in this package: freezecheck.reporting
 
 
 # What a failing test says about its variant, in the verdict column.
@@ -48,9 +56,17 @@ TEST_MEANINGS = {
     "test_curve_matches_stored_reference": "curve vs reference",
 }
 
+# The tests that judge a variant's curve against its baseline's.
+CURVE_TESTS = ("test_curve_follows_baseline", "test_curve_as_declared")
+
 MEETS = "meets the gate"
 SHORT = "declared short, within its measured range"
+LEAVES = "declared to leave the baseline, as measured"
+LEAVES_SHORT = "declared short and to leave the baseline, as measured"
 NOT_JUDGED = "not judged here (trained for comparison)"
+
+# What the report files keep of one test's message (the whole of it is in the terminal).
+MESSAGE_LIMIT = 20_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +81,13 @@ class Context:
     model_gates: dict = dataclasses.field(default_factory=dict)  # model -> measured gate
     # experiment -> its Gates as a dict, when the session's experiments have their own
     experiment_gates: dict = dataclasses.field(default_factory=dict)
+    # how the data set is named to a reader (a user's Dataset.name, say); None: from
+    # ``dataset``, the name a session selects it by, through the built-in titles
+    dataset_title: str | None = None
+
+    @property
+    def dataset_text(self) -> str:
+        return self.dataset_title or TITLES.get(self.dataset, self.dataset)
 
     def gate(self, model: str) -> float:
         return self.model_gates.get(model, self.gates["min_accuracy"])
@@ -73,7 +96,7 @@ class Context:
     def title(self) -> str:
         tier = f"{self.tier} tier" if self.tier in ("full", "smoke") else self.tier
         return (f"freezecheck: {self.environment}, "
-                f"{TITLES.get(self.dataset, self.dataset)}, {tier}")
+                f"{self.dataset_text}, {tier}")
 
     def seeds_text(self) -> str:
         seeds = self.seeds
@@ -89,10 +112,10 @@ class Context:
                              for name, g in sorted(self.experiment_gates.items()))
         g = self.gates
         models = sorted(self.model_gates)
-        if models:
+        if len({self.model_gates[m] for m in models}) > 1:  # each model its own gate
             accuracy = ", ".join(f"{m} {self.model_gates[m]:.1%}" for m in models)
         else:
-            accuracy = f"{g['min_accuracy']:.1%}"
+            accuracy = f"{(self.model_gates[models[0]] if models else g['min_accuracy']):.1%}"
         return _gates_text(g, accuracy)
 
 
@@ -128,13 +151,142 @@ def run_figures(record: RunRecord, level: float) -> dict:
     }
 
 
-def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, str],
-                  context: Context) -> Path:
+def results_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of the results.json this version writes, as shipped
+    in the package (``freezecheck/reporting/results.schema.json``)."""
+    from importlib import resources
+
+    return json.loads((resources.files(__package__) / SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+# --- the session and its tests --------------------------------------------------------
+
+def session_metadata(runs: dict[str, dict] | None = None, *, started=None,
+                     directory: Path | None = None, command=()) -> dict:
+    """What results.json says of the session itself: the CPU type (a bitwise claim holds
+    on one CPU type: freezecheck.train.store.cpu_type), the host, the start time (ISO
+    8601, UTC), freezecheck's version, the git commit of ``directory`` (where pytest
+    ran) when it is in a git work tree, the Python, TensorFlow, Keras and numpy
+    versions (the runs' recorded ones, else the installed packages'), and the command
+    line: pytest's arguments, as given."""
+    import datetime
+    import platform
+    import socket
+
+    import freezecheck
+    from freezecheck.train.store import cpu_type
+
+    started = started or datetime.datetime.now(datetime.timezone.utc)
+    metadata = {
+        "cpu": cpu_type(),
+        "host": socket.gethostname(),
+        "started": started.astimezone(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "freezecheck": freezecheck.__version__,
+        "versions": _versions(runs or {}, platform.python_version()),
+        "command": [str(arg) for arg in command],
+    }
+    commit = git_commit(Path.cwd() if directory is None else directory)
+    if commit is not None:
+        metadata["git_commit"] = commit
+    return metadata
+
+
+def git_commit(directory: Path, timeout: float = 5.0) -> str | None:
+    """``git rev-parse HEAD`` in ``directory``; None when it is not a git work tree, git
+    is missing or slow, or anything else goes wrong: the report is never kept from
+    being written by it."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    if done.returncode != 0 or len(commit) not in (40, 64) or \
+            any(c not in "0123456789abcdef" for c in commit):
+        return None
+    return commit
+
+
+def _versions(runs: dict[str, dict], python: str) -> dict:
+    """Python, TensorFlow, Keras and numpy: as the runs recorded them (TensorFlow is not
+    imported by the controller to ask), else the installed distributions'."""
+    import importlib.metadata
+
+    recorded: dict = {}
+    for r in runs.values():
+        for name, version in (r.get("versions") or {}).items():
+            recorded.setdefault(name, version)
+    versions = {"python": recorded.get("python", python)}
+    for name, distributions in (("tensorflow", ("tensorflow", "tensorflow-cpu")),
+                                ("keras", ("keras", "tf-keras")), ("numpy", ("numpy",))):
+        version = recorded.get(name)
+        for distribution in distributions:
+            if version is not None:
+                break
+            try:
+                version = importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        versions[name] = version
+    return versions
+
+
+def entries(tests: dict) -> dict[str, dict]:
+    """Each test id's entry: ``outcome``, ``message`` (what it said when it failed, or
+    its reason to skip; None when it passed), ``duration`` (seconds, set-up to
+    tear-down) and ``worker``. A bare outcome string (what a report held before schema
+    3) is taken as an entry without the rest."""
+    entries = {}
+    for nodeid, entry in tests.items():
+        if isinstance(entry, str):
+            entry = {"outcome": entry}
+        entries[nodeid] = {"outcome": entry["outcome"], "message": entry.get("message"),
+                           "duration": entry.get("duration"), "worker": entry.get("worker")}
+    return entries
+
+
+def _outcomes(tests: dict) -> dict[str, str]:
+    return {nodeid: e["outcome"] for nodeid, e in entries(tests).items()}
+
+
+def _passed(outcome: str) -> bool:
+    return outcome in ("passed", "xfailed")
+
+
+def _bad(outcome: str) -> bool:
+    return outcome.startswith(("failed", "error")) or outcome == "xpassed"
+
+
+def _trimmed(message: str | None) -> str | None:
+    if message is None or len(message) <= MESSAGE_LIMIT:
+        return message
+    return (message[:MESSAGE_LIMIT] + f"\n... ({len(message) - MESSAGE_LIMIT} more "
+            f"characters: the terminal shows them all)")
+
+
+def short_reason(message: str | None, limit: int = 400) -> str:
+    """The first line of a message, at most ``limit`` characters: what one line says
+    (the JUnit verdict property)."""
+    line = next((line.strip() for line in (message or "").splitlines() if line.strip()), "")
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
+def write_results(directory: Path, runs: dict[str, dict], outcomes: dict, context: Context,
+                  metadata: dict | None = None) -> Path:
     """Write the report files into ``directory``, each atomically and readable like
-    any other file the user creates (the umask decides, not the staging file's 0600)."""
+    any other file the user creates (the umask decides, not the staging file's 0600).
+
+    ``outcomes``: test id -> its entry (:func:`entries`) or its bare outcome;
+    ``metadata``: :func:`session_metadata` (made here, from this process, if None)."""
     directory.mkdir(parents=True, exist_ok=True)
+    tests = {nodeid: {**e, "message": _trimmed(e["message"])}
+             for nodeid, e in entries(outcomes).items()}
+    metadata = session_metadata(runs) if metadata is None else metadata
     results = {
         "schema_version": SCHEMA_VERSION,
+        "metadata": metadata,
         "environment": context.environment,
         "dataset": context.dataset,
         "tier": context.tier,
@@ -142,13 +294,14 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
         "gates": context.gates,
         "model_gates": context.model_gates,
         "runs": [runs[k] for k in sorted(runs)],
-        "tests": dict(sorted(outcomes.items())),
+        "tests": dict(sorted(tests.items())),
     }
-    judged = verdicts(runs, outcomes, context)
+    judged = verdicts(runs, tests, context)
     write_atomic(directory / "results.json", json.dumps(results, indent=1, sort_keys=True))
     write_atomic(directory / "curves.csv", curves_csv(runs))
-    write_atomic(directory / "summary.md", summary_markdown(runs, outcomes, context, judged))
-    curves = plot_png(runs, context)
+    write_atomic(directory / "summary.md",
+                  summary_markdown(runs, tests, context, judged, metadata))
+    curves = plot_png(runs, context, judged)
     write_atomic(directory / "curves.png", curves)
     families = None
     # The families' plot is the built-in experiment's (freezecheck/reporting/findings.py).
@@ -165,7 +318,7 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict[str, st
         families = plot(by_variant, context.dataset, gates)
         write_atomic(directory / "families.png", families)
     write_atomic(directory / "index.html",
-                  index_html(runs, outcomes, context, judged, curves, families))
+                  index_html(runs, tests, context, judged, curves, families, metadata))
     return directory
 
 
@@ -190,30 +343,43 @@ def variant_of_test(nodeid: str) -> str | None:
     return nodeid[nodeid.index("[") + 1:-1]
 
 
-def verdicts(runs: dict[str, dict], outcomes: dict[str, str], context: Context) -> dict:
-    """variant -> (kind, text): kind is "meets", "short", "failed", "skipped" or
-    "not judged"; text is what the verdict column says.
+def function_name(nodeid: str) -> str:
+    """The test function's name (``...::TestToy::test_x[toy[h1]]`` -> ``test_x``)."""
+    return nodeid.split("::")[-1].split("[")[0]
 
-    A variant whose tests all passed either reaches its gate or was declared (from
-    measurements) to fall short and stayed within its measured range; one with a failed
-    test names what failed.
-    """
-    tests: dict[str, list[tuple[str, str]]] = {}
-    for nodeid, outcome in outcomes.items():
+
+def variant_tests(outcomes: dict) -> dict[str, list[tuple[str, str, dict]]]:
+    """variant -> ``(test name, test id, entry)`` of each of its tests, in id order."""
+    tests: dict[str, list] = {}
+    for nodeid, entry in sorted(entries(outcomes).items()):
         variant = variant_of_test(nodeid)
         if variant is not None:
-            name = nodeid.split("::")[-1].split("[")[0]
-            tests.setdefault(variant, []).append((name, outcome))
+            tests.setdefault(variant, []).append((function_name(nodeid), nodeid, entry))
+    return tests
+
+
+def verdicts(runs: dict[str, dict], outcomes: dict, context: Context) -> dict:
+    """variant -> (kind, text): kind is "meets", "short", "leaves", "failed", "skipped"
+    or "not judged"; text is what the verdict column says.
+
+    A variant whose tests all passed either reaches its gate or was declared (from
+    measurements) to fall short and stayed within its measured range; one declared to
+    leave its baseline's curve whose curve test passed did leave it, as measured; one
+    with a failed test names what failed.
+    """
+    tests = variant_tests(outcomes)
     finals: dict[str, list[float]] = {}
     models: dict[str, str] = {}
+    leaving: set[str] = set()
     for r in runs.values():
         finals.setdefault(r["variant"], []).append(r["final_val_accuracy"])
         models[r["variant"]] = r["model"]
+        if r.get("declared_curve") == "leaves":
+            leaving.add(r["variant"])
     judged = {}
     for variant, values in finals.items():
-        mine = tests.get(variant, [])
-        failed = [n for n, o in mine if o.startswith("failed") or o.startswith("error")
-                  or o == "xpassed"]
+        mine = [(name, e["outcome"]) for name, _, e in tests.get(variant, [])]
+        failed = [n for n, o in mine if _bad(o)]
         if failed:
             what = sorted({TEST_MEANINGS.get(n, n) for n in failed})
             judged[variant] = ("failed", "FAILED: " + ", ".join(what))
@@ -225,14 +391,19 @@ def verdicts(runs: dict[str, dict], outcomes: dict[str, str], context: Context) 
             from freezecheck.judge.statistics import centre
 
             reached = centre(values) >= context.gate(models[variant])
-            judged[variant] = ("meets", MEETS) if reached else ("short", SHORT)
+            curve_held = any(n in CURVE_TESTS and o == "passed" for n, o in mine)
+            if variant in leaving and curve_held:
+                judged[variant] = ("leaves", LEAVES if reached else LEAVES_SHORT)
+            else:
+                judged[variant] = ("meets", MEETS) if reached else ("short", SHORT)
     return judged
 
 
 def ordered(runs: dict[str, dict]) -> list[tuple[str, list[dict]]]:
-    """Per model, in the models' order: the runs, the baseline first, then the variants
-    in layer order (single layers, then blocks, then other distributions), each
-    variant's seeds in order."""
+    """Per model, in the models' order (the built-in ones first): the runs, the
+    baseline first, then the variants: a built-in model's in layer order (single
+    layers, then blocks, then other distributions), any other experiment's in the
+    order it declares them (each run's ``index``); each variant's seeds in order."""
     from freezecheck.builtin.models import MODEL_NAMES
     from freezecheck.reporting.tabulate import family_order
 
@@ -244,23 +415,45 @@ def ordered(runs: dict[str, dict]) -> list[tuple[str, list[dict]]]:
         mine = by_model.get(model)
         if not mine:
             continue
-        rank = {v.id: i for i, v in enumerate(family_order(model))} if model in MODEL_NAMES else {}
-        mine.sort(key=lambda r: (rank.get(r["variant"], len(rank)), r["variant"], r["seed"]))
+        if model in MODEL_NAMES:
+            rank = {v.id: i for i, v in enumerate(family_order(model))}
+
+            def position(r, rank=rank):
+                return rank.get(r["variant"], len(rank))
+        else:
+            def position(r):
+                index = r.get("index")
+                return math.inf if index is None else index
+
+        mine.sort(key=lambda r: (not _is_baseline(r), position(r), r["variant"], r["seed"]))
         result.append((model, mine))
     return result
 
 
-def _counts_text(outcomes: dict[str, str], judged: dict) -> tuple[str, str]:
+VERDICT_LABELS = (("meets", "meet the gate"), ("short", "declared short and within range"),
+                  ("leaves", "declared to leave the baseline, as measured"),
+                  ("failed", "failed"), ("skipped", "skipped"),
+                  ("not judged", "not judged here"))
+
+
+def _counts_text(outcomes: dict, judged: dict) -> tuple[str, str]:
     counts: dict[str, int] = {}
-    for outcome in outcomes.values():
+    for outcome in _outcomes(outcomes).values():
         counts[outcome] = counts.get(outcome, 0) + 1
     tests = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "none"
     kinds = [k for k, _ in judged.values()]
-    variants = ", ".join(f"{kinds.count(k)} {label}" for k, label in (
-        ("meets", "meet the gate"), ("short", "declared short and within range"),
-        ("failed", "failed"), ("skipped", "skipped"), ("not judged", "not judged here"))
-        if kinds.count(k))
+    variants = ", ".join(f"{kinds.count(k)} {label}" for k, label in VERDICT_LABELS
+                         if kinds.count(k))
     return tests, variants
+
+
+def how_run(r: dict) -> str:
+    """Whether a run was trained in this session or loaded from the run store, and by
+    which worker (``main`` without xdist)."""
+    if "trained" not in r:
+        return ""
+    how = "trained" if r["trained"] else "loaded from the store"
+    return f"{how} ({r['worker']})" if r.get("worker") else how
 
 
 def _rows(runs: dict[str, dict], judged: dict) -> list[tuple[str, list[list[str]]]]:
@@ -275,22 +468,45 @@ def _rows(runs: dict[str, dict], judged: dict) -> list[tuple[str, list[list[str]
             rows.append([r["variant"] + (" (baseline)" if _is_baseline(r) and first else ""),
                          str(r["seed"]), f"{r['final_val_accuracy']:.2%}",
                          f"{r['test_accuracy']:.2%}", str(reached),
-                         f"{r['train_seconds']:.0f}",
+                         f"{r['train_seconds']:.0f}", how_run(r),
                          judged.get(r["variant"], ("", ""))[1] if first else ""])
         tables.append((model, rows))
     return tables
 
 
+RUN_COLUMN, VERDICT_COLUMN = 6, 7
+NUMERIC_COLUMNS = {1, 2, 3, 4, 5}
+
+
 def _headers(runs: dict[str, dict]) -> list[str]:
     levels = sorted({r["level"] for r in runs.values()})
     level = f"{levels[0]:.1%}" if len(levels) == 1 else "gate"
-    return ["variant", "seed", "val acc", "test acc", f"epochs to {level}", "train s", "verdict"]
+    return ["variant", "seed", "val acc", "test acc", f"epochs to {level}", "train s", "run",
+            "verdict"]
 
 
-def table(runs: dict[str, dict], outcomes: dict[str, str], context: Context,
+def _not_passed(outcomes: dict, runs: dict[str, dict]):
+    """What the report explains, test by test: per variant of a run, its tests that did
+    not pass (name, id, entry); and the other tests that did not pass, whose variant
+    has no run to show (nothing trained) or that belong to no variant."""
+    shown = {r["variant"] for r in runs.values()}
+    per_variant: dict[str, list] = {}
+    for variant, tests in variant_tests(outcomes).items():
+        # Failures first, then skips, each in test id order.
+        mine = sorted((t for t in tests if not _passed(t[2]["outcome"])),
+                      key=lambda t: not _bad(t[2]["outcome"]))
+        if mine and variant in shown:
+            per_variant[variant] = mine
+    others = [(function_name(nodeid), nodeid, e) for nodeid, e in sorted(entries(outcomes).items())
+              if not _passed(e["outcome"]) and variant_of_test(nodeid) not in shown]
+    return per_variant, others
+
+
+def table(runs: dict[str, dict], outcomes: dict, context: Context,
           judged: dict | None = None) -> list[str]:
     """The terminal summary: a header naming the session, then per model an aligned
-    table (baseline first), then the counts."""
+    table (baseline first), then the counts. (What each test said is above it, in
+    pytest's own report.)"""
     judged = verdicts(runs, outcomes, context) if judged is None else judged
     versions = next(iter(runs.values()))["versions"] if runs else {}
     lines = [context.title,
@@ -298,12 +514,11 @@ def table(runs: dict[str, dict], outcomes: dict[str, str], context: Context,
              f"Python {versions.get('python', '?')}; {context.seeds_text()}",
              f"  gates: {context.gates_text()}", ""]
     headers = _headers(runs)
-    right = {1, 2, 3, 4, 5}
     for model, rows in _rows(runs, judged):
         widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
 
         def line(cells):
-            return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+            return "  ".join(c.rjust(w) if i in NUMERIC_COLUMNS else c.ljust(w)
                              for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
         lines += [f"{model}  (gate {context.gate(model):.1%})", line(headers),
@@ -313,97 +528,238 @@ def table(runs: dict[str, dict], outcomes: dict[str, str], context: Context,
     return lines
 
 
-def summary_markdown(runs: dict[str, dict], outcomes: dict[str, str], context: Context,
-                     judged: dict | None = None) -> str:
-    """GitHub Markdown: the title names the environment, data set and tier."""
+def _fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in ``text``."""
+    longest, run = 0, 0
+    for c in text:
+        run = run + 1 if c == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def _said_markdown(name: str, entry: dict, *, nodeid: str | None = None) -> list[str]:
+    """One test's outcome and message as a Markdown list item (a skip's reason on its
+    line, a failure's message in a code block: numbers, epochs and names as said)."""
+    who = f"`{nodeid}`" if nodeid else f"`{name}`"
+    message = entry.get("message")
+    extra = "".join(f", {k} {v}" for k, v in (
+        ("in", f"{entry['duration']:.1f} s" if entry.get("duration") is not None else None),
+        ("on", entry.get("worker"))) if v)
+    if not message:
+        return [f"- {who}: {entry['outcome']}{extra}"]
+    if not _bad(entry["outcome"]) and "\n" not in message:
+        return [f"- {who}: {entry['outcome']}{extra}: {message}"]
+    fence = _fence(message)
+    return [f"- {who}: {entry['outcome']}{extra}:", "", f"  {fence}text",
+            *(f"  {line}".rstrip() for line in message.splitlines()), f"  {fence}", ""]
+
+
+def summary_markdown(runs: dict[str, dict], outcomes: dict, context: Context,
+                     judged: dict | None = None, metadata: dict | None = None) -> str:
+    """GitHub Markdown: the title names the environment, data set and tier; under each
+    model's table, what each test that did not pass said."""
     judged = verdicts(runs, outcomes, context) if judged is None else judged
     versions = next(iter(runs.values()))["versions"] if runs else {}
     lines = [f"# {context.title}", "",
              f"TensorFlow {versions.get('tensorflow', '?')}, Keras {versions.get('keras', '?')}, "
              f"Python {versions.get('python', '?')}; {context.seeds_text()}.",
              "", f"Gates: {context.gates_text()}.", ""]
+    if metadata:
+        lines += [_metadata_text(metadata) + ".", ""]
     headers = _headers(runs)
+    per_variant, others = _not_passed(outcomes, runs)
     for model, rows in _rows(runs, judged):
         lines += [f"## {model} (gate {context.gate(model):.1%})", "",
                   "| " + " | ".join(headers) + " |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+                  "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+        explained = []
         for row in rows:
             name, marked, _ = row[0].partition(" (baseline)")
             cells = [f"`{name}`" + (" (baseline)" if marked else ""), *row[1:]]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            if name in per_variant and name not in explained:
+                explained.append(name)
         lines.append("")
+        for name in explained:
+            lines += [f"**`{name}`**: {judged.get(name, ('', ''))[1]}", ""]
+            for test, _, entry in per_variant[name]:
+                lines += _said_markdown(test, entry)
+            if lines[-1]:
+                lines.append("")
     tests, variants = _counts_text(outcomes, judged)
     lines += [f"**Variants:** {variants}.", "", f"**Tests:** {tests}."]
-    bad = [(nodeid, o) for nodeid, o in sorted(outcomes.items()) if o not in ("passed", "xfailed")
-           and not o.startswith("skipped")]
+    bad = [(nodeid, o) for nodeid, o in sorted(_outcomes(outcomes).items())
+           if not _passed(o) and not o.startswith("skipped")]
     if bad:
         lines += ["", *(f"- {o}: `{nodeid}`" for nodeid, o in bad)]
+    if others:
+        lines += ["", "## Other tests that did not pass", ""]
+        for _, nodeid, entry in others:
+            lines += _said_markdown("", entry, nodeid=nodeid)
+    while lines and not lines[-1]:
+        lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def _metadata_text(metadata: dict) -> str:
+    versions = metadata.get("versions") or {}
+    numpy = f", numpy {versions['numpy']}" if versions.get("numpy") else ""
+    commit = f", commit {metadata['git_commit'][:12]}" if metadata.get("git_commit") else ""
+    return (f"Run on {metadata['host']} (CPU {metadata['cpu']}), started "
+            f"{metadata['started']}; freezecheck {metadata['freezecheck']}{numpy}{commit}")
 
 
 # --- plots ----------------------------------------------------------------------------
 
 # One colour per frozen layer, the same in every panel and plot of the session report.
 LAYER_COLOURS = {"conv1": "C0", "conv2": "C1", "fc1": "C2", "fc2": "C4", "out": "C5"}
+# Any other experiment's variants, in the order they are first drawn: red is kept for
+# failures, black for baselines, grey for the band and gate.
+OTHER_COLOURS = ("C0", "C1", "C2", "C4", "C5", "C8", "C9", "#393b79", "#1b9e77", "#7570b3",
+                 "#e6ab02", "#a6761d", "#66a61e", "#6a3d9a")
+FAILED_COLOUR = "#d62728"
+# The figure: panels at most two abreast, each at least this wide and tall (inches, at
+# 100 dpi: the size index.html shows it).
+PANEL_WIDTH, PANEL_HEIGHT, MIN_WIDTH = 5.6, 4.2, 8.0
+PANELS_ABREAST = 2
 
 
-def plot_png(runs: dict[str, dict], context: Context) -> bytes:
+def curve_label(run: dict) -> str:
+    """What the legend calls a run's curve: its frozen layers (and their distribution)."""
+    from freezecheck.describe.variants import DEFAULT_INIT, parse_id
+
+    _, frozen, init = parse_id(run["variant"])
+    if not frozen and init == DEFAULT_INIT:
+        return "nothing frozen (baseline)"
+    label = ("+".join(frozen) or "nothing") + " frozen"
+    return label + (f" ({init} init)" if init != DEFAULT_INIT else "")
+
+
+def _drawn(run: dict) -> bool:
+    """A built-in model's curves are its experiment's own (nothing or one layer frozen;
+    its families, a hundred and more, are families.png's); any other experiment's,
+    every declared variant, blocks and distributions included."""
+    from freezecheck.builtin.models import MODEL_NAMES
+
+    return run["model"] not in MODEL_NAMES or _in_experiment(run)
+
+
+def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None = None):
     """Validation accuracy (%) against epoch, a panel per model, each baseline drawn
-    with its tolerance band (clipped at 100%): the plot the finding was first told
-    through. The axis is zoomed to the range the curves use."""
+    with its tolerance band (clipped at 100%), a failed variant's curve thick, red and
+    labelled FAILED: the plot the finding was first told through. The axis is zoomed
+    to the range the curves use; the legend, below the panels, always lies within the
+    figure (its columns, and if need be the figure's width, chosen to fit)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    band = context.gates["curve_band"]
+    judged = judged or {}
     first_seed = min(r["seed"] for r in runs.values())
-    # One curve a variant, and only the experiment's own (nothing or one layer frozen):
-    # the families, a hundred and more, are drawn in families.png instead.
-    runs = {k: r for k, r in runs.items() if r["seed"] == first_seed and _in_experiment(r)}
+    # One curve a variant.
+    runs = {k: r for k, r in runs.items() if r["seed"] == first_seed and _drawn(r)}
     panels = ordered(runs)
-    figure = Figure(figsize=(5.2 * max(1, len(panels)), 5.0), layout="constrained")
-    axes_row = figure.subplots(1, max(1, len(panels)), squeeze=False)[0]
-    for axes, (model, mine) in zip(axes_row, panels):
+    columns = max(1, min(PANELS_ABREAST, len(panels)))
+    panel_rows = max(1, math.ceil(len(panels) / columns))
+    width = max(MIN_WIDTH, PANEL_WIDTH * columns)
+    height = PANEL_HEIGHT * panel_rows + 0.6
+    figure = Figure(figsize=(width, height), layout="constrained", dpi=100)
+    FigureCanvasAgg(figure)
+    axes_grid = figure.subplots(panel_rows, columns, squeeze=False)
+    styles: dict[str, tuple[str, str]] = {}  # label -> colour, line style
+    others = 0  # labels styled from OTHER_COLOURS so far
+    for axes, (model, mine) in zip(axes_grid.flat, panels):
+        gates = context.experiment_gates.get(model) or context.gates
+        band = gates["curve_band"]
         gate = context.gate(model) * 100
         lows = [gate]
         for r in mine:  # the baseline first, so that its band lies under the other curves
             curve = [a * 100 for a in r["val_accuracy"]]
             epochs = range(1, len(curve) + 1)
             lows.append(min(curve))
+            label = curve_label(r)
+            kind, said = judged.get(r["variant"], ("", ""))
+            failed = kind == "failed"
             if _is_baseline(r):
                 axes.fill_between(epochs, [a - band * 100 for a in curve],
                                   [min(a + band * 100, 100.0) for a in curve],
                                   color="0.85", label=f"baseline +-{band * 100:.1f} points")
-                axes.plot(epochs, curve, color="black", linewidth=2, label="nothing frozen (baseline)")
+            if failed:
+                what = said.removeprefix("FAILED: ")
+                axes.plot(epochs, curve, color=FAILED_COLOUR, linewidth=3.2, marker="X",
+                          markersize=8, zorder=5, label=f"FAILED: {r['variant']} ({what})")
+            elif _is_baseline(r):
+                axes.plot(epochs, curve, color="black", linewidth=2, zorder=4, label=label)
             else:
-                layer = "+".join(r["frozen"])
-                axes.plot(epochs, curve, marker="o", markersize=4,
-                          color=LAYER_COLOURS.get(layer), label=f"{layer} frozen")
+                if label not in styles:
+                    if r["model"] in _builtin_models():
+                        styles[label] = (LAYER_COLOURS.get(label.removesuffix(" frozen"), "C7"), "-")
+                    else:
+                        styles[label] = (OTHER_COLOURS[others % len(OTHER_COLOURS)],
+                                         ("-", "--", ":")[others // len(OTHER_COLOURS) % 3])
+                        others += 1
+                colour, style = styles[label]
+                axes.plot(epochs, curve, marker="o", markersize=4, linewidth=1.3,
+                          linestyle=style, color=colour, zorder=3, label=label)
         axes.axhline(gate, color="0.3", linestyle="--", linewidth=1, label="gate (final accuracy)")
         low = max(0.0, min(lows) - 0.3)
         axes.set_ylim(low, 100.0 + (100.0 - low) * 0.02)
-        axes.set(title=f"{model}: validation accuracy per epoch (gate {gate:.1f}%)", xlabel="epoch",
+        axes.set(title=f"{model}: gate {gate:.1f}%", xlabel="epoch",
                  ylabel="validation accuracy (%)")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
-    # One legend for every panel: a colour is one frozen layer in each of them.
+    for axes in list(axes_grid.flat)[len(panels):]:
+        axes.set_visible(False)
+    figure.suptitle(f"{context.title} ({context.seeds_text()}): validation accuracy per epoch",
+                    fontsize="medium", wrap=True)
+    # One legend for every panel: a label is one colour in each of them.
     labels: dict = {}
-    for axes in axes_row:
+    for axes in axes_grid.flat:
         for handle, label in zip(*axes.get_legend_handles_labels()):
             labels.setdefault(label, handle)
     if labels:
-        figure.legend(labels.values(), labels.keys(), loc="outside lower center",
-                      ncol=min(4, len(labels)), fontsize="small")
-    figure.suptitle(f"{context.title} ({context.seeds_text()})", fontsize="medium")
+        _fit_legend(figure, labels, height)
+    return figure
+
+
+def _builtin_models():
+    from freezecheck.builtin.models import MODEL_NAMES
+
+    return MODEL_NAMES
+
+
+def _fit_legend(figure, labels: dict, height: float) -> None:
+    """The legend below the panels, in as many columns (at most four) as fit the
+    figure's width; the figure taller by its rows, and wider if one column is too wide."""
+    margin = 8  # pixels
+    for columns in range(min(4, len(labels)), 0, -1):
+        legend = figure.legend(labels.values(), labels.keys(), loc="outside lower center",
+                               ncol=columns, fontsize="small")
+        figure.set_figheight(height + 0.24 * math.ceil(len(labels) / columns))
+        figure.canvas.draw()
+        if legend.get_window_extent().width <= figure.bbox.width - 2 * margin:
+            return
+        if columns > 1:
+            legend.remove()
+    # One column, still too wide: widen the figure to the legend.
+    needed = (legend.get_window_extent().width + 2 * margin) / figure.dpi
+    figure.set_figwidth(needed + 0.2)
+    figure.canvas.draw()
+
+
+def plot_png(runs: dict[str, dict], context: Context, judged: dict | None = None) -> bytes:
+    """:func:`curves_figure` as PNG bytes, at 100 dpi."""
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=100)
+    curves_figure(runs, context, judged).savefig(out, format="png", dpi=100)
     return out.getvalue()
 
 
 def _in_experiment(run: dict) -> bool:
-    """Nothing or one layer frozen, default distribution: the experiment's own variants."""
+    """Nothing or one layer frozen, default distribution: the built-in experiment's own
+    variants (its families are the others)."""
     from freezecheck.describe.variants import DEFAULT_INIT, parse_id
 
     _, frozen, init = parse_id(run["variant"])
@@ -420,16 +776,29 @@ def _is_baseline(run: dict) -> bool:
 # --- the HTML page --------------------------------------------------------------------
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222;
+       padding: 0 1em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
-th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: left; }
+th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: left;
+         vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, td.run { white-space: nowrap; }
 tr.meets td.verdict { color: #1a7f37; } tr.short td.verdict { color: #9a6700; }
+tr.leaves td.verdict { color: #0550ae; }
 tr.failed td.verdict { color: #cf222e; font-weight: bold; }
+tr.said > td { border-bottom: 1px solid #ddd; padding-top: 0; }
+tr.has-said > td { border-bottom: none; }
+ul.said { margin: 0.2em 0 0.5em; padding-left: 1.2em; }
+ul.said li { margin: 0.3em 0; }
+.outcome-failed, .outcome-error { color: #cf222e; font-weight: bold; }
+.outcome-skipped { color: #6e7781; }
+pre.message { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.3em 0;
+              padding: 0.5em 0.7em; background: #fff8f8; border-left: 3px solid #cf222e;
+              font-size: 0.85rem; max-width: 100%; }
 img.plot { max-width: 100%; border: 1px solid #eee; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
-dt { font-weight: bold; }
+dt { font-weight: bold; } dd { margin: 0; overflow-wrap: anywhere; }
 """
 
 # Run by the browser once everything has loaded: records how many plots decoded, and
@@ -449,10 +818,31 @@ window.addEventListener("load", function () {
 """
 
 
-def index_html(runs: dict[str, dict], outcomes: dict[str, str], context: Context,
-               judged: dict, curves_png: bytes, families_png: bytes | None) -> str:
+def _said_html(name: str, nodeid: str, entry: dict) -> str:
+    """One test's outcome and what it said, as a list item: a failure's message in a
+    preformatted block, a skip's reason inline; everything escaped."""
+    e = html.escape
+    outcome = entry["outcome"]
+    kind = outcome.split()[0]
+    extra = "".join(f", {k} {e(str(v))}" for k, v in (
+        ("in", f"{entry['duration']:.1f} s" if entry.get("duration") is not None else None),
+        ("on", entry.get("worker"))) if v)
+    head = (f'<code title="{e(nodeid)}">{e(name)}</code>: '
+            f'<span class="outcome-{e(kind)}">{e(outcome)}</span>{extra}')
+    message = entry.get("message")
+    if not message:
+        return f"<li>{head}</li>"
+    if not _bad(outcome) and "\n" not in message:
+        return f'<li>{head}: <span class="reason">{e(message)}</span></li>'
+    return f'<li>{head}<pre class="message">{e(message)}</pre></li>'
+
+
+def index_html(runs: dict[str, dict], outcomes: dict, context: Context, judged: dict,
+               curves_png: bytes, families_png: bytes | None,
+               metadata: dict | None = None) -> str:
     """One self-contained page: plots embedded, no script or style from elsewhere, so
-    it reads offline from the file system."""
+    it reads offline from the file system. Under each variant's row, what each of its
+    tests that did not pass said."""
     e = html.escape
     versions = next(iter(runs.values()))["versions"] if runs else {}
     parts = [
@@ -463,38 +853,58 @@ def index_html(runs: dict[str, dict], outcomes: dict[str, str], context: Context
         f"<dt>environment</dt><dd>{e(context.environment)}: TensorFlow "
         f"{e(str(versions.get('tensorflow', '?')))}, Keras {e(str(versions.get('keras', '?')))}, "
         f"Python {e(str(versions.get('python', '?')))}</dd>",
-        f"<dt>data set</dt><dd>{e(TITLES.get(context.dataset, context.dataset))}</dd>",
+        f"<dt>data set</dt><dd>{e(context.dataset_text)}</dd>",
         f"<dt>tier</dt><dd>{e(context.tier)}</dd>",
         f"<dt>seeds</dt><dd>{e(context.seeds_text())}</dd>",
-        f"<dt>gates</dt><dd>{e(context.gates_text())}</dd>", "</dl>",
+        f"<dt>gates</dt><dd>{e(context.gates_text())}</dd>",
     ]
+    if metadata:
+        parts += [f"<dt>machine</dt><dd>{e(metadata['host'])}, CPU {e(metadata['cpu'])}</dd>",
+                  f"<dt>started</dt><dd>{e(metadata['started'])}</dd>",
+                  f"<dt>freezecheck</dt><dd>{e(metadata['freezecheck'])}"
+                  + (f", commit <code>{e(metadata['git_commit'])}</code>"
+                     if metadata.get("git_commit") else "") + "</dd>",
+                  f"<dt>command</dt><dd><code>{e(_command_text(metadata['command']))}</code></dd>"]
+    parts.append("</dl>")
     tests, variants = _counts_text(outcomes, judged)
     parts += [f"<p><strong>Variants:</strong> {e(variants)}. <strong>Tests:</strong> {e(tests)}.</p>",
               "<h2>Validation accuracy per epoch</h2>",
               '<img class="plot" alt="validation accuracy per epoch, each baseline with its '
-              'tolerance band" src="data:image/png;base64,'
+              'tolerance band, a failed variant in red" src="data:image/png;base64,'
               + base64.b64encode(curves_png).decode() + '">']
     if families_png is not None:
         parts += ["<h2>Families</h2>",
                   '<img class="plot" alt="final accuracy of the families of variants" '
                   'src="data:image/png;base64,' + base64.b64encode(families_png).decode() + '">']
     headers = _headers(runs)
-    numeric = {1, 2, 3, 4, 5}
+    per_variant, others = _not_passed(outcomes, runs)
     for model, rows in _rows(runs, judged):
         parts += [f"<h2>{e(model)} (gate {context.gate(model):.1%})</h2>", "<table><thead><tr>",
-                  *(f'<th class="{"num" if i in numeric else ""}">{e(h)}</th>'
+                  *(f'<th class="{"num" if i in NUMERIC_COLUMNS else ""}">{e(h)}</th>'
                     for i, h in enumerate(headers)), "</tr></thead><tbody>"]
         current = ""
         for row in rows:
-            if row[6]:
-                current = next((k for k, text in judged.values() if text == row[6]), "")
-            parts.append(f'<tr class="{e(current)}">' + "".join(
-                f'<td class="{"num" if i in numeric else ("verdict" if i == 6 else "")}">'
-                f"{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+            variant = row[0].removesuffix(" (baseline)")
+            said = per_variant.get(variant) if row[VERDICT_COLUMN] else None
+            if row[VERDICT_COLUMN]:
+                current = judged.get(variant, ("", ""))[0]
+            classes = " ".join(c for c in (current.replace(" ", "-"),
+                                           "has-said" if said else "") if c)
+            parts.append(f'<tr class="{e(classes)}" id="{e(variant)}">' + "".join(
+                f'<td class="{_cell_class(i)}">{e(c)}</td>' for i, c in enumerate(row)) + "</tr>")
+            if said:
+                parts.append(f'<tr class="said {e(current.replace(" ", "-"))}">'
+                             f'<td colspan="{len(headers)}"><ul class="said">'
+                             + "".join(_said_html(n, nodeid, entry) for n, nodeid, entry in said)
+                             + "</ul></td></tr>")
         parts.append("</tbody></table>")
+    if others:
+        parts += ["<h2>Other tests that did not pass</h2>", '<ul class="said">',
+                  *(_said_html(nodeid, nodeid, entry) for _, nodeid, entry in others), "</ul>"]
     parts += ["<h2>Files</h2><ul>",
               '<li><a href="results.json">results.json</a>: every curve, figure, version, '
-              "weight fingerprint and test outcome</li>",
+              "weight fingerprint, and every test's outcome and message; the session's "
+              "machine, time and command</li>",
               '<li><a href="curves.csv">curves.csv</a>: accuracy per variant, seed and epoch</li>',
               '<li><a href="summary.md">summary.md</a>: this summary as Markdown</li>',
               '<li><a href="curves.png">curves.png</a></li>']
@@ -502,3 +912,15 @@ def index_html(runs: dict[str, dict], outcomes: dict[str, str], context: Context
         parts.append('<li><a href="families.png">families.png</a></li>')
     parts += ["</ul></body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _cell_class(column: int) -> str:
+    if column in NUMERIC_COLUMNS:
+        return "num"
+    return {RUN_COLUMN: "run", VERDICT_COLUMN: "verdict"}.get(column, "")
+
+
+def _command_text(command) -> str:
+    import shlex
+
+    return " ".join(["pytest", *map(shlex.quote, command)])
