@@ -581,10 +581,9 @@ class Experiment:
     def train(self, variant: Variant, recipe: Recipe, data: Dataset):
         """Train ``variant`` (freezecheck.train.training), after checking the model twice (its
         weight layers must be named the same in both builds) and the data against it."""
-        from freezecheck.train.determinism import make_deterministic
+        from freezecheck.train.determinism import make_deterministic, own_python_random
         from freezecheck.train.training import train
 
-        make_deterministic(recipe.seed, recipe.threads)  # before Keras first runs
         checked = []
 
         def build(v):
@@ -596,9 +595,14 @@ class Experiment:
 
         # Two builds under the same seed, before training: their weight names must not
         # change, and their initial weights must be equal, or the run cannot repeat.
-        first = self.build_variant(variant)
-        make_deterministic(recipe.seed, recipe.threads)
-        self._check_deterministic(first, self.build_variant(variant), recipe.seed)
+        # Each draws from a Python generator of this thread's own, as training does, so
+        # another thread's draws cannot make them differ.
+        with own_python_random(recipe.seed):
+            make_deterministic(recipe.seed, recipe.threads)
+            first = self.build_variant(variant)
+            make_deterministic(recipe.seed, recipe.threads)
+            second = self.build_variant(variant)
+        self._check_deterministic(first, second, recipe.seed)
         compile = None if self.compile is None else (lambda net: self.compile(net, recipe))
         return train(variant, recipe, data, build=build, compile=compile)
 
