@@ -128,3 +128,22 @@ def test_the_code_hash_covers_every_module_training_imports():
                     elif module not in seen:
                         to_visit.append(module)
     assert seen <= set(TRAINING_MODULES), f"not hashed: {sorted(seen - set(TRAINING_MODULES))}"
+
+
+def test_the_cpu_type_names_a_variable_that_changes_onednns_dispatch(monkeypatch):
+    """With ONEDNN_MAX_CPU_ISA=AVX2 an AVX-512 machine trains other results: it is not
+    the same environment, for the store nor for the bit-for-bit reference check."""
+    from freezecheck.train import store
+
+    for name in store.DISPATCH_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    store.cpu_type.cache_clear()
+    plain = store.cpu_type()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    store.cpu_type.cache_clear()
+    try:
+        assert store.cpu_type() == plain + "+ONEDNN_MAX_CPU_ISA=AVX2"
+        assert "+" not in plain
+    finally:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
+        store.cpu_type.cache_clear()
