@@ -197,3 +197,19 @@ def test_reports_without_a_run_are_refused(tmp_path, capsys):
     assert main(["compare", str(one), str(two), "--out", str(tmp_path / "out")]) == 2
     assert "no run in any of the reports" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_users_variants_keep_their_declared_order_where_runs_carry_it(tmp_path):
+    """From schema 3 each run carries its index in its experiment's declaration."""
+    declared = ["digits[none]", "digits[out]", "digits[hidden1]", "digits[hidden1+hidden2]"]
+    for name in ("a", "b"):
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "results.json").write_text(json.dumps({
+            "schema_version": 1, "environment": "py311-tf221",
+            "gates": GATES, "tests": {},
+            "runs": [{"variant": v, "final_val_accuracy": 0.95, "epochs_to_level": None,
+                      "index": i} for i, v in reversed(list(enumerate(declared)))]}))
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert rows((tmp_path / "out" / "compare.md").read_text()) == declared

@@ -67,11 +67,12 @@ def labels(reports: list[dict], directories: list[Path]) -> list[str]:
     return names
 
 
-def order(variants) -> list[str]:
+def order(variants, declared: dict | None = None) -> list[str]:
     """Variant ids as the session report shows them: per model (the built-in models
     first, in their order), the baseline first, then the variants in their families'
-    order (single layers, blocks, other distributions); a model of one's own's variants,
-    whose declared order a report does not keep, after its baseline by name."""
+    order (single layers, blocks, other distributions); a model of one's own's variants
+    in their declared order (``declared``: variant id -> the index its runs carry,
+    reports from schema 3 on), else by name."""
     from freezecheck.builtin.models import MODEL_NAMES
     from freezecheck.reporting.tabulate import family_order
 
@@ -84,9 +85,17 @@ def order(variants) -> list[str]:
         model, frozen, init = parse_id(variant)
         baseline = not frozen and init == DEFAULT_INIT
         # Older reports' ids are ranked as their current form (variant_id(*parse_id)).
-        return (model_rank[model], not baseline,
-                rank.get(variant_id(model, frozen, init), len(rank)), variant)
+        position = rank.get(variant_id(model, frozen, init))
+        if position is None:
+            position = (declared or {}).get(variant, len(rank))
+        return (model_rank[model], not baseline, position, variant)
     return sorted(variants, key=key)
+
+
+def _declared_order(reports) -> dict:
+    """variant id -> its index in its experiment's declaration, where runs carry one."""
+    return {r["variant"]: r["index"] for report in reports for r in report["runs"]
+            if r.get("index") is not None}
 
 
 def compare(reports: list[dict], names: list[str]) -> tuple[list[str], list[str]]:
@@ -100,7 +109,7 @@ def compare(reports: list[dict], names: list[str]) -> tuple[list[str], list[str]
         for name, rep in zip(names, reports)) + " |"
     lines = [header, "|" + " --- |" * (1 + 2 * len(reports))]
     beyond = []
-    for variant in order(set().union(*by_env)):
+    for variant in order(set().union(*by_env), _declared_order(reports)):
         base = by_env[0].get(variant)
         cells = []
         for name, runs in zip(names, by_env):
@@ -145,7 +154,7 @@ def plot(reports: list[dict], names: list[str]) -> bytes:
 
     band = reports[0]["gates"]["curve_band"] * 100
     by_env = [{run["variant"]: run for run in r["runs"]} for r in reports]
-    variants = order(set().union(*by_env))
+    variants = order(set().union(*by_env), _declared_order(reports))
     parts = {v: parse_id(v) for v in variants}
     models = list(dict.fromkeys(model for model, _, _ in parts.values()))
     figure = Figure(figsize=(8.5, 0.8 + 3.4 * len(models)), layout="constrained")
