@@ -75,6 +75,17 @@ def test_an_option_for_experiments_where_none_was_collected_is_a_usage_error(pyt
             in result.stderr.str())
 
 
+def test_under_xdist_too_it_is_the_usage_error_not_a_crash(pytester):
+    pytester.makepyfile(test_a="def test_one(): pass\ndef test_two(): pass",
+                        test_b="def test_three(): pass")
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider",
+                                           "--freezecheck-tier=smoke")
+    said = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, said
+    assert "--freezecheck-tier: no freezecheck experiment was collected" in said
+    assert "INTERNALERROR" not in said
+
+
 def test_bad_ini_value_is_a_usage_error_naming_the_ini_key(pytester):
     pytester.makeini("[pytest]\nfreezecheck_curve_max_lag = two\n")
     pytester.makepyfile("def test_nothing(): pass")

@@ -59,8 +59,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):
     options = config.stash[OPTIONS_KEY]
     # Before -k and -m deselect: was any experiment collected at all?
-    collection.check_options_apply(options, collection.any_experiment(items))
+    try:
+        collection.check_options_apply(options, collection.any_experiment(items))
+    except pytest.UsageError as exc:
+        refused = exc
+    else:
+        refused = None
     yield
+    if refused is not None:
+        collection.refuse(config, items, refused)
+        return
     # After they have: check, select, shard and order what is left.
     collection.modify_items(config, items, options, config.stash[SHARD_KEY])
 

@@ -54,10 +54,16 @@ def modify_items(config: pytest.Config, items: list[pytest.Item], options: Sessi
     try:
         select_and_order(config, items, options, shard)
     except pytest.UsageError as exc:
-        if not hasattr(config, "workerinput"):
-            raise
-        config.workeroutput[WORKER_USAGE_ERROR] = str(exc)
-        items[:] = []
+        refuse(config, items, exc)
+
+
+def refuse(config: pytest.Config, items: list, error: pytest.UsageError) -> None:
+    """Stop the session with ``error``: raised where pytest can say it (no xdist, or
+    the controller); in an xdist worker, which runs nothing, left for the controller."""
+    if not hasattr(config, "workerinput"):
+        raise error
+    config.workeroutput[WORKER_USAGE_ERROR] = str(error)
+    items[:] = []
 
 
 # Where a worker leaves a usage error for the controller (xdist's workeroutput).
