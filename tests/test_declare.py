@@ -50,6 +50,8 @@ def test_the_tests_judge_by_the_declarations_and_a_planted_regression_fails(pyte
     throughout (the schedule's boundary at 0) fails them and the baseline."""
     from freezecheck.train.backend import environment_name
 
+    pytest.importorskip("sklearn", reason="the example's data set ships with scikit-learn "
+                                          "(pip install -e '.[examples]')")
     measured_in = json.loads((EXAMPLE / "declarations" / "sgd-digits.json").read_text())
     if environment_name() not in measured_in["measured"]:
         # Another TensorFlow trains other runs; the ranges measured here would be
