@@ -214,6 +214,7 @@ class Experiment:
         self.declarations = None if declarations is None else Path(declarations)
         self._home: Path | None = None  # the test module's directory, set by tests()
         self._table = None  # the declarations file's table, read once per process
+        self._refusal: str | None = None  # why the model or data were refused, if they were
 
     # --- what a session asks of it --------------------------------------------------
     #
@@ -581,6 +582,18 @@ class Experiment:
     def train(self, variant: Variant, recipe: Recipe, data: Dataset):
         """Train ``variant`` (freezecheck.train.training), after checking the model twice (its
         weight layers must be named the same in both builds) and the data against it."""
+        # A model, data or compile refused is refused for every variant: said in full
+        # by the first test that asks, in one line by the others, and not built again.
+        if self._refusal is not None:
+            raise ConfigError(f"experiment {self.name!r} was refused before training, as the "
+                              f"first test that asked says in full: {self._refusal}")
+        try:
+            return self._train(variant, recipe, data)
+        except ConfigError as exc:
+            self._refusal = str(exc).split(". ")[0]
+            raise
+
+    def _train(self, variant: Variant, recipe: Recipe, data: Dataset):
         from freezecheck.train.determinism import make_deterministic, own_python_random
         from freezecheck.train.training import train
 
