@@ -197,7 +197,8 @@ class Experiment:
         self.recipe = _check_type(name, "recipe", recipe, Recipe)
         self.gates = _check_type(name, "gates", gates, Gates)
         self.datasets = _check_data(name, data)
-        self._loaded: dict[str, Dataset] = {}  # data set name -> loaded, in this process
+        # (data set name, data directory) -> loaded, in this process
+        self._loaded: dict[tuple, Dataset] = {}
         self.default_tier = _check_tier_name(name, "default_tier", default_tier)
         self.tiers = {self.default_tier: Tier(self.recipe, self.gates),
                       **_check_tiers(name, tiers or {}, self.default_tier)}
@@ -309,7 +310,8 @@ class Experiment:
     def data_title(self, options: SessionOptions) -> str:
         """How messages and the report name the session's data set."""
         name = self.dataset_name(options)
-        loaded = self._loaded.get(name)
+        directory = None if options.data_dir is None else str(options.data_dir)
+        loaded = self._loaded.get((name, directory))
         return loaded.name if loaded is not None and loaded.name else name
 
     def declared(self, variant: Variant, options: SessionOptions) -> Declared:
@@ -472,7 +474,8 @@ class Experiment:
         """The data set named ``dataset`` (default: the first declared), loaded once per
         process; a loader that takes ``data_dir`` receives it."""
         name = next(iter(self.datasets)) if dataset is None else dataset
-        if name not in self._loaded:
+        key = (name, None if data_dir is None else str(data_dir))  # another directory, other data
+        if key not in self._loaded:
             source = self.datasets[name]
             if isinstance(source, Dataset):
                 loaded = source
@@ -482,8 +485,8 @@ class Experiment:
                 raise ConfigError(f"experiment {self.name!r}: data expected a function "
                                   f"returning a Dataset (freezecheck.arrays(...)). "
                                   f"Received: {loaded!r}")
-            self._loaded[name] = loaded
-        return self._loaded[name]
+            self._loaded[key] = loaded
+        return self._loaded[key]
 
     def _data_takes_dir(self) -> bool:
         return any(not isinstance(s, Dataset) and _takes(s, "data_dir")

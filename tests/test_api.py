@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
 import pytest
 
 import freezecheck
+from freezecheck.describe.session import SessionOptions
 from freezecheck.errors import ConfigError, DataIntegrityError, DataMissingError
 
 LAYERS = ("h1", "bn", "h2", "out")
@@ -645,3 +647,24 @@ TestFam = freezecheck.Experiment(
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     assert ("--freezecheck-families=inits: experiment 'fam' declares the families blocks, "
             "pairs") in refused.stderr.str()
+
+
+def test_a_data_set_is_loaded_again_from_another_directory(tmp_path):
+    """Loaded once per process and directory: a session given another
+    --freezecheck-data-dir must not reuse what an earlier one loaded."""
+    seen = []
+
+    def load(data_dir=None):
+        seen.append(data_dir)
+        x = np.zeros((4, 2), np.float32)
+        return freezecheck.arrays(train=(x, np.zeros(4, int)), validation=(x, np.zeros(4, int)),
+                                  name=f"from-{Path(data_dir).name}")
+
+    experiment = freezecheck.Experiment(
+        "dirs", build=lambda: None, layers=("a", "b"), data=load,
+        recipe=freezecheck.Recipe(epochs=1), gates=freezecheck.Gates(0.5, 0.1, 0.5, 1))
+    first = experiment.data_for(SessionOptions(data_dir=tmp_path / "one"))
+    again = experiment.data_for(SessionOptions(data_dir=tmp_path / "one"))
+    other = experiment.data_for(SessionOptions(data_dir=tmp_path / "two"))
+    assert first is again and (first.name, other.name) == ("from-one", "from-two")
+    assert len(seen) == 2
