@@ -199,7 +199,7 @@ class Experiment:
         self.datasets = _check_data(name, data)
         # (data set name, data directory) -> loaded, in this process
         self._loaded: dict[tuple, Dataset] = {}
-        self.default_tier = _check_tier_name(name, "default_tier", default_tier)
+        self.default_tier = _check_label(name, "default_tier", default_tier)
         self.tiers = {self.default_tier: Tier(self.recipe, self.gates),
                       **_check_tiers(name, tiers or {}, self.default_tier)}
         self.variants = self._variants(each_layer_alone(self.layers) if variants is None
@@ -429,7 +429,7 @@ class Experiment:
                               f"-> Freeze declarations. Received: families={families!r}")
         family_of = {}
         for family, declared in families.items():
-            _check_tier_name(self.name, "a family's name", family)
+            _check_label(self.name, "a family's name", family)
             if family == "all":
                 raise ConfigError(f"experiment {self.name!r}: a family may not be named "
                                   f"'all' (--freezecheck-families=all runs every family)")
@@ -623,8 +623,6 @@ class Experiment:
         return train(variant, recipe, data, build=build, compile=compile)
 
     def _check_deterministic(self, first, second, seed: int) -> None:
-        import numpy as np
-
         differ = [getattr(a, "path", a.name) for a, b in zip(first.weights, second.weights)
                   if a.shape != b.shape or not np.array_equal(np.asarray(a), np.asarray(b))]
         if differ:
@@ -672,7 +670,7 @@ class Tier:
                               f"{self.gates!r}")
 
 
-def _check_tier_name(name: str, field: str, value) -> str:
+def _check_label(name: str, field: str, value) -> str:
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ConfigError(f"experiment {name!r}: {field} expected a name of letters, digits, "
                           f"'_', '.' or '-'. Received: {field}={value!r}")
@@ -684,7 +682,7 @@ def _check_tiers(name: str, tiers, default: str) -> dict:
         raise ConfigError(f"experiment {name!r}: tiers expected a dict of name -> "
                           f"freezecheck.Tier. Received: tiers={tiers!r}")
     for key, tier in tiers.items():
-        _check_tier_name(name, "a tier's name", key)
+        _check_label(name, "a tier's name", key)
         if key == default:
             raise ConfigError(f"experiment {name!r}: tiers names {key!r}, the default tier, "
                               f"which the declared recipe and gates are. Give it another "
@@ -719,7 +717,7 @@ def _check_data(name: str, data) -> dict:
             raise ConfigError(f"experiment {name!r}: data expected at least one data set. "
                               f"Received: data={{}}")
         for key in data:
-            _check_tier_name(name, "a data set's name", key)
+            _check_label(name, "a data set's name", key)
         return {key: check(source, f"data[{key!r}]") for key, source in data.items()}
     check(data, "data")
     title = data.name if isinstance(data, Dataset) else getattr(data, "__name__", "data")

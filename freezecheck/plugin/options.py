@@ -111,10 +111,9 @@ def read_options(config: pytest.Config) -> tuple[SessionOptions, dict]:
         if values["alpha"] is not None:
             check_alpha(values["alpha"])
         _check_gates(values)
-        for name in ("seed",):
-            if values[name] is not None and values[name] < 0:
-                raise ConfigError(f"{SessionOptions.flag(name)} expected a non-negative "
-                                  f"integer. Received: {values[name]}")
+        if values["seed"] is not None and values["seed"] < 0:
+            raise ConfigError(f"{SessionOptions.flag('seed')} expected a non-negative "
+                              f"integer. Received: {values['seed']}")
         if values["seeds"] is not None and values["seeds"] < 1:
             raise ConfigError(f"{SessionOptions.flag('seeds')} expected a positive integer. "
                               f"Received: {values['seeds']}")
