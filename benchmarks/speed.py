@@ -1,7 +1,7 @@
 """The whole experiment's speed beside the obvious alternatives, measured in one run.
 
-    python benchmarks/speed.py --data-dir ../shared/data/mnist \
-        --torch-python /work/torchvenv/bin/python [--repeats 3]
+    python benchmarks/speed.py --data-dir DIR \
+        [--torch-python .torchvenv/bin/python] [--repeats 3] [--out benchmarks/speed]
 
 Ways of running the experiment (every variant of both models, the full tier's recipe),
 each a fresh process, interleaved round by round so that drift in the machine's speed
@@ -22,6 +22,10 @@ architecture); images per second per variant and way; idle time of each xdist wo
 (``worker_timeline.py``); peak memory per worker. Figures go to ``benchmarks/speed.json``
 and ``benchmarks/speed.md`` (or ``--out``), with the command that produced them.
 Targets are checked here and reported, never in the tests.
+
+The suite is run through its command line only (pytest and its ``--freezecheck-*``
+options); the recipe of its runs is read from the report it writes, and the peers'
+recipe (``peers/peer_cli.py``) is checked against it, so the ways train the same thing.
 """
 
 from __future__ import annotations
@@ -40,8 +44,6 @@ from pathlib import Path
 
 import numpy as np
 
-from freezecheck.builtin.settings import FULL_RECIPES
-
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 WAYS = ("suite -n auto", "suite -n 0", "keras fit", "torch")
@@ -53,8 +55,9 @@ TARGETS = {
     "warm_rerun_seconds_max": 20.0,
     "peak_rss_mb_per_worker_max": 1536,
 }
-EPOCHS = {model: recipe.epochs for model, recipe in FULL_RECIPES.items()}
 TRAIN_IMAGES = 55_000
+sys.path.insert(0, str(BENCHMARKS / "peers"))
+import peer_cli  # noqa: E402  (the peers' recipe, to check against the suite's)
 
 # Forward multiply-adds per image of each weight layer, from the shapes in
 # freezecheck/builtin/models.py (output positions x output channels x kernel inputs).
@@ -80,10 +83,24 @@ def training_flops_per_image(model: str, frozen: list[str]) -> float:
     return 2.0 * macs
 
 
-def variants() -> list[tuple[str, list[str]]]:
-    from freezecheck.builtin.families import experiment
+def model_and_frozen(variant: str) -> tuple[str, list[str]]:
+    """``"lenet5[conv1+fc1]"`` -> ``("lenet5", ["conv1", "fc1"])``, as reports write ids."""
+    model, _, inside = variant[:-1].partition("[")
+    layers = inside.partition(":")[0]  # an initialiser after ":" adds no work
+    return model, [] if layers == "none" else layers.split("+")
 
-    return [(v.id, list(v.frozen)) for v in experiment()]
+
+def check_peer_recipe(results: dict) -> None:
+    """Refuse to time peers whose recipe is not the one the suite's runs report."""
+    for run in results["runs"]:
+        model, recipe = run["model"], run["recipe"]
+        peer = {"epochs": peer_cli.EPOCHS.get(model), "batch_size": peer_cli.BATCH_SIZE,
+                "learning_rate": peer_cli.LEARNING_RATE, "seed": peer_cli.SEED}
+        differ = {k: (recipe.get(k), v) for k, v in peer.items() if recipe.get(k) != v}
+        if differ:
+            raise SystemExit(f"speed.py: the suite trains {run['variant']} with a recipe the "
+                             f"peers do not (suite, peers): {differ}. Update "
+                             f"benchmarks/peers/peer_cli.py to the suite's recipe.")
 
 
 def matmul_gflops(size: int = 2048, repeats: int = 7) -> float:
@@ -128,8 +145,10 @@ def suite(data_dir: str, workers: str, select: str | None, scratch: Path,
     env = os.environ | {"PYTHONPATH": str(BENCHMARKS), "WORKER_TIMELINE": str(timeline)}
     wall, peak, _ = run_measured(command, env)
     results = json.loads((report / "results.json").read_text())
+    check_peer_recipe(results)
     runs = {r["variant"]: {"epoch_seconds": r["epoch_seconds"], "peak_rss_mb": r["peak_rss_mb"],
-                           "final_val_accuracy": r["final_val_accuracy"]}
+                           "final_val_accuracy": r["final_val_accuracy"],
+                           "epochs": r["recipe"]["epochs"]}
             for r in results["runs"]}
     outcome = dict.fromkeys(("passed", "failed", "xfailed", "xpassed", "skipped"), 0)
     for value in results["tests"].values():
@@ -144,7 +163,8 @@ def peer(command: list[str]) -> dict:
     printed = json.loads(stdout.strip().splitlines()[-1])
     return {"wall_seconds": wall, "largest_process_peak_rss_mb": peak,
             "runs": {r["variant"]: {"epoch_seconds": r["epoch_seconds"],
-                                     "final_val_accuracy": r["final_val_accuracy"]}
+                                     "final_val_accuracy": r["final_val_accuracy"],
+                                     "epochs": r["epochs"]}
                      for r in printed["runs"]},
             "versions": printed.get("versions")}
 
@@ -157,7 +177,8 @@ def images_per_second(epoch_seconds: list[float]) -> float:
 
 def summarise(rounds: list[dict], gflops: list[float]) -> dict:
     rate = statistics.median(gflops) * 1e9
-    flops = {vid: training_flops_per_image(vid.split("[")[0], frozen) for vid, frozen in variants()}
+    flops = {vid: training_flops_per_image(*model_and_frozen(vid))
+             for r in rounds for m in r.values() for vid in m["runs"]}
     ways = {}
     for way in rounds[0]:
         measured = [r[way] for r in rounds if way in r]
@@ -170,8 +191,8 @@ def summarise(rounds: list[dict], gflops: list[float]) -> dict:
                                 "ceiling_images_per_second": ceiling,
                                 "ratio_to_ceiling": statistics.median(rates) / ceiling}
         # Work done per second of wall time over the whole experiment, all processes.
-        total_flops = sum(flops[vid] * TRAIN_IMAGES * EPOCHS[vid.split("[")[0]]
-                          for vid in measured[0]["runs"])
+        total_flops = sum(flops[vid] * TRAIN_IMAGES * run["epochs"]
+                          for vid, run in measured[0]["runs"].items())
         ways[way] = {
             "wall_seconds_median": statistics.median(walls),
             "wall_seconds_spread": [min(walls), max(walls)],
@@ -251,7 +272,8 @@ def markdown(result: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True,
+                        help="directory of the four MNIST IDX files (plain or .gz)")
     parser.add_argument("--torch-python", help="Python of a venv with torch==2.13.0; "
                                                "without it, the torch way is left out")
     parser.add_argument("--repeats", type=int, default=3)
@@ -270,9 +292,9 @@ def main() -> int:
         parser.error("the torch way needs --torch-python (a venv with torch==2.13.0)")
     data_dir = str(Path(args.data_dir).resolve())
     models = args.models.split(",")
-    if not models or set(models) - set(EPOCHS):
-        parser.error(f"--models expected names among {', '.join(EPOCHS)}")
-    select = None if set(models) == set(EPOCHS) else (
+    if not models or set(models) - set(FORWARD_MACS):
+        parser.error(f"--models expected names among {', '.join(FORWARD_MACS)}")
+    select = None if set(models) == set(FORWARD_MACS) else (
         "lenet5" if models == ["lenet5"] else "lenet and not lenet5")
     peer_args = ["--data-dir", data_dir, "--models", args.models]
 

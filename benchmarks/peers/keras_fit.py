@@ -1,6 +1,6 @@
 """Peer: the frozen-layer experiment as first done, with plain Keras ``model.fit``.
 
-    .venv/bin/python benchmarks/peers/keras_fit.py --data-dir ../shared/data/mnist \\
+    python benchmarks/peers/keras_fit.py --data-dir DIR \\
         [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
         [--train-images 55000] [--variants lenet5[none],lenet5[conv1]]
 
@@ -34,7 +34,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from freezecheck.builtin.datasets import load_mnist
+from mnist import load_mnist
 from peer_cli import (BATCH_SIZE, LEARNING_RATE, PARAMETER_COUNTS, SEED, log, parse_args)
 
 keras = tf.keras

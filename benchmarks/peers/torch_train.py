@@ -1,6 +1,6 @@
 """Peer: the frozen-layer experiment as a plain PyTorch CPU training loop.
 
-    .torchvenv/bin/python benchmarks/peers/torch_train.py --data-dir ../shared/data/mnist \\
+    .torchvenv/bin/python benchmarks/peers/torch_train.py --data-dir DIR \\
         [--models lenet,lenet5] [--epochs-lenet 10] [--epochs-lenet5 15] \\
         [--train-images 55000] [--variants lenet5[none],lenet5[conv1]] \\
         [--threads 2]
@@ -19,9 +19,8 @@ Environment: a separate venv holding only torch and numpy, so that TensorFlow is
 installed beside it:
     python3 -m venv .torchvenv && .torchvenv/bin/pip install torch==2.13.0 numpy
 The project is deliberately not installed there (its dependencies would pull in
-TensorFlow). The data are still read and hash-checked by ``freezecheck.builtin.datasets``, which
-needs only numpy: when ``freezecheck`` is not importable, the repository root is put on
-``sys.path`` to find it.
+TensorFlow), and this peer does not need it: the data are read and hash-checked by
+``mnist.py`` beside it, which needs only numpy.
 
 Output: one JSON line on stdout, nothing else there; logs go to stderr.
     {"framework": "torch", "versions": {...}, "threads": N, "runs": [{"variant",
@@ -37,20 +36,14 @@ import json
 import math
 import os
 import platform
-import sys
 import time
 from collections import OrderedDict
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-try:
-    from freezecheck.builtin.datasets import load_mnist
-except ModuleNotFoundError:  # running from the torch venv, where it is not installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from freezecheck.builtin.datasets import load_mnist
+from mnist import load_mnist
 from peer_cli import (BATCH_SIZE, LEARNING_RATE, PARAMETER_COUNTS, SEED, WEIGHT_LAYERS,
                       log, parse_args)
 
