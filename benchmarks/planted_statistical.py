@@ -1,10 +1,10 @@
 """Planted regressions judged in the statistical mode: do five seeds still catch them?
 
-    python benchmarks/planted_statistical.py --data-dir ../shared/data/mnist \
-        --plants slower,leak --out benchmarks/planted-statistical.json
+    python benchmarks/planted_statistical.py --data-dir DIR \
+        --plants slower,leak --out benchmarks/planted-statistical.json [--tests-dir tests]
 
 Runs the families' tests (tests/test_families.py, copied into a scratch directory as a
-user's project would hold them) for LeNet-5's baseline and ``out`` frozen, on the full
+user's project would hold them, through pytest's command line) for LeNet-5's baseline and ``out`` frozen, on the full
 tier at seeds 0-4, where the curve is judged by the statistical mode against what
 ``out`` was measured to do. Each plant is a conftest.py from tests/test_sensitivity.py:
 
@@ -12,6 +12,9 @@ tier at seeds 0-4, where the curve is judged by the statistical mode against wha
   still end near the gate);
 - ``leak``: the frozen layers set not trainable only after the train function was
   built, so they train (what Keras 3 does to a layer frozen after a first ``fit``).
+
+The plants are the tests' own (the conftest text of tests/test_sensitivity.py, read
+from ``--tests-dir``), so the benchmark plants exactly what the tests plant.
 
 Neither plant touches the baseline, so its five runs are trained once and shared by
 the plants' run stores (``--baseline-store DIR`` takes them from an earlier run's store
@@ -36,19 +39,30 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 
-from test_sensitivity import (COUNT_TRAININGS, FROZEN_AFTER_TRAIN_FUNCTION_BUILT,  # noqa: E402
-                              SLOWER_CONVERGENCE)
-
-from freezecheck.files import write_atomic  # noqa: E402
-
+# plant -> (its conftest text in tests/test_sensitivity.py, the test it must turn red)
 PLANTS = {
-    "slower": (SLOWER_CONVERGENCE, "test_curve_as_declared[lenet5[out]]"),
-    "leak": (FROZEN_AFTER_TRAIN_FUNCTION_BUILT,
+    "slower": ("SLOWER_CONVERGENCE", "test_curve_as_declared[lenet5[out]]"),
+    "leak": ("FROZEN_AFTER_TRAIN_FUNCTION_BUILT",
              "test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]"),
 }
 BASELINE = "lenet5[none]"
+
+
+def plant_texts(tests_dir: Path) -> dict:
+    """Conftest text by name (COUNT_TRAININGS and the plants) from the tests' module."""
+    sys.path.insert(0, str(tests_dir))
+    import test_sensitivity
+
+    names = ["COUNT_TRAININGS", *(text for text, _ in PLANTS.values())]
+    return {name: getattr(test_sensitivity, name) for name in names}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` whole, so an interrupted run leaves the last complete record."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def outcomes(junit: Path) -> dict:
@@ -75,12 +89,13 @@ def share_baseline(source: Path, target: Path) -> None:
             shutil.copytree(entry, target / entry.name)
 
 
-def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store: Path | None):
+def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store: Path | None,
+              tests_dir: Path, texts: dict):
     plant, expected_red = PLANTS[name]
     project = scratch / name
     project.mkdir()
-    shutil.copy(ROOT / "tests" / "test_families.py", project / "test_families.py")
-    (project / "conftest.py").write_text(COUNT_TRAININGS + plant)
+    shutil.copy(tests_dir / "test_families.py", project / "test_families.py")
+    (project / "conftest.py").write_text(texts["COUNT_TRAININGS"] + texts[plant])
     store = scratch / f"store-{name}"
     if first_store is not None:
         share_baseline(first_store, store)
@@ -111,23 +126,28 @@ def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True,
+                        help="directory of the four MNIST IDX files (plain or .gz)")
     parser.add_argument("--plants", default="slower,leak")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--baseline-store", type=Path, default=None, metavar="DIR",
                         help="a run store holding the baseline's runs at these seeds")
+    parser.add_argument("--tests-dir", type=Path, default=ROOT / "tests", metavar="DIR",
+                        help="where test_families.py and test_sensitivity.py (the plants) "
+                             "are read from (default: the repository's tests/)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.plants.split(",")]
     unknown = [n for n in names if n not in PLANTS]
     if unknown:
         parser.error(f"--plants expected names from {sorted(PLANTS)}. Received: {unknown}")
+    texts = plant_texts(args.tests_dir.resolve())
     results = []
     with tempfile.TemporaryDirectory(prefix="planted-statistical-") as scratch:
         first_store = args.baseline_store
         for name in names:
             store, result = run_plant(name, Path(scratch), args.data_dir.resolve(), args.seeds,
-                                      first_store)
+                                      first_store, args.tests_dir.resolve(), texts)
             first_store = first_store or store
             results.append(result)
             print(f"{name}: {'caught' if result['caught'] else 'NOT caught'}; red: "

@@ -1,6 +1,6 @@
 """Run the full experiment several ways and check the results are identical and green.
 
-    python benchmarks/repeat_runs.py --data-dir ../shared/data/mnist
+    python benchmarks/repeat_runs.py --data-dir DIR [--suite tests/test_experiment.py] [--out FILE]
 
 Runs `pytest tests/test_experiment.py` (full tier) with -n 2, -n 0, -n 2 in a shuffled
 test order and -n 2 again, then compares every run's curves, accuracies and weight
@@ -39,9 +39,18 @@ def essentials(results: dict) -> dict:
     }
 
 
+def shown(path: Path) -> str:
+    """``path`` as the record writes it: from the repository root when inside it."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", required=True,
+                        help="directory of the four MNIST IDX files (plain or .gz)")
+    parser.add_argument("--suite", type=Path, default=ROOT / "tests" / "test_experiment.py",
+                        help="the test module to run (default: the built-in experiment's)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "repeat_runs.json")
     args = parser.parse_args()
     env = os.environ | {"PYTHONPATH": str(ROOT / "benchmarks"), "SHUFFLE_SEED": "20261127"}
@@ -49,14 +58,14 @@ def main() -> int:
     for name, extra in WAYS.items():
         with tempfile.TemporaryDirectory() as report:
             command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                       "tests/test_experiment.py", *extra,
+                       str(args.suite.resolve()), *extra,
                        f"--freezecheck-data-dir={Path(args.data_dir).resolve()}",
                        f"--freezecheck-report-dir={report}"]
             start = time.perf_counter()
             done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
             seconds = time.perf_counter() - start
             results = json.loads((Path(report) / "results.json").read_text())
-        runs[name] = {"command": " ".join(["pytest", "tests/test_experiment.py", *extra]),
+        runs[name] = {"command": " ".join(["pytest", shown(args.suite), *extra]),
                       "exit_code": done.returncode, "wall_seconds": seconds,
                       "summary_line": done.stdout.strip().splitlines()[-1],
                       "essentials": essentials(results)}

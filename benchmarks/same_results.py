@@ -15,12 +15,11 @@ Prints what differs and exits 1 if anything does, 0 otherwise.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
-
-from freezecheck.errors import ConfigError
-from freezecheck.describe.variants import parse_id, variant_id
+from pathlib import Path
 
 # What a result is; the rest of a run's figures (seconds, memory) depend on the machine's load.
 COMPARED = ("model", "frozen", "seed", "recipe", "versions", "val_accuracy", "train_accuracy",
@@ -28,8 +27,21 @@ COMPARED = ("model", "frozen", "seed", "recipe", "versions", "val_accuracy", "tr
             "weights_after_sha256")
 
 
+# Ids of the older form: MODEL-frozen=A+B, optionally ",init=NAME".
+OLDER_ID = re.compile(r"(?P<model>[^\[\]]+)-frozen=(?P<layers>[^,\[\]]+)(?:,init=(?P<init>.+))?")
+DEFAULT_INIT = "glorot_uniform"  # an id names its initialiser only when it is another
+
+
 def current_id(variant: str) -> str:
-    return variant_id(*parse_id(variant))
+    """A variant id in the current form (``lenet5[conv1]``, ``lenet5[conv1:he_normal]``);
+    ValueError if it is no variant id of either form."""
+    if variant.endswith("]") and "[" in variant:
+        return variant
+    match = OLDER_ID.fullmatch(variant)
+    if match is None:
+        raise ValueError(f"not a variant id: {variant!r}")
+    init = match["init"] or DEFAULT_INIT
+    return f"{match['model']}[{match['layers']}{'' if init == DEFAULT_INIT else ':' + init}]"
 
 
 def runs(results: dict) -> dict:
@@ -45,7 +57,7 @@ def tests(results: dict) -> dict:
         match = re.fullmatch(r"(?P<head>[^\[]+)\[(?P<param>.+)\]", test)
         try:
             return f"{match['head']}[{current_id(match['param'])}]"
-        except (TypeError, ConfigError):  # no parameter, or one that is not a variant
+        except (TypeError, ValueError):  # no parameter, or one that is not a variant
             return test
     return {rename(test): outcome for test, outcome in results["tests"].items()}
 
@@ -72,10 +84,11 @@ def differences(before: dict, after: dict) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    before, after = (json.loads(open(path).read()) for path in argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path, help="results.json of the earlier session")
+    parser.add_argument("after", type=Path, help="results.json of the later session")
+    args = parser.parse_args(argv)
+    before, after = (json.loads(path.read_text()) for path in (args.before, args.after))
     found = differences(before, after)
     print("\n".join(found) if found else
           f"bitwise equal: {len(before['runs'])} runs ({sum(len(r['weights_after_sha256']) for r in before['runs'])} "

@@ -133,11 +133,11 @@ def run_measured(command: list[str], env: dict | None = None) -> tuple[float, in
     return wall, peak_kib // 1024, done.stdout
 
 
-def suite(data_dir: str, workers: str, select: str | None, scratch: Path,
+def suite(module: Path, data_dir: str, workers: str, select: str | None, scratch: Path,
           store: Path) -> dict:
     report, timeline = scratch / "report", scratch / "timeline.json"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "-p", "worker_timeline", "-n", workers, "tests/test_experiment.py",
+               "-p", "worker_timeline", "-n", workers, str(module),
                "--freezecheck-tier=full", f"--freezecheck-data-dir={data_dir}",
                f"--freezecheck-store-dir={store}", f"--freezecheck-report-dir={report}"]
     if select:
@@ -279,6 +279,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ways", default=",".join(WAYS),
                         help=f"comma-separated subset of: {', '.join(WAYS)}")
+    parser.add_argument("--suite", type=Path, default=ROOT / "tests" / "test_experiment.py",
+                        help="the test module the suite ways run (default: the built-in "
+                             "experiment's)")
     parser.add_argument("--models", default="lenet,lenet5",
                         help="restrict to these models (a quick check of the harness)")
     parser.add_argument("--out", default=str(BENCHMARKS / "speed"),
@@ -291,6 +294,7 @@ def main() -> int:
     if "torch" in chosen and not args.torch_python:
         parser.error("the torch way needs --torch-python (a venv with torch==2.13.0)")
     data_dir = str(Path(args.data_dir).resolve())
+    module = args.suite.resolve()
     models = args.models.split(",")
     if not models or set(models) - set(FORWARD_MACS):
         parser.error(f"--models expected names among {', '.join(FORWARD_MACS)}")
@@ -307,12 +311,12 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as scratch:
                 scratch = Path(scratch)
                 if way == "suite -n auto":
-                    measured[way] = suite(data_dir, "auto", select, scratch, scratch / "store")
+                    measured[way] = suite(module, data_dir, "auto", select, scratch, scratch / "store")
                     (scratch / "report").rename(scratch / "cold-report")
-                    measured["suite warm"] = suite(data_dir, "auto", select, scratch,
+                    measured["suite warm"] = suite(module, data_dir, "auto", select, scratch,
                                                    scratch / "store")
                 elif way == "suite -n 0":
-                    measured[way] = suite(data_dir, "0", select, scratch, scratch / "store")
+                    measured[way] = suite(module, data_dir, "0", select, scratch, scratch / "store")
                 elif way == "keras fit":
                     measured[way] = peer([sys.executable, str(BENCHMARKS / "peers/keras_fit.py"),
                                           *peer_args])
