@@ -10,6 +10,7 @@ ROOT = Path(__file__).parents[1]
 BENCHMARKS = ROOT / "benchmarks"
 # Where a script may point without being told: system files it only reads.
 SYSTEM_FILES = ("/proc/cpuinfo",)
+PUBLIC = {*freezecheck.__all__, "__version__"}
 
 
 def scripts():
@@ -26,7 +27,7 @@ def strings(tree):
 
 def internal_uses(path: Path):
     """Each use of freezecheck other than a public name: ``from freezecheck.part import``,
-    ``import freezecheck.part``, a name not in ``freezecheck.__all__``, or a module named
+    ``import freezecheck.part``, a name not in ``freezecheck.__all__`` (or the version), or a module named
     in a string (``importlib.import_module("freezecheck.x")``, ``-m freezecheck.x``)."""
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
@@ -35,14 +36,14 @@ def internal_uses(path: Path):
                 yield node.lineno, f"from {node.module} import ..."
                 continue
             for alias in node.names:
-                if alias.name not in freezecheck.__all__:
+                if alias.name not in PUBLIC:
                     yield node.lineno, f"from freezecheck import {alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("freezecheck."):
                     yield node.lineno, f"import {alias.name}"
         elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-              and node.value.id == "freezecheck" and node.attr not in freezecheck.__all__):
+              and node.value.id == "freezecheck" and node.attr not in PUBLIC):
             yield node.lineno, f"freezecheck.{node.attr}"
     for line, text in strings(tree):
         for word in text.split():
