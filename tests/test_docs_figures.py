@@ -136,3 +136,35 @@ def test_reports_page_states_the_schema_version_and_limits_as_defined():
     assert f"at most {limit} characters" in page
     schema = json.loads((ROOT / "freezecheck" / "reporting" / "results.schema.json").read_text())
     assert str(SCHEMA_VERSION) in json.dumps(schema["properties"]["schema_version"])
+
+
+def test_no_page_names_a_commit():
+    """A commit named on a page goes stale with the next one; records keep them
+    (benchmarks/, the changelog)."""
+    pages = [README, *sorted((ROOT / "docs").glob("*.md"))]
+    named = [f"{page.relative_to(ROOT)}: {found.group(0)}" for page in pages
+             if page.name != "CHANGELOG.md"
+             for found in re.finditer(r"\bcommits?\s+`?[0-9a-f]{7,40}\b", page.read_text())]
+    assert not named, "\n".join(named)
+
+
+def test_the_performance_figures_are_written_from_their_records():
+    """docs/performance.md types no measured figure: its markers become the records'
+    tables when the site is built (docs/benchmark_tables.py), and a marker naming a
+    missing record fails the build."""
+    spec = importlib.util.spec_from_file_location(
+        "benchmark_tables", ROOT / "docs" / "benchmark_tables.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    page = (ROOT / "docs" / "performance.md").read_text()
+    records = hook.MARKER.findall(page)
+    assert records == ["benchmarks/speed.json", "benchmarks/speed-lenet5.json"], records
+    built = hook.on_page_markdown(page, None, None, None)
+    for record in records:
+        result = json.loads((ROOT / record).read_text())
+        for way, figures in result["summary"]["ways"].items():
+            assert f"| {way} | {figures['wall_seconds_median']:.1f} |" in built, (record, way)
+    assert not re.search(r"\d+(\.\d+)? ?(GFLOP/s|min \d+ s|images/s)", page), (
+        "docs/performance.md types a measured figure: take it from its record")
+    with pytest.raises(FileNotFoundError, match="benchmarks/missing.json"):
+        hook.on_page_markdown("<!-- speed: benchmarks/missing.json -->", None, None, None)
