@@ -149,3 +149,26 @@ def test_the_api_reference_covers_every_public_name():
     missing = [name for name in freezecheck.__all__
                if f"{freezecheck._PUBLIC[name]}.{name}" not in entries]
     assert not missing, f"docs/api.md documents no {missing}"
+
+
+@pytest.mark.browser
+def test_the_report_screenshot_shows_the_current_test_ids(tmp_path):
+    """docs/reports.md's screenshot is the sample record's page (benchmarks/sample_session.py,
+    whose digest the PNG carries: tests/test_docs_figures.py). That page, as Chromium lays
+    it out, shows each variant by the id its tests carry now in examples/digits-mlp."""
+    import importlib.util
+
+    need_chromium()
+    spec = importlib.util.spec_from_file_location(
+        "sample_session", ROOT / "benchmarks" / "sample_session.py")
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    results = sample.load()
+    page = sample.write_report(results, tmp_path / "report")
+    dom = chromium("--dump-dom", f"--window-size={WIDTH},{sample.HEIGHT}", page.as_uri(),
+                   cwd=tmp_path)
+    assert dom.returncode == 0, dom.stderr
+    shown = set(re.findall(r'<tr class="[^"]*" id="([^"]+)">', dom.stdout))
+    in_ids = {re.search(r"\[(.*)\]$", nodeid).group(1) for nodeid in results["tests"]}
+    assert shown == in_ids, (shown, in_ids)
+    assert "-frozen=" not in dom.stdout

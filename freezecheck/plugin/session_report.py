@@ -44,27 +44,10 @@ class SessionReport:
     def context(self):
         """What the session ran, from its runs: per experiment, its data set, tier and
         gates."""
-        from freezecheck.reporting.report import Context
+        from freezecheck.reporting.report import context_of
         from freezecheck.train.backend import environment_name
 
-        experiments: dict[str, dict] = {}
-        for r in self.runs.values():
-            experiments.setdefault(r["experiment"], r)
-        first = next(iter(experiments.values()))
-        return Context(
-            environment=environment_name(),
-            # results.json names the data set as a session selects it (its key), the
-            # report's title as its reader knows it (its title, or a Dataset's name)
-            dataset=", ".join(dict.fromkeys(r.get("dataset", r["dataset_title"])
-                                            for r in experiments.values())),
-            dataset_title=", ".join(dict.fromkeys(r["dataset_title"]
-                                                  for r in experiments.values())),
-            tier=", ".join(dict.fromkeys(r["tier"] for r in experiments.values())),
-            seeds=tuple(sorted({r["seed"] for r in self.runs.values()})),
-            gates=first["curve_gates"],
-            model_gates={name: r["curve_gates"]["min_accuracy"]
-                         for name, r in experiments.items()},
-            experiment_gates={name: r["curve_gates"] for name, r in experiments.items()})
+        return context_of(self.runs, environment_name())
 
     def pytest_runtest_logreport(self, report):
         for figures in getattr(report, "freezecheck_runs", None) or ():
@@ -103,12 +86,9 @@ class SessionReport:
         writer = getattr(self.terminal, "_tw", None)
         if writer is not None and writer.width_of_current_line:
             self.terminal.write("\n")  # after a row of progress dots
-        how = (f"trained in {figures['train_seconds']:.0f} s" if figures["trained"]
-               else "loaded from the store")
-        self.terminal.write_line(
-            f"freezecheck: {figures['variant']} seed {figures['seed']}: val accuracy "
-            f"{figures['final_val_accuracy']:.2%} after {len(figures['val_accuracy'])} "
-            f"epochs, {how}")
+        from freezecheck.reporting.report import run_line
+
+        self.terminal.write_line(run_line(figures))
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.borrowed:

@@ -125,6 +125,38 @@ def _gates_text(g: dict, accuracy: str) -> str:
             f"{g['curve_level']:.1%} reached at most {g['curve_max_lag']} epoch(s) after it")
 
 
+def context_of(runs: dict[str, dict], environment: str) -> Context:
+    """What a session ran, from its runs (a session's, or a results.json's): per
+    experiment, its data set, tier and gates."""
+    experiments: dict[str, dict] = {}
+    for r in runs.values():
+        experiments.setdefault(r["experiment"], r)
+    first = next(iter(experiments.values()))
+    return Context(
+        environment=environment,
+        # results.json names the data set as a session selects it (its key), the
+        # report's title as its reader knows it (its title, or a Dataset's name)
+        dataset=", ".join(dict.fromkeys(r.get("dataset", r["dataset_title"])
+                                        for r in experiments.values())),
+        dataset_title=", ".join(dict.fromkeys(r["dataset_title"]
+                                              for r in experiments.values())),
+        tier=", ".join(dict.fromkeys(r["tier"] for r in experiments.values())),
+        seeds=tuple(sorted({r["seed"] for r in runs.values()})),
+        gates=first["curve_gates"],
+        model_gates={name: r["curve_gates"]["min_accuracy"]
+                     for name, r in experiments.items()},
+        experiment_gates={name: r["curve_gates"] for name, r in experiments.items()})
+
+
+def run_line(run: dict) -> str:
+    """The line the terminal says a run with as its figures arrive."""
+    how = (f"trained in {run['train_seconds']:.0f} s" if run["trained"]
+           else "loaded from the store")
+    return (f"freezecheck: {run['variant']} seed {run['seed']}: val accuracy "
+            f"{run['final_val_accuracy']:.2%} after {len(run['val_accuracy'])} "
+            f"epochs, {how}")
+
+
 def run_figures(record: RunRecord, level: float) -> dict:
     """The small, JSON-ready figures of one run that the report shows.
 
