@@ -153,14 +153,14 @@ def test_the_api_reference_covers_every_public_name():
 
 @pytest.mark.browser
 def test_the_report_screenshot_shows_the_current_test_ids(tmp_path):
-    """docs/reports.md's screenshot is the sample record's page (benchmarks/sample_session.py,
+    """docs/reports.md's screenshot is the sample record's page (docs/sample_session.py,
     whose digest the PNG carries: tests/test_docs_figures.py). That page, as Chromium lays
     it out, shows each variant by the id its tests carry now in examples/digits-mlp."""
     import importlib.util
 
     need_chromium()
     spec = importlib.util.spec_from_file_location(
-        "sample_session", ROOT / "benchmarks" / "sample_session.py")
+        "sample_session", ROOT / "docs" / "sample_session.py")
     sample = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sample)
     results = sample.load()

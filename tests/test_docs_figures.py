@@ -1,6 +1,6 @@
 """The figures README and the docs show agree with the records they come from: the
 sample session (README's terminal output, the report screenshot on docs/reports.md) with
-benchmarks/sample-session/results.json, and the counts README states with the code
+docs/records/sample-session/results.json, and the counts README states with the code
 that defines them. (The headline table: tests/test_readme.py.)"""
 
 import importlib.util
@@ -19,7 +19,7 @@ README = ROOT / "README.md"
 
 def _sample_session():
     spec = importlib.util.spec_from_file_location(
-        "sample_session", ROOT / "benchmarks" / "sample_session.py")
+        "sample_session", ROOT / "docs" / "sample_session.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -37,8 +37,8 @@ def readme_sample() -> str:
 
 def test_readme_sample_is_the_recorded_session_as_the_plugin_words_it():
     assert readme_sample() == sample.readme_block(sample.load()), (
-        "README's sample output is not benchmarks/sample-session/results.json as the "
-        "plugin prints it: python benchmarks/sample_session.py")
+        "README's sample output is not docs/records/sample-session/results.json as the "
+        "plugin prints it: python docs/sample_session.py")
 
 
 def test_readme_sample_summary_counts_the_rows_it_shows():
@@ -78,7 +78,7 @@ def test_readme_sample_rows_are_the_records_runs():
 
 def test_the_recorded_test_ids_are_those_the_example_collects_now():
     """A change to the test ids (their form, a new test) leaves the record, README's
-    sample and the screenshot behind: rerun them (python benchmarks/sample_session.py
+    sample and the screenshot behind: rerun them (python docs/sample_session.py
     --rerun)."""
     collected = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q"],
@@ -88,15 +88,15 @@ def test_the_recorded_test_ids_are_those_the_example_collects_now():
     assert collected.returncode == 0, collected.stdout + collected.stderr
     ids = {line for line in collected.stdout.splitlines() if "::" in line}
     assert ids == set(sample.load()["tests"]), (
-        "examples/digits-mlp collects other tests than benchmarks/sample-session records: "
-        "python benchmarks/sample_session.py --rerun")
+        "examples/digits-mlp collects other tests than docs/records/sample-session records: "
+        "python docs/sample_session.py --rerun")
 
 
 def test_the_report_screenshot_is_made_from_the_committed_record():
     pytest.importorskip("PIL", reason="needs Pillow (matplotlib's dependency)")
     assert sample.screenshot_digest() == sample.digest(), (
         f"{sample.SCREENSHOT.relative_to(ROOT)} was not made from the committed "
-        f"benchmarks/sample-session/results.json: python benchmarks/sample_session.py")
+        f"docs/records/sample-session/results.json: python docs/sample_session.py")
     reports = (ROOT / "docs" / "reports.md").read_text()
     assert f"img/{sample.SCREENSHOT.name}" in reports
 

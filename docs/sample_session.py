@@ -1,10 +1,10 @@
 """The sample session the docs show, made from one committed record.
 
-    python benchmarks/sample_session.py            # README's sample output and the report
+    python docs/sample_session.py            # README's sample output and the report
                                                    # screenshot, from the record
-    python benchmarks/sample_session.py --rerun    # first run the session again, and record it
+    python docs/sample_session.py --rerun    # first run the session again, and record it
 
-The record is ``benchmarks/sample-session/results.json``: the report of ``pytest`` run in
+The record is ``docs/records/sample-session/results.json``: the report of ``pytest`` run in
 ``examples/digits-mlp`` (the experiment README's first example declares), one process.
 From it this script writes
 
@@ -38,12 +38,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digits-mlp"
-RECORD = ROOT / "benchmarks" / "sample-session" / "results.json"
+RECORD = ROOT / "docs" / "records" / "sample-session" / "results.json"
 README = ROOT / "README.md"
 SCREENSHOT = ROOT / "docs" / "img" / "report-sample-session.png"
 CHROMIUM = os.environ.get("FREEZECHECK_CHROMIUM", "/usr/bin/chromium")
-BEGIN = ("<!-- sample: written by benchmarks/sample_session.py from "
-         "benchmarks/sample-session/results.json -->")
+BEGIN = ("<!-- sample: written by docs/sample_session.py from "
+         "docs/records/sample-session/results.json -->")
 END = "<!-- /sample -->"
 WIDTH, HEIGHT = 1280, 1400
 DIGEST_KEY = "freezecheck-record"
