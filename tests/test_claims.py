@@ -96,7 +96,7 @@ def test_one_run_is_judged_by_the_same_rule_with_n_1():
                                           * np.sqrt(1 + 1 / 10))
     message = claims.explain_run("v[x]", "follows", declared, run, findings, where="env, data",
                                  alpha=ALPHA, variants=9)
-    assert "this run break it (seed 12:" in message
+    assert "this run breaks it (seed 12:" in message
     assert "alpha 0.01 over 9 variant(s)" in message and "sqrt(1/1 + 1/10)" in message
 
 

@@ -252,7 +252,8 @@ def explain(variant: str, claim: str, declared: Effect, new: Effect, findings: l
     """The message of a failed (or stale) gate: what was declared and where, the new
     effect, and the rule it broke."""
     whose = "this run" if new.n == 1 else "the new seeds"
-    verb = "outgrow it" if findings and findings[0].stale else "break it"
+    verb = "outgrow" if findings and findings[0].stale else "break"
+    verb += "s it" if new.n == 1 else " it"
     return (f"{variant}: {PHRASES[claim]} ({where}; {describe(declared, alpha=alpha)}); "
             f"{whose} {verb} ({describe(new)}): "
             f"{report(claim, findings, alpha=alpha, variants=variants)}")
