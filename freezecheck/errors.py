@@ -35,3 +35,8 @@ class StoreError(FreezecheckError, OSError):
 
 class UnsupportedVersionError(FreezecheckError, RuntimeError):
     """The installed TensorFlow or Keras is outside the supported range."""
+
+
+class StaleDeclarationWarning(UserWarning):
+    """A variant did better than its declaration allows: the declared gap to its
+    baseline is stale (regenerate the declarations); never a failure."""

@@ -113,9 +113,18 @@ def test_accuracy_as_declared(variant, runs, expectations, freezecheck_settings,
                     f"  per seed: {seeds}", pytrace=False)
 
 
+def judged_variants(freezecheck_settings) -> int:
+    """How many variants (baselines aside) the session's curve tests judge: the gate's
+    alpha is split over them."""
+    chosen = family_variants(freezecheck_settings.families or ("single",),
+                             freezecheck_settings.models)
+    return max(1, sum(not v.is_baseline for v in chosen))
+
+
 def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezecheck_settings):
     expectation = declared(expectations, variant)
     seeds = freezecheck_settings.seeds
+    variants = judged_variants(freezecheck_settings)
     if len(seeds) >= MIN_SEEDS:
         if expectation.curve_claim is None:
             pytest.skip(f"{variant}: measured at {len(expectation.seeds)} seed(s), fewer than "
@@ -128,17 +137,27 @@ def test_curve_as_declared(variant, runs, freezecheck_run, expectations, freezec
             [freezecheck_run(variant.baseline, s).val_accuracy for s in seeds],
             level=tolerance.level, seeds=seeds)
         findings = claims.judge(expectation.curve_claim, declared_effect, new_effect,
-                                band=tolerance.band, max_lag=tolerance.max_lag, alpha=alpha)
+                                alpha=alpha, variants=variants)
+        where = expectations.where(variant.id)
         if findings:
             pytest.fail(claims.explain(variant.id, expectation.curve_claim, declared_effect,
-                                       new_effect, findings, where=expectations.where(variant.id),
-                                       alpha=alpha, band=tolerance.band,
-                                       max_lag=tolerance.max_lag), pytrace=False)
+                                       new_effect, findings, where=where, alpha=alpha,
+                                       variants=variants), pytrace=False)
+        improved = claims.stale(declared_effect, new_effect, alpha=alpha, variants=variants)
+        if improved:
+            import warnings
+
+            from freezecheck.errors import StaleDeclarationWarning
+
+            warnings.warn(StaleDeclarationWarning("stale declaration: " + claims.explain(
+                variant.id, expectation.curve_claim, declared_effect, new_effect, [improved],
+                where=where, alpha=alpha, variants=variants)))
         return
     problem, _ = judge_curve(variant, expectation, expectations.where(variant.id),
                              freezecheck_run(variant).val_accuracy,
                              freezecheck_run(variant.baseline).val_accuracy,
                              freezecheck_settings.gates.curve, freezecheck_settings.alpha,
-                             source="freezecheck/builtin/expectations.json")
+                             source="freezecheck/builtin/expectations.json",
+                             variants=variants)
     if problem:
         pytest.fail(f"at seed {seeds[0]}: {problem}", pytrace=False)

@@ -77,4 +77,5 @@ def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
     lines = findings.replication(rows, 0.01)
     assert sum("`lenet5[fc1]`" in line for line in lines) == 1
     assert not any("`lenet5[out]`" in line for line in lines)  # five seeds only
-    assert any(line.startswith("| single | ") and " of 252 |" in line for line in lines)
+    assert any(line.startswith("| 2 at five seeds | 0 | ") for line in lines), lines
+    assert any(line.startswith("| 10 at one seed | 0 | ") for line in lines), lines

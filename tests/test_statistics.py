@@ -120,3 +120,58 @@ def test_pairing_by_seed_removes_what_a_pair_shares():
     assert paired.difference == pytest.approx(-0.002, abs=0.0006)
     assert paired.standard_error < unpaired.standard_error / 5
     assert paired.p_value < 0.01 < unpaired.p_value
+
+
+def test_margin_claim_reads_an_interval_against_the_margin():
+    from freezecheck.judge.statistics import margin_claim
+
+    assert margin_claim(-0.001, 0.001, 0.0015) == "follows"
+    assert margin_claim(-0.0014, -0.0002, 0.0015) == "small difference"
+    assert margin_claim(0.0002, 0.0014, 0.0015) == "small difference"
+    assert margin_claim(-0.004, -0.002, 0.0015) == "leaves"
+    assert margin_claim(0.002, 0.004, 0.0015) == "leaves"
+    assert margin_claim(-0.002, -0.001, 0.0015) == "undetermined"  # excludes 0, crosses delta
+    assert margin_claim(-0.002, 0.002, 0.0015) == "undetermined"
+
+
+def test_confidence_interval_is_the_plain_t_interval_with_the_rounding_floor():
+    from freezecheck.judge.statistics import confidence_interval, rounding_floor
+
+    gaps = np.array([-0.002, -0.001, 0.0, -0.0015, -0.0005])
+    low, high = confidence_interval(gaps, 0.01)
+    s = np.sqrt(np.var(gaps, ddof=1) + rounding_floor())
+    half = stats.t.isf(0.005, 4) * s / np.sqrt(5)
+    assert (low, high) == pytest.approx((gaps.mean() - half, gaps.mean() + half))
+    assert confidence_interval(np.zeros(5), 0.01)[1] > 0  # agreeing seeds: a defined width
+
+
+def test_regression_gate_is_one_sided_and_splits_alpha_over_the_variants():
+    from freezecheck.judge.statistics import regression_gate
+
+    bound = stats.t.isf(0.01 / 4, 9) * 0.002 * np.sqrt(1 / 5 + 1 / 10)
+    just_out = regression_gate(-0.001, 0.002, 10, -0.001 - bound * 1.01, 5, alpha=0.01,
+                               variants=4)
+    just_in = regression_gate(-0.001, 0.002, 10, -0.001 - bound * 0.99, 5, alpha=0.01,
+                              variants=4)
+    assert just_out.bound == pytest.approx(bound)
+    assert just_out.failed and not just_out.stale and just_out.p_below < 0.01 / 4
+    assert not just_in.failed and just_in.p_below > 0.01 / 4
+    above = regression_gate(-0.001, 0.002, 10, -0.001 + bound * 1.01, 5, alpha=0.01,
+                            variants=4)
+    assert above.stale and not above.failed
+    one = regression_gate(0.0, 0.002, 10, 0.0, 1, alpha=0.01)
+    assert one.bound == pytest.approx(stats.t.isf(0.01, 9) * 0.002 * np.sqrt(1.1))
+    with pytest.raises(ValueError, match="n_ref >= 2"):
+        regression_gate(0.0, 0.002, 1, 0.0, 1, alpha=0.01)
+
+
+def test_clopper_pearson_is_the_exact_binomial_interval():
+    from freezecheck.judge.statistics import clopper_pearson
+
+    assert clopper_pearson(0, 28)[0] == 0.0
+    assert clopper_pearson(0, 28)[1] == pytest.approx(1 - 0.025 ** (1 / 28))
+    low, high = clopper_pearson(3, 10)
+    assert stats.binom.sf(2, 10, low) == pytest.approx(0.025)
+    assert stats.binom.cdf(3, 10, high) == pytest.approx(0.025)
+    with pytest.raises(ValueError, match="failures <= trials"):
+        clopper_pearson(3, 2)

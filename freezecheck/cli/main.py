@@ -165,13 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="comma-separated significance levels, each in (0, 1) "
                              "(default: %(default)s)")
     replication = commands.add_parser(
-        "replication", help="measure how often a curve claim declared from half of the "
-                            "seeds fails on the other half (variants with 10+ seeds)",
+        "replication", help="measure how often the regression gate fails on unchanged "
+                            "code: declare from seeds 0-4, judge 5-9, and the reverse "
+                            "(variants with 10+ seeds)",
         description="For every variant measured at ten or more seeds with its baseline, "
-                    "declare its curve claim from each half of five seeds and judge the "
-                    "other half, then each run of the other half alone (as a session at "
-                    "one seed judges it); print the failures per variant, per family and "
-                    "overall.")
+                    "declare its claim and gap from the first five seeds and judge the "
+                    "last five with the one-sided regression gate, as a session of five "
+                    "seeds and one seed at a time, and the reverse; print the failures and "
+                    "stale declarations per variant, and the totals with Clopper-Pearson "
+                    "bounds counting disjoint seed sets only.")
     _measurement_files(replication, "measurement files (JSON lines) or full-tier results.json")
     replication.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                              help="the curve claims' significance level, in (0, 1) "

@@ -101,6 +101,10 @@ def check_alpha(alpha, name: str = "alpha") -> float:
 TRAINING_PATHS = ("loop", "fit")
 
 
+# The claims' margin unless an experiment states its own (Gates.curve_margin).
+DEFAULT_MARGIN = 0.0015
+
+
 @dataclasses.dataclass(frozen=True)
 class CurveTolerance:
     """How far a variant's curve may be from its baseline's (freezecheck.judge.curves)."""
@@ -108,6 +112,9 @@ class CurveTolerance:
     band: float  # largest allowed per-epoch |difference| in accuracy (a fraction)
     level: float  # accuracy whose first epoch is compared
     max_lag: int  # largest allowed difference, in epochs, to first reach ``level``
+    # delta of the claims over seeds (freezecheck/judge/claims.py): how far a variant's
+    # mean paired gap may be from 0 and still be said to follow its baseline
+    margin: float = DEFAULT_MARGIN
 
     def __post_init__(self):
         if not (0 <= self.band <= 1):
@@ -118,6 +125,10 @@ class CurveTolerance:
             raise ConfigError(
                 f"max_lag expected a non-negative integer. Received: max_lag={self.max_lag!r}"
             )
+        if isinstance(self.margin, bool) or not isinstance(self.margin, (int, float)) \
+                or not 0 < self.margin < 1:
+            raise ConfigError(f"margin expected a number in (0, 1). Received: "
+                              f"margin={self.margin!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,6 +147,13 @@ class Gates:
     curve_max_lag: int
     """By how many epochs the variant's and the baseline's first epochs at
     ``curve_level`` may differ (a non-negative integer)."""
+    curve_margin: float = DEFAULT_MARGIN
+    """The margin (delta) of the claims made over seeds, in (0, 1): how far a variant's
+    mean-over-epochs validation accuracy, paired with its baseline's at each seed, may
+    differ from it on average and still be said to follow it. Stated before any
+    declaration is made (docs/statistics.md, "The margin"); the default, 0.15 points, is
+    one binomial standard error of one run's accuracy at 99% on 5,000 validation
+    images (7 to 8 images)."""
 
     def __post_init__(self):
         check_fraction("min_accuracy", self.min_accuracy)
@@ -144,7 +162,8 @@ class Gates:
     @property
     def curve(self):
         """The three curve fields as one tolerance, as freezecheck.judge.curves takes it."""
-        return CurveTolerance(self.curve_band, self.curve_level, self.curve_max_lag)
+        return CurveTolerance(self.curve_band, self.curve_level, self.curve_max_lag,
+                              self.curve_margin)
 
 
 # The statistical curve mode's family-wise significance level per variant (see

@@ -6,8 +6,14 @@ same format), reviewed and committed; never Python. Its table: environment -> da
 -> ``{"seed_spread": {model: spread}, "variants": {variant id: entry}}``, an entry
 holding the measured seeds, each seed's final validation accuracy, whether the first
 seed's curve kept the tolerance of its baseline's, and, from five seeds of the variant
-and its baseline on, the claim those seeds establish about the curve and the measured
-effect behind it (:mod:`freezecheck.judge.claims`).
+and its baseline on, the claim those seeds establish about the mean paired gap against
+the experiment's margin (``curve_claim``), the same about the final-epoch gap
+(``final_claim``), the margin and alpha they were made with, and the measured effect
+behind them: every seed's paired gaps, which the regression gate reads its spread from
+(:mod:`freezecheck.judge.claims`).
+
+Schema 2 (margin claims, per-seed gaps) replaced schema 1 (band claims, trimmed
+estimates); a schema 1 file is refused with the command that regenerates it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from freezecheck.judge import claims
 from freezecheck.judge.curves import compare_curves
 from freezecheck.judge.statistics import MIN_SEEDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
@@ -50,8 +56,10 @@ def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
                 [by_seed[s]["val_accuracy"] for s in common],
                 [baseline[s]["val_accuracy"] for s in common],
                 level=tolerance.level, seeds=common)
-            entry["curve_claim"] = claims.declare(effect, band=tolerance.band,
-                                                  max_lag=tolerance.max_lag, alpha=alpha)
+            entry["curve_claim"] = claims.declare(effect, margin=tolerance.margin, alpha=alpha)
+            entry["final_claim"] = claims.final_claim(effect, margin=tolerance.margin,
+                                                      alpha=alpha)
+            entry["margin"], entry["alpha"] = tolerance.margin, alpha
             entry["effect"] = effect.as_dict()
         entries[variant_id] = entry
     return entries
@@ -82,6 +90,11 @@ def read(path: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"declarations {path}: cannot be read ({exc}). Make it with "
                           f"`freezecheck declare`.") from None
+    if isinstance(content, dict) and content.get("schema_version") == 1:
+        raise ConfigError(f"declarations {path}: schema_version 1 (claims against the band, "
+                          f"before the margin and the regression gate): regenerate it from "
+                          f"its measurements with the command it was made with: "
+                          f"{content.get('made_with', '`freezecheck declare`')}")
     if not isinstance(content, dict) or content.get("schema_version") != SCHEMA_VERSION:
         raise ConfigError(f"declarations {path}: expected schema_version {SCHEMA_VERSION}, "
                           f"as `freezecheck declare` writes. Received: "

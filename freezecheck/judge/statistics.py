@@ -252,3 +252,115 @@ def significance_flips(variant_curves, baseline_curves, *, alpha: float,
         flips += one != two
         splits += 1
     return flips, splits
+
+
+def rounding_floor(step: float = ACCURACY_STEP) -> float:
+    """The variance of a difference of two values each rounded to ``step``: what a
+    spread of paired gaps is never taken to be below, so that seeds that agree exactly
+    still give a defined, non-zero spread."""
+    return 2 * step ** 2 / 12
+
+
+def gap_spread(gaps, step: float = ACCURACY_STEP) -> float:
+    """The sample standard deviation of per-seed paired gaps (at least two), with the
+    rounding floor added to its variance."""
+    gaps = np.asarray(gaps, dtype=np.float64)
+    if gaps.size < 2:
+        raise ValueError(f"a spread needs at least 2 seeds, got {gaps.size}")
+    return float(np.sqrt(np.var(gaps, ddof=1) + rounding_floor(step)))
+
+
+def confidence_interval(gaps, alpha: float, step: float = ACCURACY_STEP) -> tuple[float, float]:
+    """The two-sided (1 - ``alpha``) t interval of the mean of per-seed paired gaps:
+    mean +- t(1 - alpha/2, n - 1) * s / sqrt(n), s from :func:`gap_spread`. Plain, not
+    trimmed: at ten seeds trimming one at each end would cost two of nine degrees of
+    freedom, at five two of four."""
+    from scipy import stats
+
+    gaps = np.asarray(gaps, dtype=np.float64)
+    half = stats.t.isf(alpha / 2, gaps.size - 1) * gap_spread(gaps, step) / np.sqrt(gaps.size)
+    mean = float(gaps.mean())
+    return mean - half, mean + half
+
+
+def margin_claim(low: float, high: float, margin: float) -> str:
+    """What a confidence interval [low, high] of a gap says against the margin +-``margin``:
+    ``follows`` inside it and covering 0; ``small difference`` inside it and excluding 0;
+    ``leaves`` wholly beyond it; otherwise ``undetermined``."""
+    if -margin < low and high < margin:
+        return "small difference" if low > 0 or high < 0 else "follows"
+    if low > margin or high < -margin:
+        return "leaves"
+    return "undetermined"
+
+
+@dataclasses.dataclass(frozen=True)
+class GateVerdict:
+    """A session's mean gap held to a declared one by the one-sided regression gate."""
+
+    declared: float  # the declared mean gap
+    new: float  # the session's mean gap over its n seeds
+    bound: float  # t * s_ref * sqrt(1/n + 1/n_ref): how far below (or above) it may lie
+    n: int
+    n_ref: int
+    s_ref: float
+    alpha_each: float  # alpha split over the session's variants, one-sided
+    p_below: float  # one-sided p of a gap this far below the declared one
+    p_above: float  # the same, above
+
+    @property
+    def failed(self) -> bool:
+        """The gap fell below the declared one by more than the bound: a regression."""
+        return self.new < self.declared - self.bound
+
+    @property
+    def stale(self) -> bool:
+        """The gap rose above the declared one by more than the bound: an improvement the
+        declaration does not know of (a warning, never a failure)."""
+        return self.new > self.declared + self.bound
+
+
+def regression_gate(declared: float, s_ref: float, n_ref: int, new: float, n: int, *,
+                    alpha: float, variants: int = 1) -> GateVerdict:
+    """The one-sided regression gate on a paired gap, after MLPerf's reference
+    convergence points: the session's mean gap over ``n`` seeds fails when it lies
+    below the ``declared`` mean gap (over ``n_ref`` reference seeds, spread ``s_ref``)
+    by more than t(1 - alpha/variants, n_ref - 1) * s_ref * sqrt(1/n + 1/n_ref).
+
+    Under unchanged code the session's mean and the declared one are independent
+    estimates of one gap, so their difference has variance s^2 (1/n + 1/n_ref); the
+    reference seeds' spread stands for s, which is why t has n_ref - 1 degrees of
+    freedom and why one seed (n = 1) is judged by the same rule (a prediction bound for
+    one new run). ``alpha`` is split over the ``variants`` a session judges, so the
+    chance that any of them fails on unchanged code is at most ``alpha``."""
+    from scipy import stats
+
+    check_alpha(alpha)
+    if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
+        raise ValueError(f"variants expected a positive integer. Received: {variants!r}")
+    if n < 1 or n_ref < 2:
+        raise ValueError(f"the gate needs n >= 1 session seeds and n_ref >= 2 reference "
+                         f"seeds. Received: n={n}, n_ref={n_ref}")
+    alpha_each = alpha / variants
+    scale = s_ref * np.sqrt(1 / n + 1 / n_ref)
+    t = (new - declared) / scale
+    return GateVerdict(declared=float(declared), new=float(new),
+                       bound=float(stats.t.isf(alpha_each, n_ref - 1) * scale),
+                       n=int(n), n_ref=int(n_ref), s_ref=float(s_ref), alpha_each=alpha_each,
+                       p_below=float(stats.t.cdf(t, n_ref - 1)),
+                       p_above=float(stats.t.sf(t, n_ref - 1)))
+
+
+def clopper_pearson(failures: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) two-sided binomial interval of a rate seen as
+    ``failures`` of ``trials`` independent trials."""
+    from scipy import stats
+
+    if not 0 <= failures <= trials or trials < 1:
+        raise ValueError(f"0 <= failures <= trials and trials >= 1 expected. Received: "
+                         f"{failures} of {trials}")
+    tail = (1 - confidence) / 2
+    low = 0.0 if failures == 0 else float(stats.beta.ppf(tail, failures, trials - failures + 1))
+    high = 1.0 if failures == trials else float(stats.beta.ppf(1 - tail, failures + 1,
+                                                               trials - failures))
+    return low, high

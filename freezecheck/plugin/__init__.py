@@ -36,6 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "a test's variant belongs to")
     config.addinivalue_line("markers", "freezecheck_family(name): the family of variants "
                                        "a test's variant belongs to")
+    # A stale declaration is a warning for the summary, never an error, even in a
+    # project that turns warnings into errors (a later filter takes precedence).
+    config.addinivalue_line("filterwarnings",
+                            "default::freezecheck.errors.StaleDeclarationWarning")
     session_options, own = options.read_options(config)
     config.stash[OPTIONS_KEY] = session_options
     try:

@@ -291,55 +291,50 @@ def false_alarms(rows, variant_id: str, group_size: int, alphas) -> list[str]:
 
 def replication(rows, alpha: float) -> list[str]:
     """Markdown lines: for every variant measured at ten or more seeds (its baseline at
-    the same seeds), how often a claim declared from one half of them fails on the
-    other half; then per family and overall. Beside it, for comparison, how often a
-    verdict of significance alone (the statistical mode's "differs or not" at
-    ``alpha``) changes between the halves. Last, how often one run (a session at one
-    seed) fails the single-run check against an effect declared from the other half."""
-    from freezecheck.judge.claims import CLAIMS, replication_failures, single_run_failures
-    from freezecheck.judge.statistics import significance_flips
+    the same seeds), the regression gate declared from seeds 0-4 of them and judged on
+    the other five, and the reverse, at five seeds and one seed at a time
+    (freezecheck/judge/replication.py); then the totals with their Clopper-Pearson
+    bounds. Alpha is split over the variants judged in each environment and data set."""
+    from freezecheck.judge.replication import replicate
+    from freezecheck.judge.statistics import clopper_pearson
 
-    lines = ["| environment | data set | variant | family | seeds | declared (follows / leaves "
-             "/ undetermined) | claim failed | rate | significance changed | one run failed |",
-             "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
-    totals: dict = {}
+    lines = ["| environment | data set | variant | seeds | claim (0-4 / 5-9 / all ten) "
+             "| failed at 5 seeds | stale at 5 seeds | failed at 1 seed | stale at 1 seed |",
+             "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+    failed = judged = run_failed = run_judged = stale = run_stale = 0
     for (environment, dataset), by_variant in sorted(group(rows).items()):
         curve = full_curve(dataset)
+        paired = {}
         for name, runs in sorted(by_variant.items()):
             variant = variant_from_id(name)
             baseline = by_variant.get(variant.baseline.id, {})
             seeds = [s for s in sorted(runs) if s in baseline]
-            if variant.is_baseline or len(seeds) < 10:
-                continue
-            seeds = seeds[:10]  # two halves of five, as the suite judges five seeds
-            mine = [runs[s]["val_accuracy"] for s in seeds]
-            theirs = [baseline[s]["val_accuracy"] for s in seeds]
-            result = replication_failures(mine, theirs, seeds, band=curve.band,
-                                          max_lag=curve.max_lag, level=curve.level,
-                                          alpha=alpha, variant=name)
-            flips, halves = significance_flips(mine, theirs, alpha=alpha, level=curve.level)
-            single, singles = single_run_failures(mine, theirs, seeds, level=curve.level,
-                                                  alpha=alpha, variant=name)
-            family = family_of(variant)
-            for key in (family, "all"):
-                failed, judged, flipped, one, ones = totals.get(key, (0, 0, 0, 0, 0))
-                totals[key] = (failed + result.failures, judged + result.judgements,
-                               flipped + flips, one + single, ones + singles)
-            declared = " / ".join(str(result.claims[c]) for c in CLAIMS)
-            lines.append(f"| {environment} | {dataset} | `{name}` | {family} | "
-                         f"{seeds[0]}-{seeds[-1]} | {declared} | {result.failures} of "
-                         f"{result.judgements} | {result.rate:.1%} | {flips} of {halves} | "
-                         f"{single} of {singles} |")
-    if not totals:
+            if not variant.is_baseline and len(seeds) >= 10:
+                paired[name] = (runs, baseline, seeds[:10])
+        for name, (runs, baseline, seeds) in paired.items():
+            result = replicate([runs[s]["val_accuracy"] for s in seeds],
+                               [baseline[s]["val_accuracy"] for s in seeds], seeds,
+                               level=curve.level, margin=curve.margin, alpha=alpha,
+                               variants=len(paired), variant=name)
+            failed, judged = failed + result.failures, judged + result.judgements
+            run_failed = run_failed + result.run_failures
+            run_judged = run_judged + result.run_judgements
+            stale, run_stale = stale + result.stale, run_stale + result.run_stale
+            lines.append(f"| {environment} | {dataset} | `{name}` | {seeds[0]}-{seeds[-1]} | "
+                         f"{' / '.join(result.claims)} / {result.claim_all} | "
+                         f"{result.failures} of {result.judgements} | {result.stale} | "
+                         f"{result.run_failures} of {result.run_judgements} | "
+                         f"{result.run_stale} |")
+    if not judged:
         raise ConfigError("no variant is measured at ten or more seeds with its baseline at "
                           "the same seeds, so there is no half to declare a claim from and "
                           "another to judge it on. Measure ten seeds of a family with its "
                           "baseline (freezecheck measure --seeds 10)")
-    lines += ["", f"| family | claim failed | rate (alpha {alpha}) | significance changed | "
-                  f"one run failed |",
-              "| --- | ---: | ---: | ---: | ---: |"]
-    for key, (failed, judged, flipped, one, ones) in totals.items():
-        rate = failed / judged if judged else 0.0
-        lines.append(f"| {key} | {failed} of {judged} | {rate:.2%} | {flipped} of {judged} | "
-                     f"{one} of {ones} |")
+    lines += ["", f"| sessions judged (disjoint seed sets) | failed | stale | false-alarm "
+                  f"rate, 95% Clopper-Pearson upper bound (alpha {alpha}) |",
+              "| --- | ---: | ---: | ---: |"]
+    for what, bad, count, warned in (("five seeds", failed, judged, stale),
+                                     ("one seed", run_failed, run_judged, run_stale)):
+        lines.append(f"| {count} at {what} | {bad} | {warned} | "
+                     f"{clopper_pearson(bad, count)[1]:.1%} |")
     return lines
