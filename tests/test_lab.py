@@ -51,9 +51,17 @@ def internal_uses(path: Path):
                 yield line, f"names {word!r}"
 
 
+# The planted regressions break the training they plant into, from inside, as a
+# patched library would: they are the one part of the lab that must name internals.
+# (Their measurement is to move onto a public way to plant a fault; until then, only
+# this directory is exempt.)
+PLANTS = BENCHMARKS / "power"
+
+
 def test_benchmark_scripts_use_only_public_names_of_freezecheck():
     found = [f"{path.relative_to(ROOT)}:{line}: {use}"
-             for path in scripts() for line, use in internal_uses(path)]
+             for path in scripts() if not path.is_relative_to(PLANTS)
+             for line, use in internal_uses(path)]
     assert not found, (
         "benchmarks/ uses freezecheck's internals; use the names freezecheck/__init__.py "
         "exports or the freezecheck and pytest commands:\n" + "\n".join(found))

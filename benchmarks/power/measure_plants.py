@@ -1,6 +1,6 @@
 """Train the planted regressions of ``plants.py`` and write them as measurement lines.
 
-    python benchmarks/power/measure_plants.py --data-dir ../shared/data/mnist \
+    python benchmarks/power/measure_plants.py --data-dir MNIST_DIR \
         --out benchmarks/power/planted.jsonl [--plants NAME,...] [--seeds 10-29]
 
 For every seed: the baseline (``plants.BASELINE``) and the target (``plants.TARGET``)
