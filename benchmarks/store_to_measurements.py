@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 from freezecheck.builtin.models import variant_of
-from freezecheck.cli.measure import measured, measurement, recipe_for
+from freezecheck.builtin.measure import recipe_for
+from freezecheck.cli.measure import measured, measurement
 from freezecheck.describe.variants import parse_id
 from freezecheck.errors import ConfigError
 from freezecheck.files import write_atomic
