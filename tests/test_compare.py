@@ -138,10 +138,11 @@ def test_each_model_shows_its_baseline_first_then_its_variants_in_family_order(t
     one = write_report(tmp_path / "a", "py311-tf215", runs)
     two = write_report(tmp_path / "b", "py311-tf221", runs)
     assert main(["compare", str(one), str(two), "--out", str(tmp_path / "out")]) == 0
+    # Models by name, none first because it is the built-in one.
     assert rows((tmp_path / "out" / "compare.md").read_text()) == [
+        "digits[none]", "digits[hidden1]",
         "lenet[none]", "lenet[fc1]",
-        "lenet5[none]", "lenet5[conv1]", "lenet5[fc2]", "lenet5[out]", "lenet5[conv1+conv2]",
-        "digits[none]", "digits[hidden1]"]
+        "lenet5[none]", "lenet5[conv1]", "lenet5[fc2]", "lenet5[out]", "lenet5[conv1+conv2]"]
 
 
 def test_fail_beyond_exits_1_and_names_what_moved_beyond_the_tolerance(tmp_path, capsys):

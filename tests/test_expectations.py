@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from freezecheck.builtin.families import FAMILIES, variants
+from freezecheck.builtin.commands import main
 from freezecheck.builtin.settings import Settings
-from freezecheck.cli.main import main
 from freezecheck.describe.variants import parse_id
 from freezecheck.errors import ConfigError
 from freezecheck.builtin.experiment import (DEFAULT_ENVIRONMENT, builtin_lookup,
@@ -17,7 +17,7 @@ from freezecheck.builtin.experiment import (DEFAULT_ENVIRONMENT, builtin_lookup,
 from freezecheck.judge import declarations
 from freezecheck.judge.expectations import (Expectation, judge_accuracy, judge_curve, lookup,
                                             measured_gates)
-from freezecheck.reporting import tabulate
+from freezecheck.builtin import tabulate
 
 ROOT = Path(__file__).parents[1]
 MEASURED = measured_table()

@@ -1,10 +1,13 @@
-"""The findings command: tables and plots from measurement rows, and the false-alarm table."""
+"""The built-in experiment's findings command: tables and plots from measurement rows;
+the false-alarm and replication tables of its measurements."""
 
 import json
 
-from freezecheck.cli.main import main
+from freezecheck.builtin import findings
+from freezecheck.builtin.commands import curve_tolerance, main
 from freezecheck.describe.variants import parse_id
-from freezecheck.reporting import findings
+from freezecheck.reporting import audits
+from freezecheck.reporting.measurements import group
 
 
 def row(variant, seed, final, dataset="mnist", epochs=(0.97, 0.985)):
@@ -16,7 +19,7 @@ def row(variant, seed, final, dataset="mnist", epochs=(0.97, 0.985)):
 def test_summary_compares_each_variant_with_its_baseline_in_family_order():
     rows = [row("lenet5[none]", s, 0.990 + s / 1000) for s in range(5)]
     rows += [row("lenet5[conv1+conv2]", 0, 0.98), row("lenet5[fc1]", 0, 0.9885)]
-    by_variant = {v: runs for v, runs in findings.group(rows)[("envA", "mnist")].items()}
+    by_variant = {v: runs for v, runs in group(rows)[("envA", "mnist")].items()}
     summary = findings.summary_rows(by_variant, "lenet5", level=0.985)
     assert [r["variant"] for r in summary] == [
         "lenet5[none]", "lenet5[fc1]", "lenet5[conv1+conv2]"]
@@ -29,7 +32,7 @@ def test_summary_compares_each_variant_with_its_baseline_in_family_order():
 
 def test_fashion_gate_is_measured_from_the_baseline():
     rows = [row("lenet[none]", s, a, "fashion-mnist") for s, a in enumerate((0.9213, 0.9198))]
-    by_variant = findings.group(rows)[("envA", "fashion-mnist")]
+    by_variant = group(rows)[("envA", "fashion-mnist")]
     assert findings.gate("fashion-mnist", "lenet", by_variant) == 0.919
     assert findings.gate("mnist", "lenet", by_variant) == 0.99
 
@@ -62,8 +65,6 @@ def test_false_alarms_need_two_groups_of_seeds(tmp_path, capsys):
 def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
     import numpy as np
 
-    from freezecheck.reporting import findings
-
     rng = np.random.default_rng(0)
     base = 1 - 0.1 * np.exp(-np.arange(1, 11) / 2)
     rows = []
@@ -74,7 +75,7 @@ def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
             curve = [round(float(a), 4) for a in base + shift + rng.normal(0, 0.002, 10)]
             rows.append({"environment": "envA", "dataset": "mnist", "variant": variant,
                          "seed": seed, "val_accuracy": curve, "final_val_accuracy": curve[-1]})
-    lines = findings.replication(rows, 0.01)
+    lines = audits.replication(rows, 0.01, curve_tolerance)
     assert sum("`lenet5[fc1]`" in line for line in lines) == 1
     assert not any("`lenet5[out]`" in line for line in lines)  # five seeds only
     assert any(line.startswith("| 2 at five seeds | 0 | ") for line in lines), lines

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from freezecheck.builtin.commands import main
+from freezecheck.builtin.measure import plan
 from freezecheck.builtin.models import variant_of
 from freezecheck.cli.locate import locate
-from freezecheck.cli.main import main
-from freezecheck.cli.measure import measured, placement, plan, seed_range
+from freezecheck.cli.measure import measured, placement, seed_range
 from freezecheck.errors import ConfigError, FreezecheckError
 
 

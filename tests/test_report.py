@@ -19,11 +19,19 @@ from freezecheck.reporting.report import (LEAVES, LEAVES_SHORT, MEETS, SHORT, Co
 from chromium import chromium, need_chromium  # tests/chromium.py
 
 GATES = {"min_accuracy": 0.99, "curve_band": 0.015, "curve_level": 0.985, "curve_max_lag": 2}
-CONTEXT = Context("py311-tf221", "mnist", "full", (0,), GATES)
+CONTEXT = Context("py311-tf221", "mnist", "full", (0,), GATES, dataset_title="MNIST")
 
 
-def figures(variant, final, seed=0, curve=(0.97, 0.985), index=None, **more):
+# A session's run carries its variant's index among its experiment's declared ones
+# (None for a family's, which the experiment does not declare): LeNet-5's, here.
+DECLARED = ("none", "conv1", "conv2", "fc1", "fc2", "out")
+
+
+def figures(variant, final, seed=0, curve=(0.97, 0.985), index="declared", **more):
     model, frozen, _ = parse_id(variant)
+    if index == "declared":
+        index = DECLARED.index("+".join(frozen) or "none") if "+".join(frozen) in (
+            "", *DECLARED) and ":" not in variant else None
     return {"variant": variant, "seed": seed, "model": model, "frozen": list(frozen),
             "val_accuracy": [*curve, final], "train_accuracy": [0.9, 0.95, 0.99],
             "final_val_accuracy": final, "test_accuracy": final - 0.001, "level": 0.99,
@@ -264,7 +272,37 @@ def test_the_plot_draws_every_declared_variant_its_legend_and_text_within_the_fi
         assert "conv1+bn1+conv2+bn2 frozen" in labels
     if "backbone[head:normal-0.1]" in ids:
         assert "head frozen (normal-0.1 init)" in labels
-    assert len(drawn) == len(ids)  # (a built-in model's blocks would be families.png's)
+    assert len(drawn) == len(ids)  # (a family's runs, undeclared, would be families.png's)
+
+
+def test_a_familys_runs_go_to_the_families_plot_for_any_experiment(tmp_path):
+    """Runs of variants an experiment does not declare (a family's: index None) are
+    drawn in families.png, laid out from the runs, not in curves.png; the variants it
+    declares, blocks included, in curves.png."""
+    from freezecheck.reporting.families_plot import layout_of
+    from freezecheck.reporting.report import curves_figure
+
+    declared = ["toy[none]", "toy[h1]", "toy[h2]", "toy[h1+h2]"]
+    family = ["toy[h2+out]", "toy[h1:normal-10]", "toy[h1:he_normal]", "toy[none:he_normal]"]
+    runs = {f"{v} seed=0000": figures(v, 0.95, curve=(0.6, 0.9), index=i)
+            for i, v in enumerate(declared)}
+    runs |= {f"{v} seed=0000": figures(v, 0.9, curve=(0.6, 0.9), index=None) for v in family}
+    context = Context("env", "digits", gates=GATES)
+    labels = [line.get_label() for axes in curves_figure(runs, context).axes
+              for line in axes.get_lines()]
+    assert "h1+h2 frozen" in labels and "h2+out frozen" not in labels
+    write_results(tmp_path, runs, {}, context)
+    assert (tmp_path / "families.png").read_bytes()[:4] == b"\x89PNG"
+    assert 'href="families.png"' in (tmp_path / "index.html").read_text()
+    by_variant = {r["variant"]: {0: r} for r in runs.values()}
+    layout = layout_of(by_variant, "toy", {v: i for i, v in enumerate(declared)})
+    assert layout.variants == ("toy[none]", "toy[h1]", "toy[h2]", "toy[h1+h2]", "toy[h2+out]")
+    assert layout.frozen_sets == (("h1",), ())
+    assert layout.inits == ("glorot_uniform", "he_normal", "normal-10")
+    # Without families, no families.png.
+    write_results(tmp_path / "declared", {k: r for k, r in runs.items()
+                                          if r["index"] is not None}, {}, context)
+    assert not (tmp_path / "declared" / "families.png").exists()
 
 
 def validate_results(document) -> None:

@@ -54,8 +54,9 @@ def train_one(plant: str, variant_id: str, seed: int, data, environment: str) ->
     import contextlib
 
     from freezecheck.builtin.models import train
-    from freezecheck.cli.measure import measurement, recipe_for
-    from freezecheck.reporting.tabulate import variant_from_id
+    from freezecheck.builtin.measure import recipe_for
+    from freezecheck.cli.measure import measurement
+    from freezecheck.builtin.tabulate import variant_from_id
     from freezecheck.train.store import cpu_type, run_key
 
     variant = variant_from_id(variant_id)

@@ -1,2 +1,2 @@
-"""The ``freezecheck`` command: compare, measure, expectations, findings and the
-statistical audits."""
+"""The ``freezecheck`` command: compare, measure, declare, identical and the
+statistical audits, and the commands installed packages add (plugins.py)."""

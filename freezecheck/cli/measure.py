@@ -1,11 +1,11 @@
-"""Measuring families of variants over many seeds, outside pytest, on Dask.
+"""Measuring an experiment's variants over many seeds, outside pytest, on Dask.
 
-``python -m freezecheck measure`` trains every (variant, seed) of the chosen families on
-a tier's recipe and appends one JSON line per run to a measurements file. Those lines
-are what the expectations table (:mod:`freezecheck.judge.expectations`) is made from, and what
-the findings show. With ``--experiment PATH::NAME`` it trains a user's experiment
-instead (:func:`run_experiment`): every declared variant on its declared recipe, each
-worker importing the module from PATH (:mod:`freezecheck.cli.locate`).
+``freezecheck measure --experiment PATH::NAME`` trains every (variant, seed) of the
+experiment on its declared recipe (:func:`run_experiment`), each worker importing the
+module from PATH (:mod:`freezecheck.cli.locate`), and appends one JSON line per run to a
+measurements file. Those lines are what ``freezecheck declare`` makes an experiment's
+declarations from, and what ``replication`` and ``false-alarms`` audit. A package that
+measures its own way (its own tasks and lines) sweeps through :func:`sweep`.
 
 Scheduling is Dask distributed's: by default an embedded ``LocalCluster`` of
 single-thread worker processes on this machine; with ``--scheduler tcp://HOST:PORT`` an
@@ -34,61 +34,17 @@ import time
 import uuid
 from pathlib import Path
 
-from freezecheck.builtin.settings import (FULL_EPOCH_IMAGES, FULL_RECIPES, SMOKE_RECIPES,
-                                          estimated_seconds)
 from freezecheck.describe.session import SessionOptions
 from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
 
-# 2: which worker and host trained the run, and the tier; 3: its CPU type
+# 2: which worker and host trained the run, and the tier; 3: its CPU type (and, without
+# a new number, the curve gates it is judged by: "curve_gates")
 MEASUREMENT_SCHEMA = 3
-TIERS = {"full": FULL_RECIPES, "smoke": SMOKE_RECIPES}
 RETRIES = 2  # a task that raises is tried again this many times (a dead worker: always)
 
 
-def plan(variants: list[Variant], seeds: list[int]) -> list[tuple[Variant, int]]:
-    """Every (variant, seed), costliest first so that the workers finish together."""
-    def cost(pair):
-        variant, _ = pair
-        recipe = FULL_RECIPES[variant.model]
-        return estimated_seconds(variant.model, variant.frozen, recipe.epochs,
-                                 FULL_EPOCH_IMAGES)
-    pairs = [(v, s) for v in variants for s in seeds]
-    return sorted(pairs, key=lambda pair: (-cost(pair), pair[0].id, pair[1]))
-
-
-def check_tier(tier: str) -> str:
-    if tier not in TIERS:
-        raise ConfigError(f"tier expected one of {sorted(TIERS)}. Received: tier={tier!r}")
-    return tier
-
-
-def recipe_for(variant: Variant, seed: int, tier: str):
-    return dataclasses.replace(TIERS[check_tier(tier)][variant.model], seed=seed)
-
-
-_DATA: dict = {}  # per worker process: each data set, loaded and verified once
-
-
-def train_task(variant: Variant, seed: int, tier: str, dataset: str,
-               data_dir: str | None) -> dict:
-    """Train one run where this task runs; the record, its store key and who trained it.
-
-    Runs in a Dask worker (or in this process): the data set is read from this
-    machine's ``data_dir`` and verified once per process."""
-    from freezecheck.builtin.datasets import load_dataset
-    from freezecheck.builtin.models import train
-    from freezecheck.train.store import run_key
-
-    if (dataset, data_dir) not in _DATA:
-        _DATA[(dataset, data_dir)] = load_dataset(dataset, data_dir)
-    data = _DATA[(dataset, data_dir)]
-    recipe = recipe_for(variant, seed, tier)
-    return {"record": train(variant, recipe, data),
-            "key": run_key(variant.id, recipe.as_dict(), data.sha256), **_who()}
-
-
-def _who() -> dict:
+def who() -> dict:
     """Which worker, host and CPU type this task runs on."""
     from freezecheck.train.store import cpu_type
 
@@ -123,9 +79,11 @@ def placement(types: dict[str, str], own: str, wanted: str = "auto"
 
 
 def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, result: dict,
-                environment: str, experiment: str | None = None) -> dict:
-    """The JSON line of one trained run: of the built-in experiment on ``tier``'s
-    recipe, or of a user's ``experiment`` (PATH::NAME) on its declared one."""
+                environment: str, experiment: str | None = None,
+                curve_gates: dict | None = None) -> dict:
+    """The JSON line of one trained run: of an ``experiment`` (PATH::NAME) on its
+    declared recipe, or, for a package that measures its own way, on its ``tier``'s;
+    with the ``curve_gates`` (a Gates as a dict) its curve is judged by, where given."""
     from freezecheck.judge.fingerprints import changes
 
     record = result["record"]
@@ -154,6 +112,7 @@ def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, res
         "host": result["host"],
         "cpu": result["cpu"],
         **({"experiment": experiment} if experiment else {}),
+        **({"curve_gates": curve_gates} if curve_gates else {}),
     }
 
 
@@ -221,28 +180,12 @@ class Progress:
                 f"{row['worker']} at {row['host']})")
 
 
-def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: str | None,
-        store_dir: Path, out: Path, workers: int, tier: str = "full",
-        scheduler: str | None = None, cpu: str = "auto") -> int:
-    """Measure every (variant, seed) of the built-in experiment not yet in ``out``;
-    append each as it finishes. Returns 0, or 130 when interrupted (what finished by
-    then is kept)."""
-    from freezecheck.train.backend import environment_name
-
-    check_tier(tier)
-    environment = environment_name()
-    return _sweep(plan(variants, seeds), out=out, store_dir=store_dir, workers=workers,
-                  scheduler=scheduler, cpu=cpu, what=f"{dataset}, {tier} tier",
-                  environment=environment,
-                  task=lambda v, s: (train_task, v, s, tier, dataset, data_dir),
-                  line_of=lambda v, s, result: measurement(v, s, tier, dataset, result,
-                                                           environment))
-
-
 def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers: int,
                    scheduler: str | None = None, cpu: str = "auto") -> int:
     """Measure every (variant, seed) of a user's experiment (``ref``, a
-    cli.locate.ExperimentRef) on its declared recipe at each seed; as :func:`run`.
+    cli.locate.ExperimentRef) on its declared recipe at each seed, not yet in ``out``;
+    append each as it finishes (:func:`sweep`). Returns 0, or 130 when interrupted
+    (what finished by then is kept).
 
     The runs are stored under the keys a pytest session computes for them, so a session
     given the same ``--freezecheck-store-dir`` reuses the run at its recipe's seed."""
@@ -250,18 +193,20 @@ def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers
 
     experiment = ref.load()
     environment = environment_name()
+    gates = dataclasses.asdict(experiment.gates_for(SessionOptions()))
     pairs = [(v, s) for v in experiment.variants for s in seeds]  # baseline first
-    return _sweep(pairs, out=out, store_dir=store_dir, workers=workers, scheduler=scheduler,
+    return sweep(pairs, out=out, store_dir=store_dir, workers=workers, scheduler=scheduler,
                   cpu=cpu, what=f"experiment {experiment.name} ({ref.path})",
                   environment=environment,
                   task=lambda v, s: (experiment_task, ref, v.id, s),
                   line_of=lambda v, s, result: measurement(
                       v, s, None, result["dataset"], result, environment,
-                      experiment=ref.spec))
+                      experiment=ref.spec, curve_gates=gates))
 
 
 def experiment_task(ref, variant_id: str, seed: int) -> dict:
-    """Train one run of a user's experiment where this task runs (as train_task)."""
+    """Train one run of a user's experiment where this task runs: the record, its store
+    key, its data set's name and who trained it (:func:`who`)."""
     experiment = ref.load()
     variant = experiment.variant(variant_id)
     # As a session with --freezecheck-seed=SEED trains it: the same recipe and store key.
@@ -270,10 +215,10 @@ def experiment_task(ref, variant_id: str, seed: int) -> dict:
     data = experiment.data_for(options)
     return {"record": experiment.train(variant, recipe, data),
             "key": experiment.store_key(variant, recipe, data),
-            "dataset": data.name, **_who()}
+            "dataset": data.name, **who()}
 
 
-def _sweep(pairs, *, out: Path, store_dir: Path, workers: int, scheduler: str | None,
+def sweep(pairs, *, out: Path, store_dir: Path, workers: int, scheduler: str | None,
            cpu: str, what: str, environment: str, task, line_of) -> int:
     """Submit ``task(variant, seed)`` (a function and its arguments) for every pair not
     in ``out`` to the workers of one CPU type (:func:`placement`), store each result

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id
+from freezecheck.describe.variants import DEFAULT_INIT, parse_id
 from freezecheck.errors import FreezecheckError
 from freezecheck.files import write_atomic
 from freezecheck.reporting import readers
@@ -68,28 +68,14 @@ def labels(reports: list[dict], directories: list[Path]) -> list[str]:
 
 
 def order(variants, declared: dict | None = None) -> list[str]:
-    """Variant ids as the session report shows them: per model (the built-in models
-    first, in their order), the baseline first, then the variants in their families'
-    order (single layers, blocks, other distributions); a model of one's own's variants
-    in their declared order (``declared``: variant id -> the index its runs carry,
-    reports from schema 3 on), else by name."""
-    from freezecheck.builtin.models import MODEL_NAMES
-    from freezecheck.reporting.tabulate import family_order
+    """Variant ids as the session report shows them (freezecheck/reporting/ordering.py):
+    per model, the baseline first, then the variants in their experiment's declared
+    order (``declared``: variant id -> the index its runs carry, reports from schema 3
+    on), then the others by family. Older reports' ids are ranked as their current
+    form."""
+    from freezecheck.reporting.ordering import variant_order
 
-    rank = {v.id: i for model in MODEL_NAMES for i, v in enumerate(family_order(model))}
-    models = {model for model, _, _ in map(parse_id, variants)}
-    model_rank = {m: i for i, m in enumerate([*(m for m in MODEL_NAMES if m in models),
-                                              *sorted(models - set(MODEL_NAMES))])}
-
-    def key(variant):
-        model, frozen, init = parse_id(variant)
-        baseline = not frozen and init == DEFAULT_INIT
-        # Older reports' ids are ranked as their current form (variant_id(*parse_id)).
-        position = rank.get(variant_id(model, frozen, init))
-        if position is None:
-            position = (declared or {}).get(variant, len(rank))
-        return (model_rank[model], not baseline, position, variant)
-    return sorted(variants, key=key)
+    return variant_order(variants, declared)
 
 
 def _declared_order(reports) -> dict:
@@ -150,7 +136,7 @@ def plot(reports: list[dict], names: list[str]) -> bytes:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from freezecheck.reporting.report import LAYER_COLOURS
+    from freezecheck.reporting.report import line_style
 
     band = reports[0]["gates"]["curve_band"] * 100
     by_env = [{run["variant"]: run for run in r["runs"]} for r in reports]
@@ -158,6 +144,7 @@ def plot(reports: list[dict], names: list[str]) -> bytes:
     parts = {v: parse_id(v) for v in variants}
     models = list(dict.fromkeys(model for model, _, _ in parts.values()))
     figure = Figure(figsize=(8.5, 0.8 + 3.4 * len(models)), layout="constrained")
+    styles: dict[str, tuple[str, str]] = {}  # frozen -> colour, line style, in every panel
     for axes, model in zip(figure.subplots(len(models), 1, squeeze=False)[:, 0], models):
         mine = [v for v in variants if parts[v][0] == model]
         axes.axhline(0, color="0.6", linewidth=0.8)
@@ -178,10 +165,11 @@ def plot(reports: list[dict], names: list[str]) -> bytes:
             label = ("nothing frozen (baseline)" if baseline else f"{frozen} frozen")
             if first:
                 label += f" (from {names[first]})"
+            colour, style = ("black", "-") if baseline else styles.setdefault(
+                frozen, line_style(len(styles)))
             axes.plot([i + shift for i, _ in points], [d for _, d in points], marker="o",
-                      markersize=4, linewidth=2 if baseline else 1.2,
-                      color="black" if baseline else LAYER_COLOURS.get(frozen),
-                      label=label)
+                      markersize=4, linewidth=2 if baseline else 1.2, color=colour,
+                      linestyle=style, label=label)
         limit = largest * 1.3
         if band <= limit:
             axes.axhspan(-band, band, color="0.9", zorder=0, label=f"tolerance +-{band:.1f} points")

@@ -1,8 +1,7 @@
 """From an experiment's measurements to its declarations file (``freezecheck declare``).
 
-The same judgement the built-in experiment's table is made with
-(freezecheck/judge/declarations.py), for any experiment: its own variants, baselines
-and curve gates.
+The judgement of freezecheck/judge/declarations.py, for any experiment: its own
+variants, baselines and curve gates.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from freezecheck.describe.session import SessionOptions
 from freezecheck.errors import ConfigError
 from freezecheck.judge import declarations
 from freezecheck.reporting import readers
-from freezecheck.reporting.tabulate import group
+from freezecheck.reporting.measurements import group
 
 
 def declarations_of(experiment, paths, *, alpha: float, command: str) -> tuple[dict, str]:

@@ -10,9 +10,10 @@ tox environment, written by --freezecheck-report-dir) and writes Markdown:
 2. per variant, each group against the first group (the first report's): the largest
    per-epoch difference of the validation curve, the final validation accuracy's
    difference and the epochs to the gate, in points;
-3. with ``--references DIR`` (e.g. freezecheck/builtin/references), each environment's
-   runs against its own stored references: how many repeat their reference exactly
-   (validation curve and test accuracy) and the largest per-epoch difference, in points.
+3. with ``--references DIR`` (the references/ directory beside the test module), each
+   environment's runs against its own stored references: how many repeat their
+   reference exactly (validation curve and test accuracy) and the largest per-epoch
+   difference, in points.
 """
 
 from __future__ import annotations

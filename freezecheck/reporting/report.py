@@ -23,8 +23,6 @@ import json
 import math
 from pathlib import Path
 
-from freezecheck.builtin.datasets import TITLES
-from freezecheck.builtin.settings import DEFAULT_DATASET
 from freezecheck.files import write_atomic
 from freezecheck.judge.curves import epochs_to_reach
 from freezecheck.judge.fingerprints import fingerprints
@@ -74,20 +72,20 @@ class Context:
     """What a session's report describes: where, on what, and against which gates."""
 
     environment: str
-    dataset: str = DEFAULT_DATASET
+    dataset: str = ""  # the data set as a session selects it (its key); "" if unnamed
     tier: str = "full"
     seeds: tuple[int, ...] = (0,)
     gates: dict = dataclasses.field(default_factory=dict)  # the session's Gates, as a dict
     model_gates: dict = dataclasses.field(default_factory=dict)  # model -> measured gate
     # experiment -> its Gates as a dict, when the session's experiments have their own
     experiment_gates: dict = dataclasses.field(default_factory=dict)
-    # how the data set is named to a reader (a user's Dataset.name, say); None: from
-    # ``dataset``, the name a session selects it by, through the built-in titles
+    # how the data set is named to a reader, as its experiment says (a Dataset's name,
+    # say); None: ``dataset``, the name a session selects it by
     dataset_title: str | None = None
 
     @property
     def dataset_text(self) -> str:
-        return self.dataset_title or TITLES.get(self.dataset, self.dataset)
+        return self.dataset_title or self.dataset
 
     def gate(self, model: str) -> float:
         return self.model_gates.get(model, self.gates["min_accuracy"])
@@ -95,8 +93,8 @@ class Context:
     @property
     def title(self) -> str:
         tier = f"{self.tier} tier" if self.tier in ("full", "smoke") else self.tier
-        return (f"freezecheck: {self.environment}, "
-                f"{self.dataset_text}, {tier}")
+        return "freezecheck: " + ", ".join(part for part in (self.environment,
+                                                             self.dataset_text, tier) if part)
 
     def seeds_text(self) -> str:
         seeds = self.seeds
@@ -335,23 +333,30 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict, contex
                   summary_markdown(runs, tests, context, judged, metadata))
     curves = plot_png(runs, context, judged)
     write_atomic(directory / "curves.png", curves)
-    families = None
-    # The families' plot is the built-in experiment's (freezecheck/reporting/findings.py).
-    from freezecheck.builtin.models import MODEL_NAMES
-
-    builtin = [r for r in runs.values() if r["model"] in MODEL_NAMES]
-    if any(not _in_experiment(r) for r in builtin):
-        from freezecheck.reporting.findings import plot
-
-        by_variant: dict[str, dict] = {}
-        for r in builtin:
-            by_variant.setdefault(r["variant"], {})[r["seed"]] = r
-        gates = {m: context.gate(m) for m in {r["model"] for r in builtin}}
-        families = plot(by_variant, context.dataset, gates)
+    families = families_png(runs, context)
+    if families is not None:
         write_atomic(directory / "families.png", families)
     write_atomic(directory / "index.html",
                   index_html(runs, tests, context, judged, curves, families, metadata))
     return directory
+
+
+def families_png(runs: dict[str, dict], context: Context) -> bytes | None:
+    """The families plot (freezecheck/reporting/families_plot.py) of the models whose
+    experiments ran variants they do not declare (a family's), with all their runs;
+    None when none did."""
+    models = {r["model"] for r in runs.values() if not _declared(r)}
+    if not models:
+        return None
+    from freezecheck.reporting.families_plot import layout_of, plot
+
+    by_variant: dict[str, dict] = {}
+    for r in runs.values():
+        if r["model"] in models:
+            by_variant.setdefault(r["variant"], {})[r["seed"]] = r
+    declared = _declared_order(runs)
+    return plot(by_variant, context.dataset_text, {m: context.gate(m) for m in models},
+                {m: layout_of(by_variant, m, declared) for m in models})
 
 
 def curves_csv(runs: dict[str, dict]) -> str:
@@ -432,34 +437,30 @@ def verdicts(runs: dict[str, dict], outcomes: dict, context: Context) -> dict:
 
 
 def ordered(runs: dict[str, dict]) -> list[tuple[str, list[dict]]]:
-    """Per model, in the models' order (the built-in ones first): the runs, the
-    baseline first, then the variants: a built-in model's in layer order (single
-    layers, then blocks, then other distributions), any other experiment's in the
-    order it declares them (each run's ``index``); each variant's seeds in order."""
-    from freezecheck.builtin.models import MODEL_NAMES
-    from freezecheck.reporting.tabulate import family_order
+    """Per model, by name: the runs, the baseline first, then the variants its
+    experiment declares in their order (each run's ``index``), then the others (a
+    family's) by family (freezecheck/reporting/ordering.py); each variant's seeds in
+    order."""
+    from freezecheck.reporting.ordering import variant_order
 
+    position = {v: i for i, v in enumerate(variant_order({r["variant"] for r in runs.values()},
+                                                         _declared_order(runs)))}
     by_model: dict[str, list[dict]] = {}
-    for r in runs.values():
+    for r in sorted(runs.values(), key=lambda r: (position[r["variant"]], r["seed"])):
         by_model.setdefault(r["model"], []).append(r)
-    result = []
-    for model in [*MODEL_NAMES, *sorted(set(by_model) - set(MODEL_NAMES))]:
-        mine = by_model.get(model)
-        if not mine:
-            continue
-        if model in MODEL_NAMES:
-            rank = {v.id: i for i, v in enumerate(family_order(model))}
+    return sorted(by_model.items())
 
-            def position(r, rank=rank):
-                return rank.get(r["variant"], len(rank))
-        else:
-            def position(r):
-                index = r.get("index")
-                return math.inf if index is None else index
 
-        mine.sort(key=lambda r: (not _is_baseline(r), position(r), r["variant"], r["seed"]))
-        result.append((model, mine))
-    return result
+def _declared_order(runs: dict[str, dict]) -> dict[str, int]:
+    """variant id -> its index among its experiment's declared variants, where a run
+    carries one."""
+    return {r["variant"]: r["index"] for r in runs.values() if r.get("index") is not None}
+
+
+def _declared(run: dict) -> bool:
+    """Whether the run's experiment declares its variant: a family's runs carry an
+    ``index`` of None; a run that carries none at all is taken as declared."""
+    return run.get("index", 0) is not None
 
 
 VERDICT_LABELS = (("meets", "meet the gate"), ("short", "declared short and within range"),
@@ -643,10 +644,9 @@ def _metadata_text(metadata: dict) -> str:
 
 # --- plots ----------------------------------------------------------------------------
 
-# One colour per frozen layer, the same in every panel and plot of the session report.
-LAYER_COLOURS = {"conv1": "C0", "conv2": "C1", "fc1": "C2", "fc2": "C4", "out": "C5"}
-# Any other experiment's variants, in the order they are first drawn: red is kept for
-# failures, black for baselines, grey for the band and gate.
+# The variants' curves, a colour (and past the last colour, a line style) each in the
+# order their labels are first drawn, the same label alike in every panel: red is kept
+# for failures, black for baselines, grey for the band and gate.
 OTHER_COLOURS = ("C0", "C1", "C2", "C4", "C5", "C8", "C9", "#393b79", "#1b9e77", "#7570b3",
                  "#e6ab02", "#a6761d", "#66a61e", "#6a3d9a")
 FAILED_COLOUR = "#d62728"
@@ -667,13 +667,15 @@ def curve_label(run: dict) -> str:
     return label + (f" ({init} init)" if init != DEFAULT_INIT else "")
 
 
-def _drawn(run: dict) -> bool:
-    """A built-in model's curves are its experiment's own (nothing or one layer frozen;
-    its families, a hundred and more, are families.png's); any other experiment's,
-    every declared variant, blocks and distributions included."""
-    from freezecheck.builtin.models import MODEL_NAMES
+def line_style(k: int) -> tuple[str, str]:
+    """The colour and line style of the ``k``-th label drawn (from 0)."""
+    return OTHER_COLOURS[k % len(OTHER_COLOURS)], ("-", "--", ":")[k // len(OTHER_COLOURS) % 3]
 
-    return run["model"] not in MODEL_NAMES or _in_experiment(run)
+
+def _drawn(run: dict) -> bool:
+    """Every variant its experiment declares is drawn (blocks and distributions
+    included); a family's runs, a hundred and more, are families.png's."""
+    return _declared(run)
 
 
 def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None = None):
@@ -702,7 +704,6 @@ def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None =
     FigureCanvasAgg(figure)
     axes_grid = figure.subplots(panel_rows, columns, squeeze=False)
     styles: dict[str, tuple[str, str]] = {}  # label -> colour, line style
-    others = 0  # labels styled from OTHER_COLOURS so far
     for axes, (model, mine) in zip(axes_grid.flat, panels):
         gates = context.experiment_gates.get(model) or context.gates
         band = gates["curve_band"]
@@ -727,12 +728,7 @@ def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None =
                 axes.plot(epochs, curve, color="black", linewidth=2, zorder=4, label=label)
             else:
                 if label not in styles:
-                    if r["model"] in _builtin_models():
-                        styles[label] = (LAYER_COLOURS.get(label.removesuffix(" frozen"), "C7"), "-")
-                    else:
-                        styles[label] = (OTHER_COLOURS[others % len(OTHER_COLOURS)],
-                                         ("-", "--", ":")[others // len(OTHER_COLOURS) % 3])
-                        others += 1
+                    styles[label] = line_style(len(styles))
                 colour, style = styles[label]
                 axes.plot(epochs, curve, marker="o", markersize=4, linewidth=1.3,
                           linestyle=style, color=colour, zorder=3, label=label)
@@ -755,12 +751,6 @@ def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None =
     if labels:
         _fit_legend(figure, labels, height)
     return figure
-
-
-def _builtin_models():
-    from freezecheck.builtin.models import MODEL_NAMES
-
-    return MODEL_NAMES
 
 
 def _fit_legend(figure, labels: dict, height: float) -> None:
@@ -787,15 +777,6 @@ def plot_png(runs: dict[str, dict], context: Context, judged: dict | None = None
     out = io.BytesIO()
     curves_figure(runs, context, judged).savefig(out, format="png", dpi=100)
     return out.getvalue()
-
-
-def _in_experiment(run: dict) -> bool:
-    """Nothing or one layer frozen, default distribution: the built-in experiment's own
-    variants (its families are the others)."""
-    from freezecheck.describe.variants import DEFAULT_INIT, parse_id
-
-    _, frozen, init = parse_id(run["variant"])
-    return len(frozen) <= 1 and init == DEFAULT_INIT
 
 
 def _is_baseline(run: dict) -> bool:

@@ -1,6 +1,8 @@
-"""From measurements to the expectations table, and from the table to Markdown.
+"""The built-in experiment's measurements to its expectations table, and the table to
+Markdown.
 
-``python -m freezecheck expectations FILE...`` reads measurement files (the JSON lines
+``freezecheck expectations FILE...`` (a command this package adds:
+freezecheck/builtin/commands.py) reads measurement files (the JSON lines
 ``python -m freezecheck measure`` writes, or a full-tier session's ``results.json``),
 checks that no run was measured twice with different results, and writes the
 expectations table (``--out``; the built-in experiment's is
@@ -15,19 +17,19 @@ Markdown page (the docs keep them in ``docs/findings.md``) from it.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from pathlib import Path
 
 from freezecheck.builtin.families import FAMILIES, family
 from freezecheck.builtin.models import MODEL_NAMES, variant_of
 from freezecheck.builtin.settings import DEFAULT_DATASET, full_curve
 from freezecheck.describe.recipe import DEFAULT_ALPHA
-from freezecheck.describe.variants import DEFAULT_INIT, Variant, parse_id
+from freezecheck.describe.variants import Variant, parse_id
 from freezecheck.errors import ConfigError
 from freezecheck.judge import declarations
 from freezecheck.judge.expectations import Expectation
 from freezecheck.judge.statistics import olympic_mean
-from freezecheck.reporting import readers
+from freezecheck.reporting import measurements, readers
+from freezecheck.reporting.measurements import family_of, group
 
 
 def _builtin_variant(value) -> str | None:
@@ -46,8 +48,7 @@ def _builtin_variant(value) -> str | None:
 # What the commands read of a measurement line of the built-in experiment, and of a
 # run of a full-tier results.json read as one.
 MEASUREMENT = {**readers.MEASUREMENT, "variant": _builtin_variant}
-REPORT_RUN = {"variant": _builtin_variant, "recipe.seed": readers.count,
-              "val_accuracy": readers.curve, "final_val_accuracy": readers.accuracy}
+REPORT_RUN = {**measurements.REPORT_RUN, "variant": _builtin_variant}
 
 
 def read_rows(paths) -> list[dict]:
@@ -55,20 +56,8 @@ def read_rows(paths) -> list[dict]:
 
     Every record is checked as it is read (:mod:`freezecheck.reporting.readers`): a bad
     one, or a file without any, is refused with the file, line and field named."""
-    rows = []
     for path in map(Path, paths):
         if path.suffix == ".json":
-            report = readers.read_report(
-                path, {"environment": readers.text, "dataset": readers.text}, REPORT_RUN,
-                optional=("dataset",))
-            rows += [{"environment": report["environment"],
-                      "dataset": report.get("dataset", DEFAULT_DATASET),
-                      "variant": run["variant"], "seed": run["recipe"]["seed"],
-                      "recipe": run["recipe"], "val_accuracy": run["val_accuracy"],
-                      "final_val_accuracy": run["final_val_accuracy"],
-                      **{k: run[k] for k in ("model", "test_accuracy", "train_seconds")
-                         if k in run}}
-                     for run in report["runs"]]
             continue
         # Lines of a user's experiment are refused as such before their fields are read.
         located = readers.located_lines(path, fields={})
@@ -77,26 +66,11 @@ def read_rows(paths) -> list[dict]:
             raise ConfigError(
                 f"{path} holds runs of {', '.join(theirs)} (measure --experiment): "
                 f"this command reads the built-in experiment's measurements only. "
-                f"Declare your experiment's expectations in its Experiment(...) "
+                f"Declare your experiment's expectations with freezecheck declare "
                 f"(docs/own-experiment.md)")
-        rows += [readers.check(row, MEASUREMENT, where, readers.MEASUREMENT_LINE)
-                 for where, row in located]
-    return rows
-
-
-def group(rows) -> dict:
-    """{(environment, dataset): {variant: {seed: row}}}; a run measured twice must agree."""
-    runs: dict = defaultdict(lambda: defaultdict(dict))
-    for row in rows:
-        table = runs[(row["environment"], row["dataset"])][row["variant"]]
-        seen = table.get(row["seed"])
-        if seen is not None and seen["val_accuracy"] != row["val_accuracy"]:
-            raise ConfigError(
-                f"{row['variant']} seed {row['seed']} ({row['environment']}, "
-                f"{row['dataset']}) was measured twice with different curves: "
-                f"{seen['val_accuracy']} and {row['val_accuracy']}")
-        table[row["seed"]] = row
-    return runs
+    # A report before schema 2 names no data set: it was MNIST's.
+    return measurements.read_rows(paths, fields=MEASUREMENT, run_fields=REPORT_RUN,
+                                  dataset=DEFAULT_DATASET)
 
 
 def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
@@ -137,7 +111,7 @@ def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> lis
                                entry["follows_baseline"]).kind(gates[model])
             statistical = entry.get("curve_claim") or ""
             lines.append(
-                f"| `{variant.id}` | {family_of(variant)} | {len(finals)} | {spread} | "
+                f"| `{variant.id}` | {family_of(variant.id)} | {len(finals)} | {spread} | "
                 f"{kind} | {'follows' if entry['follows_baseline'] else 'leaves'} | "
                 f"{statistical} |")
     return lines
@@ -175,12 +149,6 @@ def family_order(model: str) -> list[Variant]:
             if v not in seen:
                 seen.append(v)
     return seen
-
-
-def family_of(variant: Variant) -> str:
-    if variant.init != DEFAULT_INIT:
-        return "init-baselines" if not variant.frozen else "inits"
-    return "single" if len(variant.frozen) <= 1 else "blocks"
 
 
 def variant_from_id(variant_id: str) -> Variant:
