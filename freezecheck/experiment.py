@@ -280,25 +280,28 @@ class Experiment:
         none has nothing to judge its curves by."""
         from freezecheck.judge.statistics import MIN_SEEDS
 
-        if (options.seeds or 1) < MIN_SEEDS or len(self.variants) == 1 \
-                or self.declares_claims(options):
+        if (options.seeds or 1) < MIN_SEEDS or len(self.variants) == 1:
             return []
-        return [f"{options.flag('seeds')}={options.seeds}: from {MIN_SEEDS} seeds each "
-                f"variant's curve is judged by the claim measured for it over seeds, and "
-                f"experiment {self.name!r} declares none (no "
-                f"{self.declarations_path(self._home)}, no Expectation with a "
-                f"curve_claim). Measure it (`freezecheck measure --experiment PATH::"
-                f"{self.name} --seeds {MIN_SEEDS}`) and declare it (`freezecheck declare`), "
-                f"or use {options.flag('seeds')}={MIN_SEEDS - 1} or fewer (each curve "
-                f"judged at the first seed by the tolerance)."]
+        missing = self.why_no_claims(options)
+        if missing is None:
+            return []
+        why, fix = missing
+        return [f"{options.flag('seeds')}={options.seeds}: {why}. From {MIN_SEEDS} seeds "
+                f"each variant's curve is judged by the claim measured for it over seeds: "
+                f"{fix}, or use {options.flag('seeds')}={MIN_SEEDS - 1} or fewer (each "
+                f"curve judged at the first seed by the tolerance)."]
 
-    def declares_claims(self, options: SessionOptions) -> bool:
-        """Whether this experiment declares curve claims measured over seeds: a
-        declarations file (``freezecheck declare``), or an Expectation with a
-        ``curve_claim``."""
-        if any(getattr(e, "curve_claim", None) for e in self.expectations.values()):
-            return True
-        return self.declarations is not None or self.declarations_path(self._home).is_file()
+    def why_no_claims(self, options: SessionOptions) -> tuple[str, str] | None:
+        """(why this session has no curve claims measured over seeds to judge by, what
+        makes them); None when it has: a declarations file (``freezecheck declare``),
+        or an Expectation with a ``curve_claim``."""
+        if any(getattr(e, "curve_claim", None) for e in self.expectations.values()) \
+                or self.declarations is not None or self.declarations_path(self._home).is_file():
+            return None
+        return (f"experiment {self.name!r} declares no curve claims (no "
+                f"{self.declarations_path(self._home)}, no Expectation with a curve_claim)",
+                f"measure it (`freezecheck measure --experiment PATH::{self.name} --seeds 5`) "
+                f"and declare it (`freezecheck declare`)")
 
     def tier_name(self, options: SessionOptions) -> str:
         """The tier this session runs: the one asked for, else the default."""
