@@ -3,8 +3,8 @@
     python benchmarks/planted_statistical.py --data-dir ../shared/data/mnist \
         --plants slower,leak --out benchmarks/planted-statistical.json
 
-Runs the families' tests (tests/test_families.py, copied into a scratch directory as a
-user's project would hold them) for LeNet-5's baseline and ``out`` frozen, on the full
+Runs the built-in experiment's generated tests (tests/test_experiment.py, copied into a
+scratch directory as a user's project would hold them) for LeNet-5's baseline and ``out`` frozen, on the full
 tier at seeds 0-4, where the curve is judged by the statistical mode against what
 ``out`` was measured to do. Each plant is a conftest.py from tests/test_sensitivity.py:
 
@@ -17,8 +17,8 @@ Neither plant touches the baseline, so its five runs are trained once and shared
 the plants' run stores (``--baseline-store DIR`` takes them from an earlier run's store
 instead, when it was made on this machine: the store key covers the CPU). Writes every test's outcome and message per plant, with the
 time taken, and exits 1 unless each plant turns its expected test red
-(``test_curve_as_declared[lenet5[out]]`` for ``slower``,
-``test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]`` for ``leak``) and
+(``test_curve_follows_baseline[lenet5[out]]`` for ``slower``,
+``test_frozen_weights_bitwise_unchanged[lenet5[out]]`` for ``leak``) and
 leaves every test of the baseline green.
 """
 
@@ -44,9 +44,9 @@ from test_sensitivity import (COUNT_TRAININGS, FROZEN_AFTER_TRAIN_FUNCTION_BUILT
 from freezecheck.files import write_atomic  # noqa: E402
 
 PLANTS = {
-    "slower": (SLOWER_CONVERGENCE, "test_curve_as_declared[lenet5[out]]"),
+    "slower": (SLOWER_CONVERGENCE, "test_curve_follows_baseline[lenet5[out]]"),
     "leak": (FROZEN_AFTER_TRAIN_FUNCTION_BUILT,
-             "test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]"),
+             "test_frozen_weights_bitwise_unchanged[lenet5[out]]"),
 }
 BASELINE = "lenet5[none]"
 
@@ -79,7 +79,7 @@ def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store:
     plant, expected_red = PLANTS[name]
     project = scratch / name
     project.mkdir()
-    shutil.copy(ROOT / "tests" / "test_families.py", project / "test_families.py")
+    shutil.copy(ROOT / "tests" / "test_experiment.py", project / "test_experiment.py")
     (project / "conftest.py").write_text(COUNT_TRAININGS + plant)
     store = scratch / f"store-{name}"
     if first_store is not None:
@@ -88,9 +88,8 @@ def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store:
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist=loadgroup", "-p", "no:cacheprovider",
-         "-rfE", "test_families.py", "--freezecheck-families=single",
-         "--freezecheck-models=lenet5",
-         "-k", "none or out", f"--freezecheck-seeds={seeds}",
+         "-rfE", "test_experiment.py",
+         "-k", "TestLenet5 and (none or out)", f"--freezecheck-seeds={seeds}",
          f"--freezecheck-data-dir={data_dir}", f"--freezecheck-store-dir={store}",
          f"--junitxml={junit}"],
         cwd=project, capture_output=True, text=True, env=os.environ)
