@@ -3,8 +3,8 @@
     python benchmarks/planted_statistical.py --data-dir DIR \
         --plants slower,leak --out benchmarks/planted-statistical.json [--tests-dir tests]
 
-Runs the families' tests (tests/test_families.py, copied into a scratch directory as a
-user's project would hold them, through pytest's command line) for LeNet-5's baseline and ``out`` frozen, on the full
+Runs the built-in experiment's generated tests (tests/test_experiment.py, copied into a
+scratch directory as a user's project would hold them, through pytest's command line) for LeNet-5's baseline and ``out`` frozen, on the full
 tier at seeds 0-4, where the curve is judged by the statistical mode against what
 ``out`` was measured to do. Each plant is a conftest.py from tests/test_sensitivity.py:
 
@@ -20,8 +20,8 @@ Neither plant touches the baseline, so its five runs are trained once and shared
 the plants' run stores (``--baseline-store DIR`` takes them from an earlier run's store
 instead, when it was made on this machine: the store key covers the CPU). Writes every test's outcome and message per plant, with the
 time taken, and exits 1 unless each plant turns its expected test red
-(``test_curve_as_declared[lenet5[out]]`` for ``slower``,
-``test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]`` for ``leak``) and
+(``test_curve_follows_baseline[lenet5[out]]`` for ``slower``,
+``test_frozen_weights_bitwise_unchanged[lenet5[out]]`` for ``leak``) and
 leaves every test of the baseline green.
 """
 
@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # plant -> (its conftest text in tests/test_sensitivity.py, the test it must turn red)
 PLANTS = {
-    "slower": ("SLOWER_CONVERGENCE", "test_curve_as_declared[lenet5[out]]"),
+    "slower": ("SLOWER_CONVERGENCE", "test_curve_follows_baseline[lenet5[out]]"),
     "leak": ("FROZEN_AFTER_TRAIN_FUNCTION_BUILT",
-             "test_frozen_weights_bitwise_unchanged_at_every_seed[lenet5[out]]"),
+             "test_frozen_weights_bitwise_unchanged[lenet5[out]]"),
 }
 BASELINE = "lenet5[none]"
 
@@ -94,7 +94,7 @@ def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store:
     plant, expected_red = PLANTS[name]
     project = scratch / name
     project.mkdir()
-    shutil.copy(tests_dir / "test_families.py", project / "test_families.py")
+    shutil.copy(tests_dir / "test_experiment.py", project / "test_experiment.py")
     (project / "conftest.py").write_text(texts["COUNT_TRAININGS"] + texts[plant])
     store = scratch / f"store-{name}"
     if first_store is not None:
@@ -103,9 +103,8 @@ def run_plant(name: str, scratch: Path, data_dir: Path, seeds: int, first_store:
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist=loadgroup", "-p", "no:cacheprovider",
-         "-rfE", "test_families.py", "--freezecheck-families=single",
-         "--freezecheck-models=lenet5",
-         "-k", "none or out", f"--freezecheck-seeds={seeds}",
+         "-rfE", "test_experiment.py",
+         "-k", "TestLenet5 and (none or out)", f"--freezecheck-seeds={seeds}",
          f"--freezecheck-data-dir={data_dir}", f"--freezecheck-store-dir={store}",
          f"--junitxml={junit}"],
         cwd=project, capture_output=True, text=True, env=os.environ)
@@ -134,7 +133,7 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline-store", type=Path, default=None, metavar="DIR",
                         help="a run store holding the baseline's runs at these seeds")
     parser.add_argument("--tests-dir", type=Path, default=ROOT / "tests", metavar="DIR",
-                        help="where test_families.py and test_sensitivity.py (the plants) "
+                        help="where test_experiment.py and test_sensitivity.py (the plants) "
                              "are read from (default: the repository's tests/)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.plants.split(",")]

@@ -251,11 +251,7 @@ class Experiment:
                 f"{options.flag('training')}=loop: experiment {self.name!r} compiles its own "
                 f"model (compile=...), which only fit trains: the loop knows only Adam on a "
                 f"cosine decay with cross-entropy. Leave the option out.")
-        if options.seeds is not None and options.seeds != 1:
-            problems.append(
-                f"{options.flag('seeds')}={options.seeds}: experiment {self.name!r} judges "
-                f"one seed per session. Run a session per seed ({options.flag('seed')}=N), "
-                f"or measure several with `freezecheck measure --experiment`.")
+        problems += self.check_seeds(options)
         declared = sorted(set(self.family_of.values()))
         unknown = [f for f in options.families or () if f != "all" and f not in declared]
         if unknown:
@@ -276,6 +272,36 @@ class Experiment:
             except ConfigError as exc:
                 problems.append(f"experiment {self.name!r}: {exc}")
         return problems
+
+    def check_seeds(self, options: SessionOptions) -> list[str]:
+        """Why ``--freezecheck-seeds`` cannot apply (empty: it can). From MIN_SEEDS
+        seeds up each variant's curve is judged by the claim measured for it over seeds
+        (freezecheck/generated.py, the several-seed mode): an experiment that declares
+        none has nothing to judge its curves by."""
+        from freezecheck.judge.statistics import MIN_SEEDS
+
+        if (options.seeds or 1) < MIN_SEEDS or len(self.variants) == 1:
+            return []
+        missing = self.why_no_claims(options)
+        if missing is None:
+            return []
+        why, fix = missing
+        return [f"{options.flag('seeds')}={options.seeds}: {why}. From {MIN_SEEDS} seeds "
+                f"each variant's curve is judged by the claim measured for it over seeds: "
+                f"{fix}, or use {options.flag('seeds')}={MIN_SEEDS - 1} or fewer (each "
+                f"curve judged at the first seed by the tolerance)."]
+
+    def why_no_claims(self, options: SessionOptions) -> tuple[str, str] | None:
+        """(why this session has no curve claims measured over seeds to judge by, what
+        makes them); None when it has: a declarations file (``freezecheck declare``),
+        or an Expectation with a ``curve_claim``."""
+        if any(getattr(e, "curve_claim", None) for e in self.expectations.values()) \
+                or self.declarations is not None or self.declarations_path(self._home).is_file():
+            return None
+        return (f"experiment {self.name!r} declares no curve claims (no "
+                f"{self.declarations_path(self._home)}, no Expectation with a curve_claim)",
+                f"measure it (`freezecheck measure --experiment PATH::{self.name} --seeds 5`) "
+                f"and declare it (`freezecheck declare`)")
 
     def tier_name(self, options: SessionOptions) -> str:
         """The tier this session runs: the one asked for, else the default."""
@@ -636,8 +662,11 @@ class Experiment:
 
     # --- the tests ------------------------------------------------------------------
 
-    def tests(self) -> type:
-        """A test class to assign to a ``Test...`` name in a test module."""
+    def tests(self, only: str | None = None) -> type:
+        """A test class to assign to a ``Test...`` name in a test module: for every
+        variant, or ``only="default"`` the variants run by default, or
+        ``only="families"`` the families' variants (the two in modules of their own,
+        say, as freezecheck's own suite keeps the built-in experiment's)."""
         import sys
 
         from freezecheck.generated import test_class
@@ -646,8 +675,18 @@ class Experiment:
         caller = sys._getframe(1).f_globals.get("__file__")
         if caller and self._home is None:
             self._home = Path(caller).resolve().parent
-
-        return test_class(self)
+        parts = {None: self.variants,
+                 "default": [v for v in self.variants if v.id not in self.family_of],
+                 "families": [v for v in self.variants if v.id in self.family_of]}
+        if only not in parts:
+            raise ConfigError(f"experiment {self.name!r}: tests(only=...) expected "
+                              f"'default' or 'families' (or nothing: every variant). "
+                              f"Received: only={only!r}")
+        if not parts[only]:
+            raise ConfigError(f"experiment {self.name!r}: tests(only={only!r}) has no "
+                              f"variants to test: it declares no families. Declare them "
+                              f"with Experiment(..., families={{'NAME': [Freeze(...)]}}).")
+        return test_class(self, parts[only])
 
     def __repr__(self) -> str:
         return f"Experiment({self.name!r}, {len(self.variants)} variants)"

@@ -1,6 +1,8 @@
 """The test class an :class:`freezecheck.Experiment` generates.
 
-Five tests per variant, judged by freezecheck/judge/checks.py. Every test of a variant
+Five tests per variant, judged by freezecheck/judge/checks.py, or with
+``--freezecheck-seeds=N`` (N > 1) over N seeds by freezecheck/judge/several_seeds.py
+(the several-seed mode, below). Every test of a variant
 is in one xdist group, so the worker that trains a variant is the one that judges it;
 the run store trains each variant once per session whichever worker asks first. What a
 test holds a run to (recipe, gates, declarations, references) it asks the experiment
@@ -13,6 +15,7 @@ import pytest
 
 from freezecheck.errors import FreezecheckError
 from freezecheck.judge import checks
+from freezecheck.judge import several_seeds as seeds_check
 
 
 def variant_cases(variants, experiment_of=None, family_of=None) -> list:
@@ -66,11 +69,13 @@ def _declared(experiment, variant, settings):
     pytest.fail(refused, pytrace=False)
 
 
-def test_class(experiment) -> type:
-    """A class of parametrized tests for ``experiment``; pytest collects it when it is
-    assigned to a name starting with ``Test`` in a test module."""
-    variants = experiment.variants
+def test_class(experiment, variants=None) -> type:
+    """A class of parametrized tests for ``experiment``'s ``variants`` (default: all it
+    declares); pytest collects it when it is assigned to a name starting with ``Test``
+    in a test module."""
+    variants = experiment.variants if variants is None else variants
     frozen = [v for v in variants if v.frozen]
+    against_baseline = [v for v in variants if not v.is_baseline]
 
     def cases(chosen):
         return variant_cases(chosen, family_of=experiment.family_of)
@@ -81,15 +86,23 @@ def test_class(experiment) -> type:
         freezecheck_experiment = experiment
 
         @pytest.mark.parametrize("variant", cases(frozen))
-        def test_frozen_weights_bitwise_unchanged(self, variant, freezecheck_experiment_run):
+        def test_frozen_weights_bitwise_unchanged(self, variant, freezecheck_experiment_run,
+                                                  freezecheck_options):
             """Every variable of a frozen layer, non-trainable ones included, ends
             bitwise equal to its initial value."""
+            if several_seeds(freezecheck_options):
+                return _fail_if(seeds_check.frozen_weights_changed(variant, session_runs(
+                    experiment, variant, freezecheck_experiment_run, freezecheck_options)))
             _fail_if(checks.frozen_weights_changed(
                 variant, freezecheck_experiment_run(experiment, variant)))
 
         @pytest.mark.parametrize("variant", cases(variants))
-        def test_trainable_weights_changed(self, variant, freezecheck_experiment_run):
+        def test_trainable_weights_changed(self, variant, freezecheck_experiment_run,
+                                           freezecheck_options):
             """Every variable of a trainable layer moved."""
+            if several_seeds(freezecheck_options):
+                return _fail_if(seeds_check.trainable_weights_unchanged(variant, session_runs(
+                    experiment, variant, freezecheck_experiment_run, freezecheck_options)))
             _fail_if(checks.trainable_weights_unchanged(
                 variant, freezecheck_experiment_run(experiment, variant)))
 
@@ -99,12 +112,18 @@ def test_class(experiment) -> type:
             """The final validation accuracy reaches the gate, or keeps the declared
             expectation."""
             declared = _declared(experiment, variant, freezecheck_options)
+            if several_seeds(freezecheck_options):
+                return _fail_if(seeds_check.accuracy_missed(
+                    variant, session_runs(experiment, variant, freezecheck_experiment_run,
+                                          freezecheck_options),
+                    experiment.gates_for(freezecheck_options).min_accuracy,
+                    declared.expectation, declared.where, declared.spread))
             _fail_if(checks.accuracy_missed(
                 variant, freezecheck_experiment_run(experiment, variant),
                 experiment.gates_for(freezecheck_options).min_accuracy,
                 declared.expectation, declared.where, declared.spread))
 
-        @pytest.mark.parametrize("variant", cases(variants[1:]))
+        @pytest.mark.parametrize("variant", cases(against_baseline))
         def test_curve_follows_baseline(self, variant, freezecheck_experiment_run,
                                         freezecheck_options, record_property):
             """The validation curve within the band and lag of the baseline's, or
@@ -112,6 +131,10 @@ def test_class(experiment) -> type:
             from freezecheck.judge.expectations import judge_curve
 
             declared = _declared(experiment, variant, freezecheck_options)
+            if several_seeds(freezecheck_options):
+                return several_seeds_curve(experiment, variant, declared,
+                                           freezecheck_experiment_run, freezecheck_options,
+                                           record_property, variants=max(1, len(variants) - 1))
             problem, largest = judge_curve(
                 variant, declared.expectation, declared.where,
                 freezecheck_experiment_run(experiment, variant).val_accuracy,
@@ -142,9 +165,71 @@ def test_class(experiment) -> type:
     # No test without a case: pytest would report an empty parameter set as a skip.
     if not frozen:
         del Generated.test_frozen_weights_bitwise_unchanged
-    if len(variants) == 1:
+    if not against_baseline:
         del Generated.test_curve_follows_baseline
     name = "Test" + "".join(part[:1].upper() + part[1:]
                             for part in experiment.name.replace(".", "-").replace("_", "-").split("-"))
     Generated.__name__ = Generated.__qualname__ = name
     return Generated
+
+
+# --- the several-seed mode -----------------------------------------------------------
+#
+# With --freezecheck-seeds=N (N > 1) the same tests judge every variant at N seeds, from
+# the session's seed on: each run through the one fixture path (trained once per
+# session by the store). The reference test judges the first seed's run only, as a
+# one-seed session at that seed would: references are stored for one seed.
+
+
+def several_seeds(options) -> bool:
+    """Whether this session judges each variant over several seeds."""
+    return (options.seeds or 1) > 1
+
+
+def session_seeds(experiment, options) -> tuple[int, ...]:
+    """The seeds ``experiment``'s variants run at this session: ``--freezecheck-seeds``
+    of them from the session's seed (its recipe's, unless ``--freezecheck-seed``)."""
+    first = experiment.recipe_for(options).seed
+    return tuple(range(first, first + (options.seeds or 1)))
+
+
+def session_runs(experiment, variant, run, options) -> list:
+    """``variant``'s run at each seed of the session (``run``:
+    the ``freezecheck_experiment_run`` fixture)."""
+    return [run(experiment, variant, seed=seed) for seed in session_seeds(experiment, options)]
+
+
+def several_seeds_curve(experiment, variant, declared, run, options, record_property, *,
+                        variants: int) -> None:
+    """The curve test over several seeds: from MIN_SEEDS seeds up, the seeds' effect
+    against the baseline's same seeds, judged by the claim declared for the variant;
+    below that, the first seed's curve, as a one-seed session at that seed judges it.
+    ``variants``: how many the session judges, over which alpha is split."""
+    from freezecheck.judge.expectations import judge_curve
+    from freezecheck.judge.statistics import MIN_SEEDS
+
+    seeds = session_seeds(experiment, options)
+    gates = experiment.gates_for(options)
+    if len(seeds) < MIN_SEEDS:
+        problem, largest = judge_curve(
+            variant, declared.expectation, declared.where,
+            run(experiment, variant, seed=seeds[0]).val_accuracy,
+            run(experiment, variant.baseline, seed=seeds[0]).val_accuracy,
+            gates.curve, options.significance, source=declared.source, variants=variants)
+        record_property("largest_curve_deviation", largest)
+        return _fail_if(problem and f"at seed {seeds[0]} (fewer than {MIN_SEEDS} seeds: "
+                                    f"the first seed's curve by the tolerance): {problem}")
+    if getattr(declared.expectation, "curve_claim", None) is None:
+        why = seeds_check.why_no_claim(variant, declared, seeds)
+        if declared.expectation is None:  # nothing measured: the declaration has a gap
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)  # measured at fewer seeds: nothing statistical was declared
+    curves = [run(experiment, variant, seed=s).val_accuracy for s in seeds]
+    baseline = [run(experiment, variant.baseline, seed=s).val_accuracy for s in seeds]
+    try:
+        problem = seeds_check.curve_breaks_claim(variant, declared, curves, baseline, seeds,
+                                                 gates.curve, options.significance,
+                                                 variants=variants)
+    except FreezecheckError as exc:
+        problem = f"{variant}: {exc}"  # failed outside the handler: said once, not chained
+    _fail_if(problem)

@@ -319,7 +319,7 @@ def test_every_session_option_applies_to_a_users_experiment_or_stops_the_session
     for option, said in [("--freezecheck-tier=smoke", "offers the tier(s) full"),
                          ("--freezecheck-dataset=cifar10", "has the data set(s) data"),
                          ("--freezecheck-families=blocks", "declares no families"),
-                         ("--freezecheck-seeds=5", "judges one seed per session")]:
+                         ("--freezecheck-seeds=5", "declares no curve claims")]:
         refused = _run(pytester, tmp_path / "unused", option)
         assert refused.ret == pytest.ExitCode.USAGE_ERROR, option
         assert f"{option}: experiment 'toy' {said}" in refused.stderr.str(), refused.stderr.str()

@@ -8,9 +8,12 @@ session chooses (:class:`~freezecheck.builtin.settings.Settings`): the tier's re
 gates, the data set (MNIST or Fashion-MNIST) and its measured gate, the expectations
 measured in this environment, and the reference curves shipped with freezecheck.
 
+Its families (blocks, other initial distributions: freezecheck/builtin/families.py) are
+declared on it like a user's, and run through the same generated tests
+(tests/test_families.py), at every seed of ``--freezecheck-seeds``.
+
 Its runs train through :func:`freezecheck.builtin.models.train`, the path every stored
-measurement was made on, under the store keys of any experiment, so the families
-(tests/test_families.py) reuse them within a session.
+measurement was made on, under the store keys of any experiment.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from freezecheck.builtin.settings import (DATASETS, DEFAULT_DATASET, FULL_EPOCH_
                                           FULL_RECIPES, SMOKE_RECIPES, TIER_GATES, Settings,
                                           estimated_seconds)
 from freezecheck.errors import FreezecheckError
-from freezecheck.experiment import Declared, Experiment, Tier, each_layer_alone
+from freezecheck.experiment import Declared, Experiment, Freeze, Tier, each_layer_alone
 from freezecheck.train.backend import environment_name
 
 # One load per process and data set, shared by every test that trains on it.
@@ -44,7 +47,7 @@ class LeNetExperiment(Experiment):
             data={name: functools.partial(_load, name) for name in DATASETS},
             recipe=FULL_RECIPES[model], gates=TIER_GATES["full"],
             tiers={"smoke": Tier(SMOKE_RECIPES[model], TIER_GATES["smoke"])},
-            variants=each_layer_alone(layers))
+            variants=each_layer_alone(layers), families=_families(model))
 
     def check_options(self, options) -> list[str]:
         """Every option applies to the built-in experiment; its values are checked by
@@ -58,7 +61,27 @@ class LeNetExperiment(Experiment):
                 check_data_dir(options.dataset or DEFAULT_DATASET, options.data_dir)
             except FreezecheckError as exc:
                 return [f"{options.flag('data_dir')}: {exc}"]
-        return []
+        problems = self.check_seeds(options)
+        if options.families and (options.tier or "full") != "full":
+            problems.append(
+                f"{options.flag('families')}={','.join(options.families)}: experiment "
+                f"{self.name!r}'s families are measured on the full tier only; leave out "
+                f"{options.flag('tier')}={options.tier} or the families.")
+        return problems
+
+    def why_no_claims(self, options) -> tuple[str, str] | None:
+        """Its curve claims are measured on the full tier."""
+        if settings_for(options).tier == "full":
+            return None
+        return (f"experiment {self.name!r} declares curve claims on the full tier only",
+                f"leave out {options.flag('tier')}={options.tier}")
+
+    def families_chosen(self, options) -> tuple[str, ...]:
+        """The families asked for, of the models asked for (--freezecheck-models)."""
+        if self.name not in settings_for(options).models:
+            return ()
+        chosen = settings_for(options).families
+        return tuple(f for f in chosen if f in self.family_of.values())
 
     def recipe_for(self, options):
         """The tier's recipe, the session's seed and training path applied."""
@@ -75,9 +98,9 @@ class LeNetExperiment(Experiment):
     def declared(self, variant, options) -> Declared:
         """On the full tier, what was measured in this environment (or the nearest one
         measured) on the session's data set; on the smoke tier nothing: every variant
-        must reach its gate and follow its baseline. On MNIST an unmeasured variant is
-        held to the finding itself; on another data set, whose gate comes from
-        measurements, it fails saying how to measure it."""
+        must reach its gate and follow its baseline. On MNIST an unmeasured variant of
+        the experiment is held to the finding itself; a family's, or any on another
+        data set, whose gate comes from measurements, fails saying how to measure it."""
         from freezecheck.errors import ConfigError
 
         settings = settings_for(options)
@@ -85,7 +108,8 @@ class LeNetExperiment(Experiment):
             return Declared()
         table = builtin_lookup(environment_name(), settings.dataset)
         expectation = table.expectations.get(variant.id)
-        if expectation is None and settings.dataset != DEFAULT_DATASET:
+        if expectation is None and (settings.dataset != DEFAULT_DATASET
+                                    or variant.id in self.family_of):
             raise ConfigError(how_to_measure(table, variant))
         return Declared(expectation, where=table.where(variant.id),
                         spread=table.spreads.get(variant.model, 0.0),
@@ -108,6 +132,14 @@ class LeNetExperiment(Experiment):
         """Through builtin.models.train: the images given their channel axis, on the
         path every stored measurement was made on."""
         return models.train(variant, recipe, data)
+
+
+def _families(model: str) -> dict:
+    """The families beyond ``single`` (the experiment itself), as Freeze declarations."""
+    from freezecheck.builtin.families import FAMILIES, family
+
+    return {name: [Freeze(*v.frozen, init=v.init) for v in family(name, model)]
+            for name in FAMILIES if name != "single"}
 
 
 def _load(name: str, data_dir=None):

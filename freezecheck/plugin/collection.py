@@ -187,7 +187,7 @@ def _units(items, unit_of, experiments, options: SessionOptions) -> list[schedul
             seconds = schedule.TRAINING_TEST_SECONDS
             if experiment is not None:
                 seconds = experiment.estimated_seconds(variant, experiment.recipe_for(options))
-            runs = len(options.seed_list) if item.get_closest_marker("families") else 1
+            runs = len(options.seed_list)  # every seed of the session (the several-seed mode)
             costs[name] = max(costs.get(name, 0.0), runs * seconds)
             needs[name] = None if variant.is_baseline else variant.baseline.id
         else:

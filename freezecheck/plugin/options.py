@@ -50,9 +50,10 @@ OPTIONS = {
                            "gate)."),
     "alpha": (float, "Significance level of the statistical judgements (declared "
                      f"expectations, several seeds), per variant (default: {DEFAULT_ALPHA})."),
-    "seeds": (int, "Number of seeds each family variant runs with, from --freezecheck-seed "
-                   "on; 5 or more makes the curve comparison statistical (default: 1). "
-                   "An experiment that judges one seed per session stops the session."),
+    "seeds": (int, "Number of seeds every variant of every experiment runs with, from "
+                   "the session's seed on: checks at every seed, accuracy by the seeds' "
+                   "centre, and from 5 the curve by the declared claim (default: 1). "
+                   "From 5, an experiment that declares no claims stops the session."),
     "families": (str, "Also run these families of variants (Experiment(families=...)), "
                       "comma-separated, or all (default: none). An experiment that does "
                       "not declare one named stops the session."),
