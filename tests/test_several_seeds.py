@@ -90,5 +90,6 @@ def test_measured_declared_and_judged_over_five_seeds_and_a_changed_layer_is_red
     red.stdout.fnmatch_lines([
         "FAILED test_toy.py::TestSeedsToy::test_reaches_accuracy_gate[[]seeds-toy[[]h1]]",
         "FAILED test_toy.py::TestSeedsToy::test_curve_follows_baseline[[]seeds-toy[[]h1]]"])
-    red.stdout.fnmatch_lines(["seeds-toy[[]h1]: declared * its baseline's curve *(*; seeds 0-4: "
-                              "*); the new seeds break it (seeds 0-4: *"])
+    red.stdout.fnmatch_lines(["seeds-toy[[]h1]: declared * against its baseline *(*; seeds 0-4: "
+                              "*); the new seeds break it (seeds 0-4: *): the mean gap over 5 "
+                              "seed(s) is * below the declared * by more than *"])
