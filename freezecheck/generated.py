@@ -66,6 +66,13 @@ def _declared(experiment, variant, settings):
     pytest.fail(refused, pytrace=False)
 
 
+def _gated(experiment, record, options):
+    """``record``, once the session's gates can read their metric in it; else the test
+    fails, saying so (in full once per process: Experiment.unrecorded_metric)."""
+    _fail_if(experiment.unrecorded_metric(record, options))
+    return record
+
+
 def test_class(experiment) -> type:
     """A class of parametrized tests for ``experiment``; pytest collects it when it is
     assigned to a name starting with ``Test`` in a test module."""
@@ -96,13 +103,15 @@ def test_class(experiment) -> type:
         @pytest.mark.parametrize("variant", cases(variants))
         def test_reaches_accuracy_gate(self, variant, freezecheck_experiment_run,
                                        freezecheck_options):
-            """The final validation accuracy reaches the gate, or keeps the declared
-            expectation."""
+            """The final validation accuracy (or the gates' metric) reaches the gate, or
+            keeps the declared expectation."""
             declared = _declared(experiment, variant, freezecheck_options)
+            gates = experiment.gates_for(freezecheck_options)
             _fail_if(checks.accuracy_missed(
-                variant, freezecheck_experiment_run(experiment, variant),
-                experiment.gates_for(freezecheck_options).min_accuracy,
-                declared.expectation, declared.where, declared.spread))
+                variant, _gated(experiment, freezecheck_experiment_run(experiment, variant),
+                                freezecheck_options),
+                gates.final_gate, declared.expectation, declared.where, declared.spread,
+                gates.metric))
 
         @pytest.mark.parametrize("variant", cases(variants[1:]))
         def test_curve_follows_baseline(self, variant, freezecheck_experiment_run,
@@ -112,12 +121,13 @@ def test_class(experiment) -> type:
             from freezecheck.judge.expectations import judge_curve
 
             declared = _declared(experiment, variant, freezecheck_options)
+            gates = experiment.gates_for(freezecheck_options)
             problem, largest = judge_curve(
                 variant, declared.expectation, declared.where,
-                freezecheck_experiment_run(experiment, variant).val_accuracy,
-                freezecheck_experiment_run(experiment, variant.baseline).val_accuracy,
-                experiment.gates_for(freezecheck_options).curve,
-                freezecheck_options.significance, source=declared.source)
+                *(gates.metric.values(_gated(experiment, freezecheck_experiment_run(
+                    experiment, v), freezecheck_options).history)
+                  for v in (variant, variant.baseline)),
+                gates.curve, freezecheck_options.significance, source=declared.source)
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
 
@@ -133,7 +143,8 @@ def test_class(experiment) -> type:
             if why_not:
                 pytest.skip(why_not)
             _fail_if(checks.reference_missed(
-                variant, freezecheck_experiment_run(experiment, variant),
+                variant, _gated(experiment, freezecheck_experiment_run(experiment, variant),
+                                freezecheck_options),
                 freezecheck_experiment_references(experiment),
                 experiment.gates_for(freezecheck_options).curve, record_property,
                 exact=freezecheck_options.reference_match != "tolerance"))

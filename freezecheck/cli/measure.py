@@ -36,6 +36,7 @@ from pathlib import Path
 
 from freezecheck.builtin.settings import (FULL_EPOCH_IMAGES, FULL_RECIPES, SMOKE_RECIPES,
                                           estimated_seconds)
+from freezecheck.describe.recipe import RECORDED_METRICS
 from freezecheck.describe.session import SessionOptions
 from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
@@ -154,6 +155,10 @@ def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, res
         "host": result["host"],
         "cpu": result["cpu"],
         **({"experiment": experiment} if experiment else {}),
+        # Every other metric the run reports (an experiment's own compile adds them), so
+        # that gates on any of them can be declared from these lines.
+        **({"curves": others} if (others := {k: v for k, v in record.history.items()
+                                             if k not in RECORDED_METRICS}) else {}),
     }
 
 

@@ -44,7 +44,7 @@ class SessionReport:
     def context(self):
         """What the session ran, from its runs: per experiment, its data set, tier and
         gates."""
-        from freezecheck.reporting.report import Context
+        from freezecheck.reporting.report import Context, final_gate
         from freezecheck.train.backend import environment_name
 
         experiments: dict[str, dict] = {}
@@ -62,8 +62,7 @@ class SessionReport:
             tier=", ".join(dict.fromkeys(r["tier"] for r in experiments.values())),
             seeds=tuple(sorted({r["seed"] for r in self.runs.values()})),
             gates=first["curve_gates"],
-            model_gates={name: r["curve_gates"]["min_accuracy"]
-                         for name, r in experiments.items()},
+            model_gates={name: final_gate(r["curve_gates"]) for name, r in experiments.items()},
             experiment_gates={name: r["curve_gates"] for name, r in experiments.items()})
 
     def pytest_runtest_logreport(self, report):
@@ -105,9 +104,11 @@ class SessionReport:
             self.terminal.write("\n")  # after a row of progress dots
         how = (f"trained in {figures['train_seconds']:.0f} s" if figures["trained"]
                else "loaded from the store")
+        metric = figures.get("metric")  # gated on another metric than accuracy
+        gated = "" if metric is None else f", {metric['name']} {figures['final_metric']:.4f}"
         self.terminal.write_line(
             f"freezecheck: {figures['variant']} seed {figures['seed']}: val accuracy "
-            f"{figures['final_val_accuracy']:.2%} after {len(figures['val_accuracy'])} "
+            f"{figures['final_val_accuracy']:.2%}{gated} after {len(figures['val_accuracy'])} "
             f"epochs, {how}")
 
     def pytest_terminal_summary(self, terminalreporter):

@@ -2,7 +2,7 @@
 
 The same judgement the built-in experiment's table is made with
 (freezecheck/judge/declarations.py), for any experiment: its own variants, baselines
-and curve gates.
+and curve gates, on the metric its gates read.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ def declarations_of(experiment, paths, *, alpha: float, command: str) -> tuple[d
         entries = declarations.declare(
             variants, lambda v: None if ids[v].is_baseline else ids[v].baseline.id,
             tolerance, alpha=alpha, where=f"{environment}, {dataset}")
-        table.setdefault(environment, {})[dataset] = {
-            "seed_spread": declarations.seed_spreads(entries, {experiment.name:
-                                                               experiment.baseline.id}),
-            "variants": entries}
+        part = {"seed_spread": declarations.seed_spreads(entries, {experiment.name:
+                                                                   experiment.baseline.id}),
+                "variants": entries}
+        if not tolerance.metric.is_default:  # a file on accuracy reads as it always has
+            part["metric"] = tolerance.metric.as_dict()
+        table.setdefault(environment, {})[dataset] = part
     return table, declarations.document(table, command)
