@@ -328,7 +328,7 @@ class Experiment:
             return None
         if self._unrecorded is None:
             try:
-                metric.values(record.history, f"experiment {self.name!r}'s runs")
+                metric.values(record.history, "its runs")
             except ConfigError as exc:
                 self._unrecorded = str(exc)
             return f"experiment {self.name!r}: {self._unrecorded}"

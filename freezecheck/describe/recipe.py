@@ -177,7 +177,7 @@ class Metric:
         metrics ``owner`` records."""
         if self.name not in history:
             raise ConfigError(
-                f"gates metric {self.name!r} is not recorded by {owner}: it records "
+                f"gates metric {self.name!r} is not recorded by {owner}. Recorded: "
                 f"{', '.join(sorted(history))}. Name one of those in "
                 f"Gates(metric=freezecheck.Metric(...)), or add the metric to the "
                 f"metrics compile passes to model.compile.")

@@ -105,7 +105,8 @@ class SessionReport:
         how = (f"trained in {figures['train_seconds']:.0f} s" if figures["trained"]
                else "loaded from the store")
         metric = figures.get("metric")  # gated on another metric than accuracy
-        gated = "" if metric is None else f", {metric['name']} {figures['final_metric']:.4f}"
+        gated = ("" if figures.get("final_metric") is None
+                 else f", {metric['name']} {figures['final_metric']:.4f}")
         self.terminal.write_line(
             f"freezecheck: {figures['variant']} seed {figures['seed']}: val accuracy "
             f"{figures['final_val_accuracy']:.2%}{gated} after {len(figures['val_accuracy'])} "

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from freezecheck.describe.recipe import RECORDED_METRICS, Recipe
+from freezecheck.describe.recipe import Recipe
 from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
 from freezecheck.train import backend
@@ -129,8 +129,8 @@ def _train_with_fit(net, optimizer, recipe: Recipe, x_train, y_train, validation
         raise ConfigError(f"compile expected the metrics to include 'accuracy' (the gates' "
                           f"metric). Received: a fit history of {sorted(fitted.history)}; "
                           f"pass metrics=['accuracy', ...] to model.compile")
-    # An experiment's own compile: every metric fit reports is kept, for the gates'
-    # metric (Gates(metric=...)) to read.
+    # An experiment's own compile: every metric fit reports is kept; the gates read
+    # accuracy.
     kept = HISTORY_KEYS if compile is None else fitted.history
     history = {key: [float(v) for v in fitted.history[key]] for key in kept}
 
@@ -159,8 +159,7 @@ class _EpochTimer:
         self.callback = Callback()
 
 
-# What every run records, whichever path trains it (an experiment's compile adds more).
-HISTORY_KEYS = RECORDED_METRICS
+HISTORY_KEYS = ("accuracy", "loss", "val_accuracy", "val_loss")
 
 
 def compile_epoch(net, optimizer, images: np.ndarray, labels: np.ndarray, batch_size: int):
