@@ -530,11 +530,13 @@ NUMERIC_COLUMNS = {1, 2, 3, 4, 5}
 
 
 def _headers(runs: dict[str, dict]) -> list[str]:
-    levels = sorted({(r["level"], r.get("metric", {}).get("name")) for r in runs.values()})
+    levels = {(r["level"], r.get("metric", {}).get("name"),
+               r.get("metric", {}).get("higher_is_better")) for r in runs.values()}
     level = "gate"
     if len(levels) == 1:
-        value, metric = levels[0]
-        level = f"{value:.1%}" if metric is None else f"{metric} {value:.4g}"
+        value, metric, higher = next(iter(levels))
+        level = (f"{value:.1%}" if metric is None
+                 else f"{metric} {'>=' if higher else '<='} {value:.4g}")
     return ["variant", "seed", "val acc", "test acc", f"epochs to {level}", "train s", "run",
             "verdict"]
 
