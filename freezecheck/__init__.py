@@ -3,7 +3,7 @@ random initial weights; the built-in experiment is LeNet on MNIST.
 
 The public API, for your own experiment (docs/own-experiment.md)::
 
-    from freezecheck import Experiment, Freeze, Gates, Recipe, arrays
+    from freezecheck import Experiment, Freeze, Gates, Metric, Recipe, arrays
 
 Importing this package is cheap: the names below load on first use, and TensorFlow is
 imported only by the functions that train.
@@ -24,6 +24,7 @@ _PUBLIC = {
     "with_inits": "freezecheck.experiment",
     "Recipe": "freezecheck.describe.recipe",
     "Gates": "freezecheck.describe.recipe",
+    "Metric": "freezecheck.describe.recipe",
     "Expectation": "freezecheck.judge.expectations",
     "Dataset": "freezecheck.train.data",
     "verify_file": "freezecheck.train.data",

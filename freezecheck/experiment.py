@@ -150,7 +150,10 @@ class Experiment:
       (name -> either of those), the first the default: ``--freezecheck-dataset=NAME``
       chooses another.
     - ``recipe``: how every variant trains (:class:`freezecheck.Recipe`).
-    - ``gates``: what every variant must reach (:class:`freezecheck.Gates`).
+    - ``gates``: what every variant must reach (:class:`freezecheck.Gates`), in
+      validation accuracy or the metric they name (:class:`freezecheck.Metric`): one of
+      the metrics every run records (validation accuracy and loss), or with
+      ``compile``, one it compiles (refused at the first run if fit does not report it).
     - ``compile``: your own training recipe, a function ``compile(model, recipe)``
       that calls ``model.compile(optimizer=..., loss=..., metrics=["accuracy", ...])``
       (SGD with momentum, a schedule, label smoothing, ...), called after the frozen
@@ -202,6 +205,8 @@ class Experiment:
         self.default_tier = _check_label(name, "default_tier", default_tier)
         self.tiers = {self.default_tier: Tier(self.recipe, self.gates),
                       **_check_tiers(name, tiers or {}, self.default_tier)}
+        if compile is None:
+            _check_recorded(name, self.tiers)
         self.variants = self._variants(each_layer_alone(self.layers) if variants is None
                                        else variants)
         self.family_of = self._families(families or {})
@@ -216,6 +221,7 @@ class Experiment:
         self._home: Path | None = None  # the test module's directory, set by tests()
         self._table = None  # the declarations file's table, read once per process
         self._refusal: str | None = None  # why the model or data were refused, if they were
+        self._unrecorded: str | None = None  # the gates' metric missing from a run, once said
 
     # --- what a session asks of it --------------------------------------------------
     #
@@ -266,6 +272,18 @@ class Experiment:
                 f"{options.flag('models')}={','.join(options.models)}: experiment "
                 f"{self.name!r} has no models to choose from; only the built-in "
                 f"experiment's families take it. Leave it out.")
+        tier = self.tiers.get(self.tier_name(options))  # None: refused above
+        if tier is not None and not tier.gates.metric.is_default:
+            metric = tier.gates.metric
+            # In accuracy's units, by name: applied to another metric they would mean
+            # something else. The lag is in epochs, whichever the metric.
+            for name in ("min_accuracy", "curve_band", "curve_level"):
+                if options.given(name):
+                    problems.append(
+                        f"{options.flag(name)}={getattr(options, name)}: experiment "
+                        f"{self.name!r} gates on {metric.name}, not validation accuracy; "
+                        f"the option is in accuracy's units. Change the experiment's "
+                        f"Gates(...) instead, or leave the option out.")
         if not problems:
             try:  # the gates with the command line's overrides
                 self.gates_for(options)
@@ -326,6 +344,23 @@ class Experiment:
         overrides = options.gate_overrides()
         return dataclasses.replace(gates, **overrides) if overrides else gates
 
+    def unrecorded_metric(self, record, options: SessionOptions) -> str | None:
+        """Why the session's gates cannot read their metric in ``record`` (a run of this
+        experiment), or None: in full the first time in a process, in one line after,
+        so that a gates metric the compile does not report is said once. Nothing
+        retrains once the gates are fixed: they are not part of the store key."""
+        metric = self.gates_for(options).metric
+        if metric.name in record.history:
+            return None
+        if self._unrecorded is None:
+            try:
+                metric.values(record.history, "its runs")
+            except ConfigError as exc:
+                self._unrecorded = str(exc)
+            return f"experiment {self.name!r}: {self._unrecorded}"
+        return (f"experiment {self.name!r}: gates metric {metric.name!r} is not recorded, "
+                f"as the first test that asked says in full")
+
     def dataset_name(self, options: SessionOptions) -> str:
         return options.dataset if options.dataset is not None else next(iter(self.datasets))
 
@@ -358,6 +393,13 @@ class Experiment:
         # Measurements name a data set as its Dataset does (measure writes data.name).
         found = lookup(environment, self.data_for(options).name, table,
                        default_environment=_nearest(environment, table))
+        metric = self.gates_for(options).metric
+        if found.metrics != {metric.name}:
+            raise ConfigError(
+                f"experiment {self.name!r}: the declarations {path} were declared on "
+                f"{', '.join(sorted(found.metrics))}; the gates read {metric.name}. Declare "
+                f"again from the measurements (`freezecheck declare --experiment ...`), "
+                f"which declares on the gates' metric.")
         return Declared(found.expectations.get(variant.id), where=found.where(variant.id),
                         spread=found.spreads.get(self.name, self.seed_spread),
                         source=f"{path} (freezecheck declare)")
@@ -403,7 +445,8 @@ class Experiment:
         return References(root, environment_name(), regenerate=options.regen_references,
                           regen_command=f"pytest -n auto {shown}{flag} "
                                         f"--freezecheck-regen-references",
-                          training=training)
+                          training=training,
+                          metric=self.gates_for(options).metric.name)
 
     def estimated_seconds(self, variant: Variant, recipe: Recipe) -> float:
         """What one run of ``variant`` costs, for ordering and sharding a session
@@ -730,6 +773,21 @@ def _check_tiers(name: str, tiers, default: str) -> dict:
             raise ConfigError(f"experiment {name!r}: tiers[{key!r}] expected a "
                               f"freezecheck.Tier(recipe=..., gates=...). Received: {tier!r}")
     return dict(tiers)
+
+
+def _check_recorded(name: str, tiers: dict) -> None:
+    """Without a compile of its own, a run records accuracy and loss only (either
+    training path): a gates metric beyond those is refused at declaration."""
+    from freezecheck.describe.recipe import RECORDED_METRICS
+
+    for tier_name, tier in tiers.items():
+        metric = tier.gates.metric
+        if metric.name not in RECORDED_METRICS:
+            raise ConfigError(
+                f"experiment {name!r}: the {tier_name} tier's gates metric {metric.name!r} "
+                f"is not recorded by its runs: without compile=, they record "
+                f"{', '.join(RECORDED_METRICS)}. Gate on one of those, or compile the "
+                f"metric yourself with Experiment(..., compile=function).")
 
 
 def _check_data(name: str, data) -> dict:

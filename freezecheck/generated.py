@@ -69,6 +69,13 @@ def _declared(experiment, variant, settings):
     pytest.fail(refused, pytrace=False)
 
 
+def _gated(experiment, record, options):
+    """``record``, once the session's gates can read their metric in it; else the test
+    fails, saying so (in full once per process: Experiment.unrecorded_metric)."""
+    _fail_if(experiment.unrecorded_metric(record, options))
+    return record
+
+
 def test_class(experiment, variants=None) -> type:
     """A class of parametrized tests for ``experiment``'s ``variants`` (default: all it
     declares); pytest collects it when it is assigned to a name starting with ``Test``
@@ -109,19 +116,21 @@ def test_class(experiment, variants=None) -> type:
         @pytest.mark.parametrize("variant", cases(variants))
         def test_reaches_accuracy_gate(self, variant, freezecheck_experiment_run,
                                        freezecheck_options):
-            """The final validation accuracy reaches the gate, or keeps the declared
-            expectation."""
+            """The final validation accuracy (or the gates' metric) reaches the gate, or
+            keeps the declared expectation."""
             declared = _declared(experiment, variant, freezecheck_options)
+            gates = experiment.gates_for(freezecheck_options)
             if several_seeds(freezecheck_options):
                 return _fail_if(seeds_check.accuracy_missed(
-                    variant, session_runs(experiment, variant, freezecheck_experiment_run,
-                                          freezecheck_options),
-                    experiment.gates_for(freezecheck_options).min_accuracy,
-                    declared.expectation, declared.where, declared.spread))
+                    variant, [_gated(experiment, r, freezecheck_options) for r in session_runs(
+                        experiment, variant, freezecheck_experiment_run, freezecheck_options)],
+                    gates.final_gate, declared.expectation, declared.where, declared.spread,
+                    gates.metric))
             _fail_if(checks.accuracy_missed(
-                variant, freezecheck_experiment_run(experiment, variant),
-                experiment.gates_for(freezecheck_options).min_accuracy,
-                declared.expectation, declared.where, declared.spread))
+                variant, _gated(experiment, freezecheck_experiment_run(experiment, variant),
+                                freezecheck_options),
+                gates.final_gate, declared.expectation, declared.where, declared.spread,
+                gates.metric))
 
         @pytest.mark.parametrize("variant", cases(against_baseline))
         def test_curve_follows_baseline(self, variant, freezecheck_experiment_run,
@@ -135,12 +144,13 @@ def test_class(experiment, variants=None) -> type:
                 return several_seeds_curve(experiment, variant, declared,
                                            freezecheck_experiment_run, freezecheck_options,
                                            record_property, variants=max(1, len(variants) - 1))
+            gates = experiment.gates_for(freezecheck_options)
             problem, largest = judge_curve(
                 variant, declared.expectation, declared.where,
-                freezecheck_experiment_run(experiment, variant).val_accuracy,
-                freezecheck_experiment_run(experiment, variant.baseline).val_accuracy,
-                experiment.gates_for(freezecheck_options).curve,
-                freezecheck_options.significance, source=declared.source,
+                *(gates.metric.values(_gated(experiment, freezecheck_experiment_run(
+                    experiment, v), freezecheck_options).history)
+                  for v in (variant, variant.baseline)),
+                gates.curve, freezecheck_options.significance, source=declared.source,
                 variants=max(1, len(variants) - 1))  # alpha split over the judged variants
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
@@ -156,10 +166,17 @@ def test_class(experiment, variants=None) -> type:
             why_not = experiment.why_no_references(freezecheck_options)
             if why_not:
                 pytest.skip(why_not)
+            references = freezecheck_experiment_references(experiment)
+            family = experiment.family_of.get(variant.id)
+            if family and not references.regenerate and references.find(variant.id) is None:
+                # A family runs on demand, over seeds: a reference is kept where made.
+                pytest.skip(f"{variant} (family {family}) has no stored reference. To keep "
+                            f"one, with --freezecheck-families={family}: "
+                            f"{references.how_to_create()}")
             _fail_if(checks.reference_missed(
-                variant, freezecheck_experiment_run(experiment, variant),
-                freezecheck_experiment_references(experiment),
-                experiment.gates_for(freezecheck_options).curve, record_property,
+                variant, _gated(experiment, freezecheck_experiment_run(experiment, variant),
+                                freezecheck_options),
+                references, experiment.gates_for(freezecheck_options).curve, record_property,
                 exact=freezecheck_options.reference_match != "tolerance"))
 
     # No test without a case: pytest would report an empty parameter set as a skip.
@@ -213,8 +230,9 @@ def several_seeds_curve(experiment, variant, declared, run, options, record_prop
     if len(seeds) < MIN_SEEDS:
         problem, largest = judge_curve(
             variant, declared.expectation, declared.where,
-            run(experiment, variant, seed=seeds[0]).val_accuracy,
-            run(experiment, variant.baseline, seed=seeds[0]).val_accuracy,
+            *(gates.metric.values(_gated(experiment, run(experiment, v, seed=seeds[0]),
+                                         options).history)
+              for v in (variant, variant.baseline)),
             gates.curve, options.significance, source=declared.source, variants=variants)
         record_property("largest_curve_deviation", largest)
         return _fail_if(problem and f"at seed {seeds[0]} (fewer than {MIN_SEEDS} seeds: "
@@ -224,8 +242,11 @@ def several_seeds_curve(experiment, variant, declared, run, options, record_prop
         if declared.expectation is None:  # nothing measured: the declaration has a gap
             pytest.fail(why, pytrace=False)
         pytest.skip(why)  # measured at fewer seeds: nothing statistical was declared
-    curves = [run(experiment, variant, seed=s).val_accuracy for s in seeds]
-    baseline = [run(experiment, variant.baseline, seed=s).val_accuracy for s in seeds]
+    def curves_of(v):
+        return [gates.metric.values(_gated(experiment, run(experiment, v, seed=s),
+                                           options).history) for s in seeds]
+
+    curves, baseline = curves_of(variant), curves_of(variant.baseline)
     try:
         problem = seeds_check.curve_breaks_claim(variant, declared, curves, baseline, seeds,
                                                  gates.curve, options.significance,

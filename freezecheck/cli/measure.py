@@ -34,6 +34,7 @@ import time
 import uuid
 from pathlib import Path
 
+from freezecheck.describe.recipe import RECORDED_METRICS
 from freezecheck.describe.session import SessionOptions
 from freezecheck.describe.variants import Variant
 from freezecheck.errors import ConfigError
@@ -113,6 +114,10 @@ def measurement(variant: Variant, seed: int, tier: str | None, dataset: str, res
         "cpu": result["cpu"],
         **({"experiment": experiment} if experiment else {}),
         **({"curve_gates": curve_gates} if curve_gates else {}),
+        # Every other metric the run reports (an experiment's own compile adds them), so
+        # that gates on any of them can be declared from these lines.
+        **({"curves": others} if (others := {k: v for k, v in record.history.items()
+                                             if k not in RECORDED_METRICS}) else {}),
     }
 
 
@@ -193,7 +198,7 @@ def run_experiment(ref, seeds: list[int], *, store_dir: Path, out: Path, workers
 
     experiment = ref.load()
     environment = environment_name()
-    gates = dataclasses.asdict(experiment.gates_for(SessionOptions()))
+    gates = experiment.gates_for(SessionOptions()).as_dict()
     pairs = [(v, s) for v in experiment.variants for s in seeds]  # baseline first
     return sweep(pairs, out=out, store_dir=store_dir, workers=workers, scheduler=scheduler,
                   cpu=cpu, what=f"experiment {experiment.name} ({ref.path})",

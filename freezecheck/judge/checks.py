@@ -6,6 +6,7 @@ written against the library, so that all say the same thing about the same failu
 
 from __future__ import annotations
 
+from freezecheck.describe.recipe import VALIDATION_ACCURACY, Metric
 from freezecheck.judge.curves import compare_curves
 from freezecheck.judge.fingerprints import changes
 from freezecheck.judge.references import (EXACT, describe_environment, exact_differences,
@@ -48,17 +49,20 @@ def trainable_weights_unchanged(variant, record) -> str | None:
 
 
 def accuracy_missed(variant, record, gate: float, expectation=None, where: str = "",
-                    spread: float = 0.0) -> str | None:
-    """The final validation accuracy reaches ``gate``, or keeps ``expectation``."""
+                    spread: float = 0.0, metric: Metric = VALIDATION_ACCURACY) -> str | None:
+    """The final validation accuracy (or the gates' ``metric``) reaches ``gate``, or
+    keeps ``expectation``. A metric the run does not record raises a ConfigError
+    naming it and those it records."""
     from freezecheck.judge.expectations import judge_accuracy
 
-    problem = judge_accuracy(record.final_val_accuracy, expectation, gate, spread)
+    values = metric.values(record.history, f"the run of {variant}")
+    problem = judge_accuracy(values[-1], expectation, gate, spread, metric)
     if not problem:
         return None
-    curve = ", ".join(f"{a:.4f}" for a in record.val_accuracy)
+    curve = ", ".join(f"{a:.4f}" for a in values)
     where = f" (measured in {where})" if expectation and where else ""
-    return (f"{variant}: final validation accuracy {problem}{where}; test accuracy "
-            f"{record.test_accuracy:.4f}.\n  validation accuracy per epoch: {curve}")
+    return (f"{variant}: final {metric.label} {problem}{where}; test accuracy "
+            f"{record.test_accuracy:.4f}.\n  {metric.label} per epoch: {curve}")
 
 
 def reference_missed(variant, record, references, tolerance, record_property,
@@ -71,7 +75,8 @@ def reference_missed(variant, record, references, tolerance, record_property,
     repeat it bit for bit: every epoch's validation accuracy, the test accuracy and the
     sha256 of every weight after training. Any other run (another CPU type or version,
     a borrowed reference, a reference made before these were recorded) is judged by
-    the curve ``tolerance``. ``exact=False`` judges every run by the tolerance: what the
+    the curve ``tolerance``, on its metric (a reference records validation accuracy,
+    and the gates' metric where it is another). ``exact=False`` judges every run by the tolerance: what the
     option ``--freezecheck-reference-match=tolerance`` is to choose
     (``--freezecheck-reference-match=exact``, the default, is ``exact=True``).
 
@@ -79,6 +84,8 @@ def reference_missed(variant, record, references, tolerance, record_property,
     reference), ``reference_judged_by`` (``exact`` or ``tolerance``),
     ``reference_judged_by_reason`` (one line: the same environment, or what differs,
     or that it was relaxed) and ``largest_reference_deviation``."""
+    metric = tolerance.metric
+    run_curve = metric.values(record.history, f"the run of {variant}")
     if references.regenerate:
         path = references.write(record)
         return (f"regenerated {path}: review it, commit it, and run again without "
@@ -97,10 +104,16 @@ def reference_missed(variant, record, references, tolerance, record_property,
     if reference["recipe"] != record.recipe:
         return (f"the reference {path} was made with recipe {reference['recipe']}, this "
                 f"run used {record.recipe}.\n" + borrowed + references.how_to_create())
+    stored_curve = reference.get(metric.name)
+    if stored_curve is None:  # a reference made before the gates read this metric
+        return (f"the reference {path} holds no {metric.name} curve, which the gates "
+                f"read: it was made before they did.\n" + borrowed
+                + (references.how_to_create() if borrowed
+                   else f"To record it, {references.how_to_regenerate()}."))
     judged = judgement(reference, record, borrowed_from=None if own else whose, exact=exact)
     record_property("reference_judged_by", judged.by)
     record_property("reference_judged_by_reason", judged.reason)
-    comparison = compare_curves(record.val_accuracy, reference["val_accuracy"], tolerance)
+    comparison = compare_curves(run_curve, stored_curve, tolerance)
     record_property("largest_reference_deviation", comparison.largest_deviation)
     if judged.by == EXACT:
         differences = exact_differences(reference, record)
@@ -112,8 +125,10 @@ def reference_missed(variant, record, references, tolerance, record_property,
         other_data = (f"The data differ from the reference's (sha256 {record.data_sha256} "
                       f"here, {data} there): the likely cause.\n"
                       if data is not None and data != record.data_sha256 else "")
+        largest = (f"{comparison.largest_deviation * 100:.2f} points" if metric.fraction
+                   else f"{comparison.largest_deviation:.4f}")
         verdict = ("pass" if comparison.ok else "fail too") + (
-            f" (largest difference {comparison.largest_deviation * 100:.2f} points)")
+            f" (largest difference {largest})")
         return (f"{variant}: same environment ({environment}), other results than its "
                 f"{whose} reference {path}:\n"
                 + "\n".join("  " + line for line in differences) + "\n"
@@ -130,8 +145,8 @@ def reference_missed(variant, record, references, tolerance, record_property,
     if comparison.ok:
         return None
     return (comparison.report(variant.id, f"its {whose} reference")
-            + f"\n  this run:  {', '.join(f'{a:.4f}' for a in record.val_accuracy)}"
-            + f"\n  reference: {', '.join(f'{a:.4f}' for a in reference['val_accuracy'])}"
+            + f"\n  this run:  {', '.join(f'{a:.4f}' for a in run_curve)}"
+            + f"\n  reference: {', '.join(f'{a:.4f}' for a in stored_curve)}"
             + f"\n  ({path}, made with {reference['versions']})"
             + f"\n  judged by the tolerance: {judged.reason}"
             + (f"\n{borrowed}{references.how_to_create()}" if borrowed else ""))

@@ -215,52 +215,57 @@ def points(value: float) -> str:
     return f"{value * 100:+.2f} points"
 
 
-def report(claim: str, findings: list[Finding], *, alpha: float, variants: int = 1) -> str:
-    """The findings as lines a person reads: the rule, the two gaps, the bound."""
+def report(claim: str, findings: list[Finding], *, alpha: float, variants: int = 1,
+           show=points) -> str:
+    """The findings as lines a person reads: the rule, the two gaps, the bound.
+    ``show`` says a gap (default: in points, for an accuracy)."""
     lines = []
     for f in findings:
         v = f.verdict
         direction = "above" if f.stale else "below"
         lines.append(
-            f"the {f.what} over {v.n} seed(s) is {points(v.new)}, {direction} the declared "
-            f"{points(v.declared)} by more than {points(v.bound).lstrip('+')} "
-            f"(one-sided, t(n_ref - 1 = {v.n_ref - 1}) * s_ref {v.s_ref * 100:.3f} points * "
+            f"the {f.what} over {v.n} seed(s) is {show(v.new)}, {direction} the declared "
+            f"{show(v.declared)} by more than {show(v.bound).lstrip('+')} "
+            f"(one-sided, t(n_ref - 1 = {v.n_ref - 1}) * s_ref {show(v.s_ref).lstrip('+')} * "
             f"sqrt(1/{v.n} + 1/{v.n_ref}), alpha {alpha} over {variants} variant(s): "
             f"{v.alpha_each:.2g}; p = {v.p_above if f.stale else v.p_below:.2g})")
     return "\n".join(lines)
 
 
-def describe(effect: Effect, *, alpha: float | None = None, margin: float | None = None) -> str:
+def describe(effect: Effect, *, alpha: float | None = None, margin: float | None = None,
+             show=points) -> str:
     """The effect in a few words: seeds, mean gap (with its interval when ``alpha`` is
-    given and there are seeds enough), final gap, largest epoch gap and lag."""
+    given and there are seeds enough), final gap, largest epoch gap and lag. ``show``
+    says a gap (default: in points, for an accuracy)."""
     seeds = effect.seeds
     where = (f"seed {seeds[0]}: " if len(seeds) == 1
              else f"seeds {seeds[0]}-{seeds[-1]}: " if seeds else "")
     interval = ""
     if alpha is not None and effect.n >= 2:
         low, high = effect.interval(alpha)
-        interval = f" [{low * 100:+.2f}, {high * 100:+.2f}] ({1 - alpha:.0%} CI)"
-    margin_text = f", margin +-{margin * 100:.2f}" if margin is not None else ""
+        interval = f" [{show(low)}, {show(high)}] ({1 - alpha:.0%} CI)"
+    margin_text = f", margin +-{show(margin).lstrip('+')}" if margin is not None else ""
     worst = int(np.argmax(np.abs(effect.gap)))
-    return (f"{where}mean gap {points(effect.mean_gap)}{interval}{margin_text}; final gap "
-            f"{points(effect.final_gap)}; largest epoch gap {points(effect.gap[worst])} at "
+    return (f"{where}mean gap {show(effect.mean_gap)}{interval}{margin_text}; final gap "
+            f"{show(effect.final_gap)}; largest epoch gap {show(effect.gap[worst])} at "
             f"epoch {worst + 1}; lag {effect.lag:+.2f} epochs")
 
 
 def explain(variant: str, claim: str, declared: Effect, new: Effect, findings: list[Finding],
-            *, where: str, alpha: float, variants: int = 1) -> str:
+            *, where: str, alpha: float, variants: int = 1, show=points) -> str:
     """The message of a failed (or stale) gate: what was declared and where, the new
-    effect, and the rule it broke."""
+    effect, and the rule it broke. ``show`` says a gap (default: in points)."""
     whose = "this run" if new.n == 1 else "the new seeds"
     verb = "outgrow" if findings and findings[0].stale else "break"
     verb += "s it" if new.n == 1 else " it"
-    return (f"{variant}: {PHRASES[claim]} ({where}; {describe(declared, alpha=alpha)}); "
-            f"{whose} {verb} ({describe(new)}): "
-            f"{report(claim, findings, alpha=alpha, variants=variants)}")
+    return (f"{variant}: {PHRASES[claim]} ({where}; {describe(declared, alpha=alpha, show=show)}); "
+            f"{whose} {verb} ({describe(new, show=show)}): "
+            f"{report(claim, findings, alpha=alpha, variants=variants, show=show)}")
 
 
 def explain_run(variant: str, claim: str, declared: Effect, run: Effect,
-                findings: list[Finding], *, where: str, alpha: float, variants: int = 1) -> str:
+                findings: list[Finding], *, where: str, alpha: float, variants: int = 1,
+                show=points) -> str:
     """The message of one run's failed gate (:func:`judge_run`)."""
     return explain(variant, claim, declared, run, findings, where=where, alpha=alpha,
-                   variants=variants)
+                   variants=variants, show=show)

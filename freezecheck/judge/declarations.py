@@ -10,7 +10,10 @@ and its baseline on, the claim those seeds establish about the mean paired gap a
 the experiment's margin (``curve_claim``), the same about the final-epoch gap
 (``final_claim``), the margin and alpha they were made with, and the measured effect
 behind them: every seed's paired gaps, which the regression gate reads its spread from
-(:mod:`freezecheck.judge.claims`).
+(:mod:`freezecheck.judge.claims`). An experiment whose gates read another metric is
+declared on that metric: its finals, curves and effect are that metric's (gaps signed
+positive where the variant is better, freezecheck/judge/metric_effects.py), and its
+data set's part names it (``"metric": {"name": ..., ...}``).
 
 Schema 2 (margin claims, per-seed gaps) replaced schema 1 (band claims, trimmed
 estimates); a schema 1 file is refused with the command that regenerates it.
@@ -22,7 +25,7 @@ import json
 from pathlib import Path
 
 from freezecheck.errors import ConfigError
-from freezecheck.judge import claims
+from freezecheck.judge import claims, metric_effects
 from freezecheck.judge.curves import compare_curves
 from freezecheck.judge.statistics import MIN_SEEDS
 
@@ -33,29 +36,34 @@ def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
             where: str = "") -> dict:
     """Entries of ``variants`` ({variant id: {seed: measurement row}}), each judged
     against its baseline (``baseline_of(id)``: the baseline's id, or None for a
-    baseline) within ``tolerance`` (a CurveTolerance), claims at level ``alpha``."""
+    baseline) within ``tolerance`` (a CurveTolerance), claims at level ``alpha``, on
+    the tolerance's metric: validation accuracy, or another a measurement line
+    records (:func:`metric_curve`)."""
+    metric = tolerance.metric
     entries = {}
     for variant_id, by_seed in sorted(variants.items()):
         baseline_id = baseline_of(variant_id)
         seeds = sorted(by_seed)
+        curves = {s: metric_curve(by_seed[s], metric.name) for s in seeds}
         baseline = variants.get(baseline_id, {}) if baseline_id else {}
         first = seeds[0]
         if baseline_id is None:
             follows = True
         elif first in baseline:
-            follows = compare_curves(by_seed[first]["val_accuracy"],
-                                     baseline[first]["val_accuracy"], tolerance).ok
+            follows = compare_curves(curves[first], metric_curve(baseline[first], metric.name),
+                                     tolerance).ok
         else:
             raise ConfigError(f"{variant_id} was measured at seed {first}, its baseline "
                               f"{baseline_id} not{f' ({where})' if where else ''}")
-        entry = {"seeds": seeds, "finals": [by_seed[s]["final_val_accuracy"] for s in seeds],
-                 "follows_baseline": follows}
+        finals = ([by_seed[s]["final_val_accuracy"] for s in seeds] if metric.is_default
+                  else [curves[s][-1] for s in seeds])
+        entry = {"seeds": seeds, "finals": finals, "follows_baseline": follows}
         common = [s for s in seeds if s in baseline]
         if baseline_id is not None and len(common) >= MIN_SEEDS:
-            effect = claims.measure_effect(
-                [by_seed[s]["val_accuracy"] for s in common],
-                [baseline[s]["val_accuracy"] for s in common],
-                level=tolerance.level, seeds=common)
+            effect = metric_effects.measure_effect(
+                [curves[s] for s in common],
+                [metric_curve(baseline[s], metric.name) for s in common],
+                level=tolerance.level, seeds=common, metric=metric)
             entry["curve_claim"] = claims.declare(effect, margin=tolerance.margin, alpha=alpha)
             entry["final_claim"] = claims.final_claim(effect, margin=tolerance.margin,
                                                       alpha=alpha)
@@ -63,6 +71,21 @@ def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
             entry["effect"] = effect.as_dict()
         entries[variant_id] = entry
     return entries
+
+
+def metric_curve(row: dict, name: str) -> list[float]:
+    """A measurement line's curve of metric ``name``: ``val_accuracy`` and ``val_loss``
+    are fields of every line, a compiled metric is in its ``curves``; a ConfigError
+    names a line without it."""
+    curve = row.get(name, (row.get("curves") or {}).get(name))
+    if curve is None:
+        recorded = ["val_accuracy", "val_loss", *(row.get("curves") or {})]
+        raise ConfigError(f"{row['variant']} seed {row['seed']} ({row['environment']}): "
+                          f"the measurement records no {name!r} curve, which the gates "
+                          f"read; it records {', '.join(recorded)}. Measure again with "
+                          f"`freezecheck measure --experiment` (which records every "
+                          f"metric the run reports), or gate on one of those.")
+    return curve
 
 
 def seed_spreads(entries: dict, baselines: dict) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from freezecheck.describe.recipe import VALIDATION_ACCURACY, Metric
 from freezecheck.describe.variants import DEFAULT_INIT, parse_id
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +29,8 @@ class Expectation:
     seeds: tuple[int, ...]
     """The measured seeds."""
     finals: tuple[float, ...]
-    """Final validation accuracy per seed, in seed order."""
+    """Final value of the gates' metric (validation accuracy unless the gates name
+    another) per seed, in seed order."""
     follows_baseline: bool
     """At the first seed, the curve kept the full tier's tolerance."""
     curve_claim: str | None = None
@@ -41,26 +43,28 @@ class Expectation:
 
     @property
     def floor(self) -> float:
-        """The lowest final validation accuracy measured."""
+        """The lowest final value measured."""
         return min(self.finals)
 
     @property
     def ceiling(self) -> float:
-        """The highest final validation accuracy measured."""
+        """The highest final value measured."""
         return max(self.finals)
 
-    def kind(self, gate: float) -> str:
-        """``reaches`` (every seed reached ``gate``), ``short`` (none did) or ``mixed``."""
-        if self.floor >= gate:
+    def kind(self, gate: float, metric: Metric = VALIDATION_ACCURACY) -> str:
+        """``reaches`` (every seed reached ``gate``: at or above it, or at or below it
+        where lower is better), ``short`` (none did) or ``mixed``."""
+        reached = [metric.reaches(final, gate) for final in self.finals]
+        if all(reached):
             return "reaches"
-        return "short" if self.ceiling < gate else "mixed"
+        return "short" if not any(reached) else "mixed"
 
-    def describe(self, gate: float) -> str:
+    def describe(self, gate: float, metric: Metric = VALIDATION_ACCURACY) -> str:
         """The kind and the measured range, as messages say it."""
-        spread = (f"{self.floor:.2%}" if len(self.finals) == 1
-                  else f"{self.floor:.2%} to {self.ceiling:.2%}")
+        spread = (metric.show(self.floor) if len(self.finals) == 1
+                  else f"{metric.show(self.floor)} to {metric.show(self.ceiling)}")
         seeds = "seed" if len(self.seeds) == 1 else "seeds"
-        return (f"{self.kind(gate)} ({spread} at {seeds} "
+        return (f"{self.kind(gate, metric)} ({spread} at {seeds} "
                 f"{', '.join(map(str, self.seeds))})")
 
 
@@ -75,6 +79,9 @@ class Lookup:
     measured_in: dict[str, str]  # variant id -> the environment it was measured in
     # per model, its baseline's highest minus lowest final accuracy over >= 5 seeds
     spreads: dict[str, float]
+    # the metrics the expectations were declared on (declarations name any but
+    # validation accuracy), as judge_accuracy must read them
+    metrics: frozenset = frozenset({"val_accuracy"})
 
     def where(self, variant_id: str) -> str:
         """Where ``variant_id``'s expectation was measured, as messages say it."""
@@ -96,9 +103,11 @@ def lookup(environment: str, dataset: str, table: dict,
     measurement there, else ``default_environment``'s. Likewise per model the seed
     spread, which takes five seeds of the baseline: an environment measured at one seed
     borrows the default one's, as the width other seeds land within."""
-    expectations, measured_in, spreads = {}, {}, {}
+    expectations, measured_in, spreads, metrics = {}, {}, {}, set()
     for source in dict.fromkeys((default_environment, environment)):  # own last: it wins
         part = table.get(source, {}).get(dataset, {})
+        if part.get("variants"):
+            metrics.add((part.get("metric") or {}).get("name", "val_accuracy"))
         for variant, row in part.get("variants", {}).items():
             expectations[variant] = Expectation(
                 seeds=tuple(row["seeds"]), finals=tuple(row["finals"]),
@@ -108,13 +117,15 @@ def lookup(environment: str, dataset: str, table: dict,
         spreads.update(part.get("seed_spread") or {})
     return Lookup(environment=environment, dataset=dataset,
                   default_environment=default_environment, expectations=expectations,
-                  measured_in=measured_in, spreads=spreads)
+                  measured_in=measured_in, spreads=spreads,
+                  metrics=frozenset(metrics or {"val_accuracy"}))
 
 
 def judge_accuracy(value: float, expectation: Expectation | None, gate: float,
-                   slack: float) -> str | None:
-    """Why ``value`` (a final accuracy, or the olympic mean of several seeds') breaks
-    ``expectation``; None if it keeps it. Without an expectation, the gate applies.
+                   slack: float, metric: Metric = VALIDATION_ACCURACY) -> str | None:
+    """Why ``value`` (a final accuracy, or the olympic mean of several seeds'; or of
+    the gates' ``metric``) breaks ``expectation``; None if it keeps it. Without an
+    expectation, the gate applies.
 
     A declared shortfall must stay short of the gate and must not fall below its
     measured floor by more than the seed spread; a mixed variant may leave its measured
@@ -123,20 +134,21 @@ def judge_accuracy(value: float, expectation: Expectation | None, gate: float,
     variant's own measured range: other seeds, or another environment, land anywhere
     within about that much of the measured ones.
     """
-    if expectation is None or expectation.kind(gate) == "reaches":
-        if value >= gate:
+    if expectation is None or expectation.kind(gate, metric) == "reaches":
+        if metric.reaches(value, gate):
             return None
         declared = "" if expectation is None else (
-            f"; declared to reach it: {expectation.describe(gate)}")
-        return f"{value:.4f} is below the gate {gate:.4f}{declared}"
+            f"; declared to reach it: {expectation.describe(gate, metric)}")
+        side = "below" if metric.higher_is_better else "above"
+        return f"{value:.4f} is {side} the gate {gate:.4f}{declared}"
     spread = max(slack, expectation.ceiling - expectation.floor)
     low, high = expectation.floor - spread, expectation.ceiling + spread
-    if expectation.kind(gate) == "short" and value >= gate:
+    if expectation.kind(gate, metric) == "short" and metric.reaches(value, gate):
         return (f"{value:.4f} reaches the gate {gate:.4f}, but is declared to fall short "
-                f"of it: {expectation.describe(gate)}. If this is the new behaviour, "
-                f"measure it again and regenerate the table")
+                f"of it: {expectation.describe(gate, metric)}. If this is the new "
+                f"behaviour, measure it again and regenerate the table")
     if not low <= value <= high:
-        return (f"{value:.4f} is outside the declared {expectation.describe(gate)}, "
+        return (f"{value:.4f} is outside the declared {expectation.describe(gate, metric)}, "
                 f"widened by the seed spread {spread:.4f} to [{low:.4f}, {high:.4f}]")
     return None
 
@@ -161,7 +173,8 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
                 baseline_curve, tolerance, alpha: float, *, source: str, variants: int = 1
                 ) -> tuple[str | None, float]:
     """Why one run's curve (one seed of ``variant`` and of its baseline) breaks what is
-    declared for it, or None; and the largest per-epoch gap between the two.
+    declared for it, or None; and the largest per-epoch gap between the two. The curves
+    are of ``tolerance.metric``: validation accuracy, unless the gates name another.
 
     - Declared over five or more seeds (any claim): the one-sided regression gate at
       n = 1 (claims.judge_run): the run's mean gap to its baseline must not fall below
@@ -176,9 +189,11 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
     import warnings
 
     from freezecheck.errors import StaleDeclarationWarning
+    from freezecheck.judge import metric_effects
     from freezecheck.judge.curves import compare_curves
 
     comparison = compare_curves(run_curve, baseline_curve, tolerance)
+    metric = tolerance.metric
     name, baseline_name = variant.id, variant.baseline.id
     curves = (f"\n  {name}: {', '.join(f'{a:.4f}' for a in run_curve)}"
               f"\n  {baseline_name}: {', '.join(f'{a:.4f}' for a in baseline_curve)}")
@@ -188,24 +203,27 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
         from freezecheck.judge import claims
 
         effect = claims.Effect.from_dict(expectation.effect)
-        run = claims.run_effect(run_curve, baseline_curve, level=effect.level)
+        run = metric_effects.run_effect(run_curve, baseline_curve, level=effect.level,
+                                        metric=metric)
         findings = claims.judge_run(effect, run, alpha=alpha, variants=variants)
         if findings:
-            return (claims.explain_run(name, claim, effect, run, findings, where=where,
-                                       alpha=alpha, variants=variants) + again + curves,
-                    comparison.largest_deviation)
+            return (metric_effects.explain(name, claim, effect, run, findings, where=where,
+                                           alpha=alpha, variants=variants, metric=metric)
+                    + again + curves, comparison.largest_deviation)
         improved = claims.stale(effect, run, alpha=alpha, variants=variants)
         if improved:
             warnings.warn(StaleDeclarationWarning(
-                "stale declaration: " + claims.explain_run(
+                "stale declaration: " + metric_effects.explain(
                     name, claim, effect, run, [improved], where=where, alpha=alpha,
-                    variants=variants) + again), stacklevel=2)
+                    variants=variants, metric=metric) + again), stacklevel=2)
         return None, comparison.largest_deviation
     wanted = expectation is None or expectation.follows_baseline
     if wanted and not comparison.ok:
         return comparison.report(name, baseline_name) + curves, comparison.largest_deviation
     if not wanted and comparison.ok:
+        largest = (f"{comparison.largest_deviation * 100:.2f} points" if metric.fraction
+                   else f"{comparison.largest_deviation:.4f}")
         return (f"{name}: declared to leave its baseline's curve tolerance (measured in "
-                f"{where}), but keeps it (largest gap {comparison.largest_deviation * 100:.2f} "
-                f"points)." + again + curves), comparison.largest_deviation
+                f"{where}), but keeps it (largest gap {largest})." + again + curves), \
+            comparison.largest_deviation
     return None, comparison.largest_deviation

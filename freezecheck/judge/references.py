@@ -98,12 +98,16 @@ class References:
     ``root`` and then from each of ``also`` (read-only: those an experiment ships)."""
 
     def __init__(self, root: Path, environment: str, *, regenerate: bool = False,
-                 also=(), regen_command: str | None = None, training: str = "loop"):
+                 also=(), regen_command: str | None = None, training: str = "loop",
+                 metric: str = "val_accuracy"):
         """``regen_command``: what regenerates them (default: the tests, with
         --freezecheck-regen-references). ``training``: the session's training path; each path
         keeps references of its own (``fit`` in a ``fit/`` directory beside the
-        loop's), so one path's regeneration never writes over the other's."""
+        loop's), so one path's regeneration never writes over the other's. ``metric``:
+        the gates' metric, whose curve a reference records too where it is not
+        validation accuracy."""
         self.root = Path(root)
+        self.metric = metric
         self.regen_command = regen_command
         self.environment = environment
         self.regenerate = regenerate
@@ -164,6 +168,8 @@ class References:
             "test_accuracy": record.test_accuracy,
             "weights_after_sha256": fingerprints(record.weights_after),
         }
+        if self.metric != "val_accuracy":
+            content[self.metric] = record.history[self.metric]
         write_atomic(path, json.dumps(content, indent=1, sort_keys=True) + "\n")
         return path
 

@@ -42,28 +42,31 @@ def _at_every_seed(check, variant, records) -> str | None:
 
 
 def accuracy_missed(variant, records, gate: float, expectation=None, where: str = "",
-                    spread: float = 0.0) -> str | None:
-    """The centre of the seeds' final validation accuracies reaches ``gate``, or keeps
-    ``expectation`` (judge.expectations.judge_accuracy)."""
+                    spread: float = 0.0, metric=None) -> str | None:
+    """The centre of the seeds' final validation accuracies (or of the gates'
+    ``metric``) reaches ``gate``, or keeps ``expectation``
+    (judge.expectations.judge_accuracy)."""
+    from freezecheck.describe.recipe import VALIDATION_ACCURACY
     from freezecheck.judge.expectations import judge_accuracy
 
-    finals = [r.final_val_accuracy for r in records]
-    problem = judge_accuracy(centre(finals), expectation, gate, spread)
+    metric = metric or VALIDATION_ACCURACY
+    finals = [metric.values(r.history, f"the run of {variant}")[-1] for r in records]
+    problem = judge_accuracy(centre(finals), expectation, gate, spread, metric)
     if not problem:
         return None
     where = f" (measured in {where})" if expectation and where else ""
-    per_seed = ", ".join(f"{seed_of(r)}: {r.final_val_accuracy:.4f}" for r in records)
-    return (f"{variant}: {summary_name(len(finals))} {problem}{where}.\n"
-            f"  final validation accuracy per seed: {per_seed}")
+    per_seed = ", ".join(f"{seed_of(r)}: {final:.4f}" for r, final in zip(records, finals))
+    return (f"{variant}: {summary_name(len(finals), metric.label)} {problem}{where}.\n"
+            f"  final {metric.label} per seed: {per_seed}")
 
 
-def summary_name(seeds: int) -> str:
+def summary_name(seeds: int, label: str = "validation accuracy") -> str:
     """What the figure a set of seeds is judged by is called (statistics.centre)."""
     if seeds == 1:
-        return "final validation accuracy"
+        return f"final {label}"
     if seeds == 2:
-        return "mean final validation accuracy of 2 seeds"
-    return f"olympic mean final validation accuracy of {seeds} seeds"
+        return f"mean final {label} of 2 seeds"
+    return f"olympic mean final {label} of {seeds} seeds"
 
 
 def curve_breaks_claim(variant, declared, curves, baseline_curves, seeds, tolerance,
@@ -77,24 +80,26 @@ def curve_breaks_claim(variant, declared, curves, baseline_curves, seeds, tolera
     import warnings
 
     from freezecheck.errors import StaleDeclarationWarning
-    from freezecheck.judge import claims
+    from freezecheck.judge import claims, metric_effects
 
     expectation = declared.expectation
     claim = expectation.curve_claim
     declared_effect = claims.Effect.from_dict(expectation.effect)
-    new_effect = claims.measure_effect(curves, baseline_curves, level=tolerance.level,
-                                       seeds=seeds)
+    new_effect = metric_effects.measure_effect(curves, baseline_curves, level=tolerance.level,
+                                               seeds=seeds, metric=tolerance.metric)
     again = f"\nIf this is the new behaviour, measure it again and regenerate {declared.source}."
     findings = claims.judge(claim, declared_effect, new_effect, alpha=alpha, variants=variants)
     if findings:
-        return claims.explain(variant.id, claim, declared_effect, new_effect, findings,
-                              where=declared.where, alpha=alpha, variants=variants) + again
+        return metric_effects.explain(variant.id, claim, declared_effect, new_effect, findings,
+                                      where=declared.where, alpha=alpha, variants=variants,
+                                      metric=tolerance.metric) + again
     improved = claims.stale(declared_effect, new_effect, alpha=alpha, variants=variants)
     if improved:
         warnings.warn(StaleDeclarationWarning(
-            "stale declaration: " + claims.explain(
+            "stale declaration: " + metric_effects.explain(
                 variant.id, claim, declared_effect, new_effect, [improved],
-                where=declared.where, alpha=alpha, variants=variants) + again), stacklevel=2)
+                where=declared.where, alpha=alpha, variants=variants,
+                metric=tolerance.metric) + again), stacklevel=2)
     return None
 
 

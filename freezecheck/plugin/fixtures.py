@@ -104,13 +104,13 @@ def note_run(request, record, experiment, options, gates, *, trained: bool, name
     its ``declared_curve`` (:func:`declared_curve`)."""
     from freezecheck.reporting.report import run_figures
 
-    figures = run_figures(record, gates.min_accuracy)
+    figures = run_figures(record, gates.final_gate, gates.metric)
     index = next((i for i, v in enumerate(experiment.variants) if v.id == record.variant_id),
                  None)
     figures.update(
         experiment=experiment.name, tier=experiment.tier_name(options),
         dataset=experiment.dataset_name(options), dataset_title=experiment.data_title(options),
-        curve_gates=dataclasses.asdict(gates),
+        curve_gates=gates.as_dict(),
         trained=trained, worker=os.environ.get("PYTEST_XDIST_WORKER", "main"), index=index,
         declared_curve=declared_curve(experiment, variant, options))
     request.node.stash.setdefault(RUNS_KEY, {})[(record.variant_id, record.recipe["seed"])] = figures

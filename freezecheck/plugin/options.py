@@ -40,14 +40,17 @@ OPTIONS = {
                       "(freezecheck's compiled whole-epoch loop) or fit (Keras' "
                       "model.compile + model.fit) (default: each recipe's)."),
     "min_accuracy": (float, "Final validation accuracy every variant of every experiment "
-                            "must reach (default: each experiment's gate)."),
+                            "must reach (default: each experiment's gate). An experiment "
+                            "gated on another metric stops the session."),
     "curve_band": (float, "Largest per-epoch |variant - baseline| validation accuracy, "
-                          "every experiment (default: each experiment's gate)."),
+                          "every experiment (default: each experiment's gate). An "
+                          "experiment gated on another metric stops the session."),
     "curve_level": (float, "Accuracy whose first epoch is compared with the baseline's, "
-                           "every experiment (default: each experiment's gate)."),
+                           "every experiment (default: each experiment's gate). An "
+                           "experiment gated on another metric stops the session."),
     "curve_max_lag": (int, "Largest allowed difference, in epochs, to first reach the "
-                           "curve level, every experiment (default: each experiment's "
-                           "gate)."),
+                           "curve level, every experiment, whichever its metric "
+                           "(default: each experiment's gate)."),
     "alpha": (float, "Significance level of the statistical judgements (declared "
                      f"expectations, several seeds), per variant (default: {DEFAULT_ALPHA})."),
     "seeds": (int, "Number of seeds every variant of every experiment runs with, from "

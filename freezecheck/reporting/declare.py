@@ -1,7 +1,7 @@
 """From an experiment's measurements to its declarations file (``freezecheck declare``).
 
 The judgement of freezecheck/judge/declarations.py, for any experiment: its own
-variants, baselines and curve gates.
+variants, baselines and curve gates, on the metric its gates read.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ def declarations_of(experiment, paths, *, alpha: float, command: str) -> tuple[d
         entries = declarations.declare(
             variants, lambda v: None if ids[v].is_baseline else ids[v].baseline.id,
             tolerance, alpha=alpha, where=f"{environment}, {dataset}")
-        table.setdefault(environment, {})[dataset] = {
-            "seed_spread": declarations.seed_spreads(entries, {experiment.name:
-                                                               experiment.baseline.id}),
-            "variants": entries}
+        part = {"seed_spread": declarations.seed_spreads(entries, {experiment.name:
+                                                                   experiment.baseline.id}),
+                "variants": entries}
+        if not tolerance.metric.is_default:  # a file on accuracy reads as it always has
+            part["metric"] = tolerance.metric.as_dict()
+        table.setdefault(environment, {})[dataset] = part
     return table, declarations.document(table, command)

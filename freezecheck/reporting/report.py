@@ -88,7 +88,7 @@ class Context:
         return self.dataset_title or self.dataset
 
     def gate(self, model: str) -> float:
-        return self.model_gates.get(model, self.gates["min_accuracy"])
+        return self.model_gates.get(model, final_gate(self.gates))
 
     @property
     def title(self) -> str:
@@ -103,12 +103,15 @@ class Context:
         return f"seeds {seeds[0]} to {seeds[-1]}"
 
     def gates_text(self) -> str:
-        curves = {name: {k: v for k, v in g.items() if k != "min_accuracy"}
+        curves = {name: {k: str(v) for k, v in g.items() if k not in ("min_accuracy", "final")}
                   for name, g in self.experiment_gates.items()}
         if len({tuple(sorted(c.items())) for c in curves.values()}) > 1:
-            return "; ".join(f"{name}: " + _gates_text(g, format(g["min_accuracy"], ".1%"))
+            return "; ".join(f"{name}: " + _gates_text(g, _show(g, final_gate(g)))
                              for name, g in sorted(self.experiment_gates.items()))
         g = self.gates
+        if "metric" in g:  # gated on another metric than accuracy: its own units
+            return _gates_text(g, _show(g, self.gate(sorted(self.model_gates)[0])
+                                        if self.model_gates else final_gate(g)))
         models = sorted(self.model_gates)
         if len({self.model_gates[m] for m in models}) > 1:  # each model its own gate
             accuracy = ", ".join(f"{m} {self.model_gates[m]:.1%}" for m in models)
@@ -118,6 +121,14 @@ class Context:
 
 
 def _gates_text(g: dict, accuracy: str) -> str:
+    metric = g.get("metric")
+    if metric is not None:  # gated on another metric than accuracy (Gates.as_dict)
+        label = "validation " + metric["name"].removeprefix("val_")
+        side = ">=" if metric["higher_is_better"] else "<="
+        return (f"final {label} {side} {accuracy}; curve within "
+                f"+-{_show(g, g['curve_band']).lstrip('+')} of the baseline's, "
+                f"{label} {side} {_show(g, g['curve_level'])} reached at most "
+                f"{g['curve_max_lag']} epoch(s) after it")
     return (f"final validation accuracy >= {accuracy}; curve within "
             f"+-{g['curve_band'] * 100:.1f} points of the baseline's, "
             f"{g['curve_level']:.1%} reached at most {g['curve_max_lag']} epoch(s) after it")
@@ -141,26 +152,63 @@ def context_of(runs: dict[str, dict], environment: str) -> Context:
         tier=", ".join(dict.fromkeys(r["tier"] for r in experiments.values())),
         seeds=tuple(sorted({r["seed"] for r in runs.values()})),
         gates=first["curve_gates"],
-        model_gates={name: r["curve_gates"]["min_accuracy"]
-                     for name, r in experiments.items()},
+        model_gates={name: final_gate(r["curve_gates"]) for name, r in experiments.items()},
         experiment_gates={name: r["curve_gates"] for name, r in experiments.items()})
 
 
 def run_line(run: dict) -> str:
-    """The line the terminal says a run with as its figures arrive."""
+    """The line the terminal says a run with as its figures arrive (with the gated
+    metric's final value where the gates read another metric than accuracy)."""
     how = (f"trained in {run['train_seconds']:.0f} s" if run["trained"]
            else "loaded from the store")
+    metric = run.get("metric")
+    gated = ("" if run.get("final_metric") is None
+             else f", {metric['name']} {run['final_metric']:.4f}")
     return (f"freezecheck: {run['variant']} seed {run['seed']}: val accuracy "
-            f"{run['final_val_accuracy']:.2%} after {len(run['val_accuracy'])} "
+            f"{run['final_val_accuracy']:.2%}{gated} after {len(run['val_accuracy'])} "
             f"epochs, {how}")
 
 
-def run_figures(record: RunRecord, level: float) -> dict:
+def _gate_text(context: Context, model: str) -> str:
+    """A model's final gate as a table's heading says it: ``99.0%``, or on another
+    metric, ``val_loss <= 0.3500``."""
+    gates = context.experiment_gates.get(model) or context.gates
+    metric = gates.get("metric")
+    if metric is None:
+        return f"{context.gate(model):.1%}"
+    side = ">=" if metric["higher_is_better"] else "<="
+    return f"{metric['name']} {side} {_show(gates, context.gate(model))}"
+
+
+def final_gate(g: dict) -> float:
+    """The final gate of a session's gates (Gates.as_dict): in accuracy, or in the
+    units of the metric they name."""
+    return g["final"] if "metric" in g else g["min_accuracy"]
+
+
+def _show(g: dict, value: float) -> str:
+    """A value of the gates' metric: a percentage for a fraction, else as it is."""
+    fraction = g.get("metric", {"unit": "fraction"})["unit"] == "fraction"
+    return f"{value:.1%}" if fraction else f"{value:.4f}"
+
+
+def run_figures(record: RunRecord, level: float, metric=None) -> dict:
     """The small, JSON-ready figures of one run that the report shows.
 
-    ``level`` is the accuracy gate: ``epochs_to_level`` is the first epoch (1-based)
-    at which validation accuracy reached it, or None.
+    ``level`` is the final gate: ``epochs_to_level`` is the first epoch (1-based) at
+    which validation accuracy reached it, or None. Gated on another ``metric``
+    (describe.recipe.Metric), ``level`` is in its units and reached in its direction,
+    and the figures add the metric (name, direction, unit), its curve
+    (``metric_values``) and its final value (``final_metric``).
     """
+    if metric is not None and not metric.is_default:
+        if metric.name not in record.history:  # its tests say so; nothing to show of it
+            return {**run_figures(record, level), "metric": metric.as_dict(),
+                    "epochs_to_level": None}
+        values = metric.values(record.history)
+        return {**run_figures(record, level), "metric": metric.as_dict(),
+                "metric_values": values, "final_metric": values[-1],
+                "epochs_to_level": epochs_to_reach(values, level, metric.higher_is_better)}
     return {
         "variant": record.variant_id,
         "seed": record.recipe["seed"],
@@ -408,9 +456,13 @@ def verdicts(runs: dict[str, dict], outcomes: dict, context: Context) -> dict:
     finals: dict[str, list[float]] = {}
     models: dict[str, str] = {}
     leaving: set[str] = set()
+    lower_is_better: set[str] = set()  # variants gated on a metric where lower is better
     for r in runs.values():
-        finals.setdefault(r["variant"], []).append(r["final_val_accuracy"])
+        finals.setdefault(r["variant"], []).append(r.get("final_metric",
+                                                         r["final_val_accuracy"]))
         models[r["variant"]] = r["model"]
+        if not r.get("metric", {}).get("higher_is_better", True):
+            lower_is_better.add(r["variant"])
         if r.get("declared_curve") == "leaves":
             leaving.add(r["variant"])
     judged = {}
@@ -427,7 +479,9 @@ def verdicts(runs: dict[str, dict], outcomes: dict, context: Context) -> dict:
         else:
             from freezecheck.judge.statistics import centre
 
-            reached = centre(values) >= context.gate(models[variant])
+            gate = context.gate(models[variant])
+            reached = (centre(values) <= gate if variant in lower_is_better
+                       else centre(values) >= gate)
             curve_held = any(n in CURVE_TESTS and o == "passed" for n, o in mine)
             if variant in leaving and curve_held:
                 judged[variant] = ("leaves", LEAVES if reached else LEAVES_SHORT)
@@ -512,8 +566,13 @@ NUMERIC_COLUMNS = {1, 2, 3, 4, 5}
 
 
 def _headers(runs: dict[str, dict]) -> list[str]:
-    levels = sorted({r["level"] for r in runs.values()})
-    level = f"{levels[0]:.1%}" if len(levels) == 1 else "gate"
+    levels = {(r["level"], r.get("metric", {}).get("name"),
+               r.get("metric", {}).get("higher_is_better")) for r in runs.values()}
+    level = "gate"
+    if len(levels) == 1:
+        value, metric, higher = next(iter(levels))
+        level = (f"{value:.1%}" if metric is None
+                 else f"{metric} {'>=' if higher else '<='} {value:.4g}")
     return ["variant", "seed", "val acc", "test acc", f"epochs to {level}", "train s", "run",
             "verdict"]
 
@@ -554,7 +613,7 @@ def table(runs: dict[str, dict], outcomes: dict, context: Context,
             return "  ".join(c.rjust(w) if i in NUMERIC_COLUMNS else c.ljust(w)
                              for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-        lines += [f"{model}  (gate {context.gate(model):.1%})", line(headers),
+        lines += [f"{model}  (gate {_gate_text(context, model)})", line(headers),
                   line(["-" * w for w in widths]), *map(line, rows), ""]
     tests, variants = _counts_text(outcomes, judged)
     lines += [f"variants: {variants}", f"tests: {tests}"]
@@ -602,7 +661,7 @@ def summary_markdown(runs: dict[str, dict], outcomes: dict, context: Context,
     headers = _headers(runs)
     per_variant, others = _not_passed(outcomes, runs)
     for model, rows in _rows(runs, judged):
-        lines += [f"## {model} (gate {context.gate(model):.1%})", "",
+        lines += [f"## {model} (gate {_gate_text(context, model)})", "",
                   "| " + " | ".join(headers) + " |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
         explained = []
@@ -706,11 +765,18 @@ def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None =
     styles: dict[str, tuple[str, str]] = {}  # label -> colour, line style
     for axes, (model, mine) in zip(axes_grid.flat, panels):
         gates = context.experiment_gates.get(model) or context.gates
-        band = gates["curve_band"]
-        gate = context.gate(model) * 100
+        # Gated on another metric than accuracy: its curve, band and gate, in its units.
+        metric = gates.get("metric")
+        scale = 100 if metric is None or metric["unit"] == "fraction" else 1
+        top = 100.0 if metric is None else math.inf
+        band = gates["curve_band"] * scale / 100
+        gate = context.gate(model) * scale
         lows = [gate]
         for r in mine:  # the baseline first, so that its band lies under the other curves
-            curve = [a * 100 for a in r["val_accuracy"]]
+            if metric is not None and "metric_values" not in r:
+                continue  # a run that does not record the gated metric (its tests say so)
+            curve = [a * scale for a in (r["val_accuracy"] if metric is None
+                                         else r["metric_values"])]
             epochs = range(1, len(curve) + 1)
             lows.append(min(curve))
             label = curve_label(r)
@@ -718,8 +784,9 @@ def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None =
             failed = kind == "failed"
             if _is_baseline(r):
                 axes.fill_between(epochs, [a - band * 100 for a in curve],
-                                  [min(a + band * 100, 100.0) for a in curve],
-                                  color="0.85", label=f"baseline +-{band * 100:.1f} points")
+                                  [min(a + band * 100, top) for a in curve], color="0.85",
+                                  label=f"baseline +-{band * 100:.1f} points" if scale == 100
+                                  else f"baseline +-{band * 100:.4g}")
             if failed:
                 what = said.removeprefix("FAILED: ")
                 axes.plot(epochs, curve, color=FAILED_COLOUR, linewidth=3.2, marker="X",
@@ -732,6 +799,15 @@ def curves_figure(runs: dict[str, dict], context: Context, judged: dict | None =
                 colour, style = styles[label]
                 axes.plot(epochs, curve, marker="o", markersize=4, linewidth=1.3,
                           linestyle=style, color=colour, zorder=3, label=label)
+        if metric is not None:
+            name = metric["name"]
+            axes.axhline(gate, color="0.3", linestyle="--", linewidth=1,
+                         label=f"gate (final {name})")
+            axes.set(title=f"{model}: gate {_gate_text(context, model)}", xlabel="epoch",
+                     ylabel=f"{name}{' (%)' if scale == 100 else ''}")
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axes.grid(alpha=0.3)
+            continue
         axes.axhline(gate, color="0.3", linestyle="--", linewidth=1, label="gate (final accuracy)")
         low = max(0.0, min(lows) - 0.3)
         axes.set_ylim(low, 100.0 + (100.0 - low) * 0.02)
@@ -892,7 +968,7 @@ def index_html(runs: dict[str, dict], outcomes: dict, context: Context, judged: 
     headers = _headers(runs)
     per_variant, others = _not_passed(outcomes, runs)
     for model, rows in _rows(runs, judged):
-        parts += [f"<h2>{e(model)} (gate {context.gate(model):.1%})</h2>", "<table><thead><tr>",
+        parts += [f"<h2>{e(model)} (gate {e(_gate_text(context, model))})</h2>", "<table><thead><tr>",
                   *(f'<th class="{"num" if i in NUMERIC_COLUMNS else ""}">{e(h)}</th>'
                     for i, h in enumerate(headers)), "</tr></thead><tbody>"]
         current = ""
