@@ -147,3 +147,23 @@ def test_a_cpu_type_no_worker_has_is_refused_naming_those_there():
     with pytest.raises(ConfigError, match=r"--cpu-type x86_64:cccc: no worker has it; the "
                                           r"workers have x86_64:aaaa \(1\), x86_64:bbbb \(2\)"):
         placement({"w1": A, "w2": B, "w3": B}, own=A, wanted="x86_64:cccc")
+
+
+def test_the_built_in_sweep_keys_and_trains_a_run_as_a_session_does(monkeypatch):
+    """One store-key scheme: a run `measure --families` stores is the one a session's
+    fixture asks for (Experiment.store_key), trained through the experiment's train."""
+    from freezecheck.builtin import measure
+    from freezecheck.builtin.experiment import EXPERIMENTS
+    from freezecheck.train.data import Dataset
+
+    data = Dataset.__new__(Dataset)
+    object.__setattr__(data, "sha256", {"train": "a", "validation": "b", "test": "c"})
+    monkeypatch.setitem(measure._DATA, ("mnist", None), data)
+    trained = []
+    monkeypatch.setattr(EXPERIMENTS["lenet5"], "train",
+                        lambda variant, recipe, data: trained.append(variant.id) or "record")
+    variant = variant_of("lenet5", ("conv1",))
+    result = measure.train_task(variant, 3, "full", "mnist", None)
+    recipe = measure.recipe_for(variant, 3, "full")
+    assert result["record"] == "record" and trained == ["lenet5[conv1]"]
+    assert result["key"] == EXPERIMENTS["lenet5"].store_key(variant, recipe, data)

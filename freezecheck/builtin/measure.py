@@ -55,15 +55,16 @@ def train_task(variant: Variant, seed: int, tier: str, dataset: str,
     Runs in a Dask worker (or in this process): the data set is read from this
     machine's ``data_dir`` and verified once per process."""
     from freezecheck.builtin.datasets import load_dataset
-    from freezecheck.builtin.models import train
-    from freezecheck.train.store import run_key
+    from freezecheck.builtin.experiment import EXPERIMENTS
 
     if (dataset, data_dir) not in _DATA:
         _DATA[(dataset, data_dir)] = load_dataset(dataset, data_dir)
     data = _DATA[(dataset, data_dir)]
     recipe = recipe_for(variant, seed, tier)
-    return {"record": train(variant, recipe, data),
-            "key": run_key(variant.id, recipe.as_dict(), data.sha256), **who()}
+    # Trained and keyed as a session trains and keys it: a session reuses these runs.
+    experiment = EXPERIMENTS[variant.model]
+    return {"record": experiment.train(variant, recipe, data),
+            "key": experiment.store_key(variant, recipe, data), **who()}
 
 
 def run(variants: list[Variant], seeds: list[int], *, dataset: str, data_dir: str | None,
