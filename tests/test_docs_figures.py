@@ -168,3 +168,25 @@ def test_the_performance_figures_are_written_from_their_records():
         "docs/performance.md types a measured figure: take it from its record")
     with pytest.raises(FileNotFoundError, match="benchmarks/missing.json"):
         hook.on_page_markdown("<!-- speed: benchmarks/missing.json -->", None, None, None)
+
+
+def test_the_replication_table_is_the_commands_output_on_the_committed_measurements(capsys):
+    """docs/statistics.md's false-alarm table is what `freezecheck replication` prints
+    for the measurements it names, not a copy that a new measurement or rule leaves
+    behind."""
+    import glob
+    import shlex
+
+    from freezecheck.cli.main import main
+
+    page = (ROOT / "docs" / "statistics.md").read_text()
+    found = re.search(r"<!-- replication: python -m freezecheck (.+?) -->\n(.*?)\n"
+                      r"<!-- /replication -->", page, re.S)
+    assert found, "docs/statistics.md has no <!-- replication: ... --> block"
+    words = shlex.split(found.group(1))
+    files = [path for word in words[1:] for path in sorted(glob.glob(str(ROOT / word)))]
+    assert main([words[0], *files]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert found.group(2).strip() == printed, (
+        "docs/statistics.md's replication table is not what the command prints now: "
+        "run it and paste its output between the markers")

@@ -10,6 +10,8 @@ CurveTolerance), which the command finds from what the row records
 
 from __future__ import annotations
 
+import collections
+
 from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id as id_of
 from freezecheck.errors import ConfigError
 from freezecheck.reporting.measurements import family_of, group
@@ -75,7 +77,7 @@ def replication(rows, alpha: float, tolerance) -> list[str]:
     the same seeds), the regression gate declared from the first five of them and judged
     on the other five, and the reverse, at five seeds and one seed at a time
     (freezecheck/judge/replication.py); then the totals with their Clopper-Pearson
-    bounds. Alpha is split over the variants judged in each environment and data set.
+    bounds. Alpha is split as a session splits it: over each model's variants judged.
     ``tolerance``: row -> its CurveTolerance (level and margin). A variant's baseline is
     its model's ``MODEL[none]``."""
     from freezecheck.judge.replication import replicate
@@ -94,12 +96,15 @@ def replication(rows, alpha: float, tolerance) -> list[str]:
             seeds = [s for s in sorted(runs) if s in baseline]
             if (frozen or init != DEFAULT_INIT) and len(seeds) >= 10:
                 paired[name] = (runs, baseline, seeds[:10])
+        # A session splits alpha over its experiment's variants judged against the
+        # baseline: here, each model's variants measured at ten seeds.
+        per_model = collections.Counter(parse_id(name)[0] for name in paired)
         for name, (runs, baseline, seeds) in paired.items():
             curve = tolerance(runs[seeds[0]])
             result = replicate([runs[s]["val_accuracy"] for s in seeds],
                                [baseline[s]["val_accuracy"] for s in seeds], seeds,
                                level=curve.level, margin=curve.margin, alpha=alpha,
-                               variants=len(paired), variant=name)
+                               variants=per_model[parse_id(name)[0]], variant=name)
             failed, judged = failed + result.failures, judged + result.judgements
             run_failed = run_failed + result.run_failures
             run_judged = run_judged + result.run_judgements
