@@ -148,6 +148,16 @@ def test_no_page_names_a_commit():
     assert not named, "\n".join(named)
 
 
+def test_no_page_is_dated():
+    """A page says what is true now; when a figure was measured is history, kept by the
+    changelog and the records under benchmarks/ (benchmarks/dated-measurements.md)."""
+    pages = [README, *sorted((ROOT / "docs").glob("*.md"))]
+    dated = [f"{page.relative_to(ROOT)}: {found.group(0)}" for page in pages
+             if page.name != "CHANGELOG.md"
+             for found in re.finditer(r"\b(19|20)\d\d-[01]\d-[0-3]\d\b", page.read_text())]
+    assert not dated, "\n".join(dated)
+
+
 def test_the_performance_figures_are_written_from_their_records():
     """docs/performance.md types no measured figure: its markers become the records'
     tables when the site is built (docs/benchmark_tables.py), and a marker naming a

@@ -185,14 +185,26 @@ def test_report_json_is_read_as_measurements(tmp_path):
     assert (read["environment"], read["dataset"], read["seed"]) == ("envB", "mnist", 2)
 
 
-def test_the_findings_page_renders_the_committed_table():
+def committed_rows():
+    """The measurement rows the committed declarations were made from (their made_with)."""
+    made_with = json.loads((ROOT / "freezecheck" / "builtin" / "expectations.json")
+                           .read_text())["made_with"]
+    return tabulate.read_rows([ROOT / word for word in made_with.split()
+                               if word.endswith(".jsonl")])
+
+
+def test_the_findings_page_is_what_the_tooling_renders():
+    """Every figure of docs/findings.md's tables and sentences comes from the
+    declarations and the measurements they were made from."""
+    from freezecheck.builtin import statements
+
     page = (ROOT / "docs" / "findings.md").read_text()
-    blocks = list(tabulate.PAGE_BLOCK.finditer(page))
-    assert blocks, "docs/findings.md has no expectations table"
-    assert tabulate.render_page(page, MEASURED) == page, (
-        "docs/findings.md's expectations tables differ from freezecheck/builtin/expectations.json: run "
-        "python -m freezecheck expectations ... --out freezecheck/builtin/expectations.json "
-        "--page docs/findings.md")
+    assert list(tabulate.PAGE_BLOCK.finditer(page)), "docs/findings.md has no expectations table"
+    assert list(statements.SEEDS_BLOCK.finditer(page)), "docs/findings.md has no seeds block"
+    assert statements.render_page(page, MEASURED, committed_rows()) == page, (
+        "docs/findings.md differs from what freezecheck/builtin/expectations.json and its "
+        "measurements render: run the command in its made_with field with --page "
+        "docs/findings.md")
 
 
 def test_an_unmeasured_variant_is_told_how_to_measure_it():

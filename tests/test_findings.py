@@ -80,3 +80,33 @@ def test_replication_reports_every_variant_with_ten_seeds_and_the_totals():
     assert not any("`lenet5[out]`" in line for line in lines)  # five seeds only
     assert any(line.startswith("| 2 at five seeds | 0 | ") for line in lines), lines
     assert any(line.startswith("| 10 at one seed | 0 | ") for line in lines), lines
+
+
+def test_sentences_carry_intervals_at_ten_seeds_and_say_exploratory_below():
+    """A variant at ten paired seeds gets its gaps' intervals, its claims and its rate;
+    at five, its range only, marked exploratory."""
+    import numpy as np
+
+    from freezecheck.builtin import statements, tabulate
+
+    rng = np.random.default_rng(4)
+    base = 1 - 0.02 * np.exp(-np.arange(1, 11) / 2)
+    rows = []
+    for variant, seeds, shift, delay in (("lenet5[none]", 10, 0.0, 0), ("lenet5[fc1]", 10, -0.006, 2),
+                                         ("lenet5[conv1+conv2]", 5, -0.01, 0)):
+        for seed in range(seeds):
+            curve = np.concatenate([np.full(delay, 0.98), base[:10 - delay]]) + shift
+            curve = [round(float(a), 4) for a in curve + rng.normal(0, 0.0005, 10)]
+            rows.append({"environment": "envA", "dataset": "mnist", "variant": variant,
+                         "seed": seed, "val_accuracy": curve, "final_val_accuracy": curve[-1]})
+    measured = tabulate.tabulate(rows)
+    page = ("<!-- seeds envA mnist single -->\n<!-- /seeds -->\n"
+            "<!-- seeds envA mnist blocks -->\n<!-- /seeds -->\n")
+    rendered = statements.render_page(page, measured, rows)
+    fc1 = next(line for line in rendered.splitlines() if line.startswith("- `lenet5[fc1]`"))
+    assert fc1.startswith("- `lenet5[fc1]` (10 seeds): mean-over-epochs gap −")
+    assert "(99% CI −" in fc1 and "**leaves** against the margin of ±0.15 points" in fc1
+    assert "Epochs to 99.0%:" in fc1 and ": later" in fc1
+    block = next(line for line in rendered.splitlines() if "conv1+conv2" in line)
+    assert "(5 seeds, exploratory)" in block and "CI" not in block and "**" not in block
+    assert statements.render_page(rendered, measured, rows) == rendered  # idempotent

@@ -5,7 +5,8 @@ package may (freezecheck/cli/plugins.py; the entry point ``builtin`` of the grou
 - ``measure`` without ``--experiment``: its families over seeds (``--families``,
   ``--models``, ``--dataset``, ``--data-dir``, ``--tier``; freezecheck/builtin/measure.py);
 - ``expectations``: its measurements to its expectations table
-  (freezecheck/builtin/tabulate.py);
+  (freezecheck/builtin/tabulate.py), and the findings page's figures
+  (freezecheck/builtin/statements.py);
 - ``findings``: its findings' plots and tables (freezecheck/builtin/findings.py);
 - the curve tolerance its measurement lines are audited by (``replication``,
   ``false-alarms``): the full tier's on their data set, since its lines record none.
@@ -62,9 +63,12 @@ def register(cli) -> None:
                                    "checkout of freezecheck, is "
                                    "freezecheck/builtin/expectations.json")
     expectations.add_argument("--page", type=Path, default=None, metavar="MARKDOWN_FILE",
-                              help="also re-render the tables between '<!-- expectations ENV "
-                                   "DATASET -->' and '<!-- /expectations -->' in this file "
-                                   "(the docs keep them in docs/findings.md)")
+                              help="also re-render this file's marked blocks: the tables "
+                                   "between '<!-- expectations ENV DATASET -->' and "
+                                   "'<!-- /expectations -->', the sentences of '<!-- seeds "
+                                   "ENV DATASET FAMILY -->' and the table of '<!-- seed-zero "
+                                   "DATASET -->' (freezecheck/builtin/statements.py; the docs "
+                                   "keep them in docs/findings.md)")
 
     findings = cli.add_command(
         "findings", _findings,
@@ -139,12 +143,13 @@ def _findings(args) -> int:
 
 
 def _expectations(args) -> int:
-    from freezecheck.builtin import tabulate
+    from freezecheck.builtin import statements, tabulate
     from freezecheck.judge.declarations import document as table_document
     from freezecheck.reporting import readers
 
     try:
-        measured = tabulate.tabulate(tabulate.read_rows(args.measurements))
+        rows = tabulate.read_rows(args.measurements)
+        measured = tabulate.tabulate(rows)
         # The page is read before anything is written: a wrong --page writes nothing.
         page = (readers.read_text(args.page, "a Markdown page with expectations blocks, "
                                              "for --page") if args.page else None)
@@ -152,7 +157,7 @@ def _expectations(args) -> int:
                    + " ".join(str(p) for p in args.measurements) + f" --out {args.out}")
         write_file(args.out, table_document(measured, command))
         if page is not None:
-            write_file(args.page, tabulate.render_page(page, measured))
+            write_file(args.page, statements.render_page(page, measured, rows))
     except (FreezecheckError, OSError, ValueError) as exc:
         return fail("expectations", exc)
     for environment, datasets in measured.items():

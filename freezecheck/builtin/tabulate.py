@@ -11,7 +11,8 @@ validation accuracy at each measured seed, whether its curve kept the full tier'
 tolerance at the first seed, and, where at least five seeds of it and of its baseline
 were measured, the claim those seeds establish about its curve and the measured effect
 behind it (:mod:`freezecheck.judge.claims`). ``--page FILE`` also re-renders the tables of a
-Markdown page (the docs keep them in ``docs/findings.md``) from it.
+Markdown page (the docs keep them in ``docs/findings.md``) from it, and the sentences
+that carry the findings' figures (freezecheck/builtin/statements.py).
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def read_rows(paths) -> list[dict]:
                                   dataset=DEFAULT_DATASET)
 
 
+# A page states a claim about a variant (its interval, what it establishes) from this
+# many seeds paired with its baseline; at fewer, what was measured is "exploratory".
+FINDING_SEEDS = 10
+
+
 def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
     """The expectations table (freezecheck/judge/declarations.py) from measurement rows."""
     measured: dict = {}
@@ -95,7 +101,7 @@ def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> lis
     """
     table = measured[environment][dataset]["variants"]
     lines = ["| variant | family | seeds | final val accuracy (floor to ceiling) | declared "
-             "| curve (first seed) | curve (statistical) |",
+             "| curve (first seed) | claim (ten seeds) |",
              "| --- | --- | ---: | --- | --- | --- | --- |"]
     for model in MODEL_NAMES:
         for variant in family_order(model):
@@ -109,7 +115,10 @@ def markdown(measured: dict, environment: str, dataset: str, gates: dict) -> lis
                       else f"{min(finals):.2%} to {max(finals):.2%}")
             kind = Expectation(tuple(entry["seeds"]), tuple(finals),
                                entry["follows_baseline"]).kind(gates[model])
-            statistical = entry.get("curve_claim") or ""
+            paired = len(entry.get("effect", {}).get("mean_gaps", ()))
+            statistical = ("" if variant.is_baseline
+                           else entry["curve_claim"] if paired >= FINDING_SEEDS
+                           else "exploratory")
             lines.append(
                 f"| `{variant.id}` | {family_of(variant.id)} | {len(finals)} | {spread} | "
                 f"{kind} | {'follows' if entry['follows_baseline'] else 'leaves'} | "
