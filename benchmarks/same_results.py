@@ -59,7 +59,9 @@ def tests(results: dict) -> dict:
             return f"{match['head']}[{current_id(match['param'])}]"
         except (TypeError, ValueError):  # no parameter, or one that is not a variant
             return test
-    return {rename(test): outcome for test, outcome in results["tests"].items()}
+    # results.json schema 3 records each test as {"outcome": ..., "message": ...}.
+    return {rename(test): outcome["outcome"] if isinstance(outcome, dict) else outcome
+            for test, outcome in results["tests"].items()}
 
 
 def differences(before: dict, after: dict) -> list[str]:
