@@ -328,13 +328,14 @@ def full_figures(variant, final, index):
 
 
 @pytest.mark.parametrize("missing", [("metadata", "cpu"), ("metadata",), ("tests", "*", "message"),
-                                     ("runs", 0, "trained"), ("schema_version",)])
+                                     ("runs", 0, "trained"), ("schema_version",),
+                                     ("stale_declarations",)])
 def test_results_follow_their_json_schema_and_a_missing_field_is_caught(tmp_path, missing):
     runs = {f"{v} seed=0000": full_figures(v, final, i) for i, (v, final) in enumerate(
         (("lenet5[none]", 0.992), ("lenet5[conv2]", 0.9882)))}
     write_results(tmp_path, runs, TESTS, CONTEXT)
     document = json.loads((tmp_path / "results.json").read_text())
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 4
     validate_results(document)
     import jsonschema
 
