@@ -137,3 +137,41 @@ def test_a_stale_declaration_passes_and_is_reported_everywhere(pytester, tmp_pat
     other = {p.get("name") for p in
              cases["test_curve_follows_baseline[stale-toy[h2]]"].iter("property")}
     assert "freezecheck_stale_declaration" not in other
+
+
+def test_over_several_seeds_a_stale_declaration_carries_its_figures_and_the_command():
+    """curve_breaks_claim (--freezecheck-seeds=5): an improvement beyond the bound is
+    no failure, and its warning carries what the report shows, with the declaration's
+    own command to regenerate it."""
+    import numpy as np
+
+    from freezecheck.builtin.models import variant_of
+    from freezecheck.builtin.settings import full_curve
+    from freezecheck.errors import StaleDeclarationWarning
+    from freezecheck.experiment import Declared
+    from freezecheck.judge import claims
+    from freezecheck.judge.expectations import Expectation
+    from freezecheck.judge.several_seeds import curve_breaks_claim
+
+    tolerance = full_curve("mnist")
+    variant = variant_of("lenet5", ("conv2",))
+    rng = np.random.default_rng(0)
+    baseline = np.array([0.97, 0.98, 0.985, 0.99]) + rng.normal(0, 0.001, (5, 4))
+    curves = baseline - 0.002 + rng.normal(0, 0.001, (5, 4))
+    measured = claims.measure_effect(curves, baseline, level=tolerance.level, seeds=range(5))
+    planted = {**measured.as_dict(),
+               "mean_gaps": [g - 0.05 for g in measured.as_dict()["mean_gaps"]]}
+    declared = Declared(Expectation(seeds=tuple(range(5)), finals=(0.99,) * 5,
+                                    follows_baseline=True, curve_claim="follows",
+                                    effect=planted),
+                        where="env, data", source="the table", regenerate="`make declare`")
+    with pytest.warns(StaleDeclarationWarning) as caught:
+        assert curve_breaks_claim(variant, declared, curves, baseline, range(5), tolerance,
+                                  0.01, variants=3) is None
+    (warning,) = [w.message for w in caught]
+    figures = warning.stale
+    assert figures["variant"] == variant.id and figures["seeds"] == 5
+    assert figures["reference_seeds"] == 5 and figures["claim"] == "follows"
+    assert figures["new_mean_gap"] - figures["declared_mean_gap"] > figures["bound"] > 0
+    assert figures["message"].endswith("Regenerate the declarations: `make declare`")
+    assert "alpha 0.01 over 3 variant(s)" in str(warning)
