@@ -75,8 +75,8 @@ def curve_breaks_claim(variant, declared, curves, baseline_curves, seeds, tolera
     to the effect declared for the variant (``declared``: experiment.Declared) by the
     one-sided regression gate, alpha split over the session's ``variants``; at least
     :data:`MIN_SEEDS` seeds. A gain beyond the same bound is a stale declaration
-    (StaleDeclarationWarning, saying ``declared.regenerate``), not a failure. Raises a ConfigError when the effect
-    cannot be compared (other epochs: another recipe)."""
+    (StaleDeclarationWarning, saying ``declared.regenerate``), not a failure. Raises a
+    ConfigError when the effect cannot be compared (other epochs: another recipe)."""
     import warnings
 
     from freezecheck.judge import claims, metric_effects
