@@ -126,12 +126,14 @@ class Declared:
     """What is declared for one variant in a session: its expectation (None: the gate
     and the baseline's curve hold it), where that was measured or declared, how far
     another seed may land from a declared final accuracy that falls short of the gate,
-    and what to regenerate when the behaviour changes on purpose."""
+    and what to regenerate when the behaviour changes on purpose, and how (the commands,
+    for a stale declaration's message; "" where there are none to give)."""
 
     expectation: object = None
     where: str = ""
     spread: float = 0.0
     source: str = "the declared expectations"
+    regenerate: str = ""
 
 
 class Experiment:
@@ -219,6 +221,7 @@ class Experiment:
         self.references = None if references is None else Path(references)
         self.declarations = None if declarations is None else Path(declarations)
         self._home: Path | None = None  # the test module's directory, set by tests()
+        self._module: Path | None = None  # the test module, set by tests()
         self._table = None  # the declarations file's table, read once per process
         self._refusal: str | None = None  # why the model or data were refused, if they were
         self._unrecorded: str | None = None  # the gates' metric missing from a run, once said
@@ -400,9 +403,29 @@ class Experiment:
                 f"{', '.join(sorted(found.metrics))}; the gates read {metric.name}. Declare "
                 f"again from the measurements (`freezecheck declare --experiment ...`), "
                 f"which declares on the gates' metric.")
-        return Declared(found.expectations.get(variant.id), where=found.where(variant.id),
+        expectation = found.expectations.get(variant.id)
+        return Declared(expectation, where=found.where(variant.id),
                         spread=found.spreads.get(self.name, self.seed_spread),
-                        source=f"{path} (freezecheck declare)")
+                        source=f"{path} (freezecheck declare)",
+                        regenerate=self._how_to_declare(expectation))
+
+    def _how_to_declare(self, expectation) -> str:
+        """The commands that declare this experiment again from new measurements of the
+        seeds ``expectation`` was declared from: into a new file, since ``measure``
+        skips the runs a file already holds."""
+        if expectation is None:
+            return ""
+        module = self._module or Path(f"{self.name}.py")
+        try:
+            module = module.relative_to(Path.cwd())
+        except ValueError:
+            pass  # outside the working directory: its full path
+        spec = f"{module}::{self.name}"
+        seeds = f"{min(expectation.seeds)}-{max(expectation.seeds)}"
+        out = f" --out {self.declarations}" if self.declarations is not None else ""
+        measured = f"{self.name}-remeasured.jsonl"
+        return (f"`freezecheck measure --experiment {spec} --seeds {seeds} --out {measured}`"
+                f", then `freezecheck declare --experiment {spec} {measured}{out}`")
 
     def declarations_path(self, home: Path | None) -> Path:
         """Where this experiment's declarations file is: ``declarations``, else
@@ -717,7 +740,8 @@ class Experiment:
         # The calling test module's directory: where the declarations file is looked for.
         caller = sys._getframe(1).f_globals.get("__file__")
         if caller and self._home is None:
-            self._home = Path(caller).resolve().parent
+            self._module = Path(caller).resolve()
+            self._home = self._module.parent
         parts = {None: self.variants,
                  "default": [v for v in self.variants if v.id not in self.family_of],
                  "families": [v for v in self.variants if v.id in self.family_of]}

@@ -151,6 +151,7 @@ def test_class(experiment, variants=None) -> type:
                     experiment, v), freezecheck_options).history)
                   for v in (variant, variant.baseline)),
                 gates.curve, freezecheck_options.significance, source=declared.source,
+                regenerate=declared.regenerate,
                 variants=max(1, len(variants) - 1))  # alpha split over the judged variants
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
@@ -233,7 +234,8 @@ def several_seeds_curve(experiment, variant, declared, run, options, record_prop
             *(gates.metric.values(_gated(experiment, run(experiment, v, seed=seeds[0]),
                                          options).history)
               for v in (variant, variant.baseline)),
-            gates.curve, options.significance, source=declared.source, variants=variants)
+            gates.curve, options.significance, source=declared.source, variants=variants,
+            regenerate=declared.regenerate)
         record_property("largest_curve_deviation", largest)
         return _fail_if(problem and f"at seed {seeds[0]} (fewer than {MIN_SEEDS} seeds: "
                                     f"the first seed's curve by the tolerance): {problem}")

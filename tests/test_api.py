@@ -651,6 +651,60 @@ TestFam = freezecheck.Experiment(
             "pairs") in refused.stderr.str()
 
 
+FAMILY_TOY = '''
+import numpy as np
+import freezecheck
+
+
+def build():
+    from freezecheck.train.backend import keras as keras_module
+
+    keras = keras_module()
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="a"),
+                             keras.layers.Dense(8, name="b"),
+                             keras.layers.Dense(2, activation="softmax", name="c")])
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    return freezecheck.arrays(train=(x[:150], y[:150]), validation=(x[150:], y[150:]))
+
+
+TestFam = freezecheck.Experiment(
+    "fam", build=build, layers=("a", "b", "c"), data=data,
+    recipe=freezecheck.Recipe(epochs=2, batch_size=16),
+    gates=freezecheck.Gates(0.5, 0.5, 0.5, 2), variants=[freezecheck.Freeze("a")],
+    families={"pairs": [freezecheck.Freeze("a", "b")]}).tests()
+'''
+
+
+@pytest.mark.training
+def test_a_family_variant_without_a_reference_skips_its_reference_test_saying_how_to_keep_one(
+        pytester, tmp_path):
+    """References are kept where made: the default variants' are judged against theirs
+    as usual, a family's variant with none stored is skipped, naming the option and
+    the way to keep one."""
+    pytester.makepyfile(test_fam=FAMILY_TOY)
+    args = ("-p", "no:cacheprovider", "-p", "no:randomly", f"--freezecheck-store-dir={tmp_path}",
+            "--freezecheck-report-dir=report", "-k", "reference", "-rs")
+    made = pytester.runpytest_subprocess(*args, "--freezecheck-regen-references")
+    made.assert_outcomes(failed=2)  # regenerating fails by design: fam[none] and fam[a]
+    assert sorted(p.name for p in (pytester.path / "references").glob("*/*.json")) == \
+        ["fam[a].json", "fam[none].json"]
+    judged = pytester.runpytest_subprocess(*args, "--freezecheck-families=pairs")
+    judged.assert_outcomes(passed=2, skipped=1)
+    judged.stdout.fnmatch_lines([
+        "SKIPPED [[]1] *: fam[[]a+b] (family pairs) has no stored reference. To "
+        "keep one, with --freezecheck-families=pairs: Create *'s own by running * with "
+        "--freezecheck-regen-references *"])
+    results = json.loads((pytester.path / "report" / "results.json").read_text())
+    outcomes = {test.split("[", 1)[1][:-1]: entry["outcome"]
+                for test, entry in results["tests"].items()}
+    assert outcomes == {"fam[none]": "passed", "fam[a]": "passed", "fam[a+b]": "skipped"}
+
+
 def test_a_data_set_is_loaded_again_from_another_directory(tmp_path):
     """Loaded once per process and directory: a session given another
     --freezecheck-data-dir must not reuse what an earlier one loaded."""

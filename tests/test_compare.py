@@ -75,7 +75,7 @@ def test_reports_of_every_readable_schema_are_compared_together(tmp_path):
                           {"t.py::test_x[lenet[none]]": {"outcome": "failed", "message": "m",
                                                          "duration": 1.0, "worker": "gw0"}},
                           Context("py311-tf221", gates=GATES))
-    assert json.loads((three / "results.json").read_text())["schema_version"] == SCHEMA_VERSION == 3
+    assert json.loads((three / "results.json").read_text())["schema_version"] == SCHEMA_VERSION == 4
     assert main(["compare", str(one), str(two), str(three), "--out", str(tmp_path / "out")]) == 0
     assert "| lenet[none] | 99.42% | 3 | 99.38% | 3 | 99.36% | 2 |" in \
         (tmp_path / "out" / "compare.md").read_text()
@@ -86,7 +86,7 @@ def test_an_unknown_report_schema_is_refused(tmp_path, capsys):
     data = json.loads((report / "results.json").read_text()) | {"schema_version": 9}
     (report / "results.json").write_text(json.dumps(data))
     assert main(["compare", str(report), "--out", str(tmp_path / "out")]) == 2
-    assert "expected one of (1, 2, 3)" in capsys.readouterr().err
+    assert "expected one of (1, 2, 3, 4)" in capsys.readouterr().err
 
 
 def header(table: str) -> list[str]:

@@ -232,7 +232,7 @@ def test_report_files_and_junit_properties_are_written_once_under_xdist(pytester
     report = next(pytester.path.glob("report*"))
     assert sorted(p.name for p in report.iterdir()) == [
         "curves.csv", "curves.png", "index.html", "results.json", "summary.md"]
-    assert results["schema_version"] == 3 and results["dataset"] == "mnist"
+    assert results["schema_version"] == 4 and results["dataset"] == "mnist"
     assert [r["variant"] for r in results["runs"]] == ["lenet5[fc2]", "lenet5[none]"]
     csv_rows = (report / "curves.csv").read_text().splitlines()
     assert csv_rows[0] == "variant,seed,epoch,val_accuracy,train_accuracy" and len(csv_rows) == 1 + 2 * 2

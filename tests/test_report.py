@@ -328,13 +328,14 @@ def full_figures(variant, final, index):
 
 
 @pytest.mark.parametrize("missing", [("metadata", "cpu"), ("metadata",), ("tests", "*", "message"),
-                                     ("runs", 0, "trained"), ("schema_version",)])
+                                     ("runs", 0, "trained"), ("schema_version",),
+                                     ("stale_declarations",)])
 def test_results_follow_their_json_schema_and_a_missing_field_is_caught(tmp_path, missing):
     runs = {f"{v} seed=0000": full_figures(v, final, i) for i, (v, final) in enumerate(
         (("lenet5[none]", 0.992), ("lenet5[conv2]", 0.9882)))}
     write_results(tmp_path, runs, TESTS, CONTEXT)
     document = json.loads((tmp_path / "results.json").read_text())
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 4
     validate_results(document)
     import jsonschema
 
@@ -344,6 +345,63 @@ def test_results_follow_their_json_schema_and_a_missing_field_is_caught(tmp_path
     del holder[missing[-1]]
     with pytest.raises(jsonschema.ValidationError, match=f"'{missing[-1]}' is a required property"):
         validate_results(document)
+
+
+def _stale_figures(variant, drop=0.3):
+    """What the curve test of ``variant`` would report of a declaration ``drop`` below
+    its runs (metric_effects.stale_warning, on made-up curves)."""
+    from freezecheck.judge import claims, metric_effects
+
+    baseline = [[0.97, 0.98, 0.99 + s / 1000] for s in range(5)]
+    variant_curves = [[a - 0.01 + s / 2000 for a in curve] for s, curve in enumerate(baseline)]
+    measured = claims.measure_effect(variant_curves, baseline, level=0.985, seeds=range(5))
+    declared = claims.Effect(**{**measured.__dict__,
+                                "mean_gaps": tuple(g - drop for g in measured.mean_gaps)})
+    run = claims.run_effect(variant_curves[0], baseline[0], level=0.985)
+    finding = claims.stale(declared, run, alpha=0.01)
+    assert finding is not None
+    warning = metric_effects.stale_warning(variant, "follows", declared, run, finding,
+                                           where="py311-tf221, mnist", alpha=0.01,
+                                           regenerate="`freezecheck declare ...`")
+    return warning.stale
+
+
+def test_a_stale_declaration_is_said_in_every_file_and_the_verdict_without_failing(tmp_path):
+    runs = {f"{v} seed=0000": full_figures(v, final, i) for i, (v, final) in enumerate(
+        (("lenet5[none]", 0.992), ("lenet5[conv2]", 0.9882), ("lenet5[fc1]", 0.991)))}
+    tests = {f"{P}test_curve_follows_baseline[{v}]": entry("passed")
+             for v in ("lenet5[conv2]", "lenet5[fc1]")}
+    tests[f"{P}test_reaches_accuracy_gate[lenet5[fc1]]"] = entry("failed", MESSAGE)
+    stale = {f"{P}test_curve_follows_baseline[{v}]": [_stale_figures(v)]
+             for v in ("lenet5[conv2]", "lenet5[fc1]")}
+    write_results(tmp_path, runs, tests, CONTEXT, stale=stale)
+    results = json.loads((tmp_path / "results.json").read_text())
+    validate_results(results)
+    assert [s["test"] for s in results["stale_declarations"]] == sorted(stale)
+    conv2 = results["stale_declarations"][0]
+    assert conv2["variant"] == "lenet5[conv2]" and conv2["seeds"] == 1
+    assert conv2["reference_seeds"] == 5
+    assert conv2["new_mean_gap"] - conv2["declared_mean_gap"] > conv2["bound"] > 0
+    assert conv2["message"].startswith("lenet5[conv2]: stale declaration, not a failure: the "
+                                       "mean gap over 1 seed(s) is ")
+    assert conv2["message"].endswith("Regenerate the declarations: `freezecheck declare ...`")
+    # A passing variant's verdict says so; a failed one's stays its failure.
+    judged = verdicts(runs, tests, CONTEXT, stale)
+    assert judged["lenet5[conv2]"][1].endswith("; stale declaration")
+    assert judged["lenet5[fc1]"] == ("failed", "FAILED: accuracy")
+    lines = table(runs, tests, CONTEXT, judged, stale=stale)
+    assert lines[-3].startswith("2 stale declaration(s), not failures: ")
+    assert lines[-2:] == [f"  {s['message']}" for s in results["stale_declarations"]]
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Stale declarations" in summary and f"`: {conv2['message']}" in summary
+    page = (tmp_path / "index.html").read_text()
+    assert html.escape(conv2["message"]) in page and "; stale declaration</td>" in page
+    # No stale declaration: an empty list, still valid, and nothing said.
+    write_results(tmp_path / "none", runs, tests, CONTEXT)
+    results = json.loads((tmp_path / "none" / "results.json").read_text())
+    validate_results(results)
+    assert results["stale_declarations"] == []
+    assert "Stale declarations" not in (tmp_path / "none" / "index.html").read_text()
 
 
 def test_report_files_take_the_umask_like_any_other_file(tmp_path):

@@ -113,7 +113,10 @@ class LeNetExperiment(Experiment):
             raise ConfigError(how_to_measure(table, variant))
         return Declared(expectation, where=table.where(variant.id),
                         spread=table.spreads.get(variant.model, 0.0),
-                        source="freezecheck/builtin/expectations.json")
+                        source="freezecheck/builtin/expectations.json",
+                        regenerate="measure it again (`freezecheck measure`, docs/commands.md), "
+                                   "then `freezecheck expectations measurements/*/*.jsonl "
+                                   "--out freezecheck/builtin/expectations.json`")
 
     def why_no_references(self, options) -> str | None:
         settings = settings_for(options)

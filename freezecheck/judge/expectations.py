@@ -170,8 +170,8 @@ def gate_from_baseline(finals) -> float:
 
 
 def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
-                baseline_curve, tolerance, alpha: float, *, source: str, variants: int = 1
-                ) -> tuple[str | None, float]:
+                baseline_curve, tolerance, alpha: float, *, source: str, variants: int = 1,
+                regenerate: str = "") -> tuple[str | None, float]:
     """Why one run's curve (one seed of ``variant`` and of its baseline) breaks what is
     declared for it, or None; and the largest per-epoch gap between the two. The curves
     are of ``tolerance.metric``: validation accuracy, unless the gates name another.
@@ -180,7 +180,8 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
       n = 1 (claims.judge_run): the run's mean gap to its baseline must not fall below
       the declared mean gap by more than t * s_ref * sqrt(1 + 1/n_ref), alpha split
       over the session's ``variants``. A run above it by as much is reported as a
-      stale declaration (StaleDeclarationWarning), not a failure. The per-epoch gaps
+      stale declaration (StaleDeclarationWarning, its figures and ``regenerate``, the
+      command that regenerates ``source``, on it), not a failure. The per-epoch gaps
       and the lag are in the message, not gated on alone.
     - Nothing declared (the smoke tier, an unmeasured variant), or declared from fewer
       seeds: the tolerance, band and lag (freezecheck/judge/curves.py), to be kept, or
@@ -188,7 +189,6 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
     """
     import warnings
 
-    from freezecheck.errors import StaleDeclarationWarning
     from freezecheck.judge import metric_effects
     from freezecheck.judge.curves import compare_curves
 
@@ -212,10 +212,11 @@ def judge_curve(variant, expectation: Expectation | None, where: str, run_curve,
                     + again + curves, comparison.largest_deviation)
         improved = claims.stale(effect, run, alpha=alpha, variants=variants)
         if improved:
-            warnings.warn(StaleDeclarationWarning(
-                "stale declaration: " + metric_effects.explain(
-                    name, claim, effect, run, [improved], where=where, alpha=alpha,
-                    variants=variants, metric=metric) + again), stacklevel=2)
+            warnings.warn(metric_effects.stale_warning(
+                name, claim, effect, run, improved, where=where, alpha=alpha,
+                variants=variants, metric=metric,
+                regenerate=regenerate or f"measure it again and regenerate {source}"),
+                stacklevel=2)
         return None, comparison.largest_deviation
     wanted = expectation is None or expectation.follows_baseline
     if wanted and not comparison.ok:

@@ -57,3 +57,29 @@ def explain(variant: str, claim: str, declared: claims.Effect, new: claims.Effec
         return text
     return (f"{text}\n(gaps of {metric.label} are signed as for an accuracy: the "
             f"baseline's value minus the variant's, positive where the variant is better)")
+
+
+def stale_warning(variant: str, claim: str, declared: claims.Effect, new: claims.Effect,
+                  finding, *, where: str, alpha: float, variants: int = 1,
+                  metric: Metric = VALIDATION_ACCURACY, regenerate: str):
+    """The StaleDeclarationWarning of ``finding`` (claims.stale): its text is the full
+    explanation and how to regenerate; its ``stale`` the figures the session report
+    shows, with a one-paragraph message saying the variant, the declared and new mean
+    gaps, the gate's bound and ``regenerate``."""
+    from freezecheck.errors import StaleDeclarationWarning
+
+    say, verdict = show(metric), finding.verdict
+    signed = ("" if metric.higher_is_better else
+              f" (gaps of {metric.label} signed positive where the variant is better)")
+    message = (f"{variant}: stale declaration, not a failure: the mean gap over {verdict.n} "
+               f"seed(s) is {say(verdict.new)}, above the declared {say(verdict.declared)} "
+               f"by more than the bound {say(verdict.bound).lstrip('+')}{signed}. "
+               f"Regenerate the declarations: {regenerate}")
+    figures = {"variant": variant, "claim": claim, "metric": metric.name, "seeds": verdict.n,
+               "reference_seeds": verdict.n_ref, "declared_mean_gap": verdict.declared,
+               "new_mean_gap": verdict.new, "bound": verdict.bound, "regenerate": regenerate,
+               "message": message}
+    detail = explain(variant, claim, declared, new, [finding], where=where, alpha=alpha,
+                     variants=variants, metric=metric)
+    return StaleDeclarationWarning(f"stale declaration: {detail}\nRegenerate the "
+                                   f"declarations: {regenerate}", figures)

@@ -75,11 +75,10 @@ def curve_breaks_claim(variant, declared, curves, baseline_curves, seeds, tolera
     to the effect declared for the variant (``declared``: experiment.Declared) by the
     one-sided regression gate, alpha split over the session's ``variants``; at least
     :data:`MIN_SEEDS` seeds. A gain beyond the same bound is a stale declaration
-    (StaleDeclarationWarning), not a failure. Raises a ConfigError when the effect
-    cannot be compared (other epochs: another recipe)."""
+    (StaleDeclarationWarning, saying ``declared.regenerate``), not a failure. Raises a
+    ConfigError when the effect cannot be compared (other epochs: another recipe)."""
     import warnings
 
-    from freezecheck.errors import StaleDeclarationWarning
     from freezecheck.judge import claims, metric_effects
 
     expectation = declared.expectation
@@ -95,11 +94,11 @@ def curve_breaks_claim(variant, declared, curves, baseline_curves, seeds, tolera
                                       metric=tolerance.metric) + again
     improved = claims.stale(declared_effect, new_effect, alpha=alpha, variants=variants)
     if improved:
-        warnings.warn(StaleDeclarationWarning(
-            "stale declaration: " + metric_effects.explain(
-                variant.id, claim, declared_effect, new_effect, [improved],
-                where=declared.where, alpha=alpha, variants=variants,
-                metric=tolerance.metric) + again), stacklevel=2)
+        warnings.warn(metric_effects.stale_warning(
+            variant.id, claim, declared_effect, new_effect, improved, where=declared.where,
+            alpha=alpha, variants=variants, metric=tolerance.metric,
+            regenerate=declared.regenerate or f"measure it again and regenerate "
+                                              f"{declared.source}"), stacklevel=2)
     return None
 
 

@@ -19,9 +19,11 @@ from freezecheck.plugin import collection, options
 from freezecheck.plugin.fixtures import (freezecheck_experiment_references,  # noqa: F401
                                          freezecheck_experiment_run, freezecheck_options,
                                          freezecheck_store)
-from freezecheck.plugin.keys import OPTIONS_KEY, RUNS_KEY, SESSION_KEY, SHARD_KEY, STORE_KEY
+from freezecheck.plugin.keys import (OPTIONS_KEY, RUNS_KEY, SESSION_KEY, SHARD_KEY, STALE_KEY,
+                                     STORE_KEY)
 from freezecheck.plugin.schedule import parse_shard
-from freezecheck.plugin.session_report import SessionIdToWorkers, SessionReport
+from freezecheck.plugin.session_report import (SessionIdToWorkers, SessionReport,
+                                               stale_declarations_noted)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,11 +80,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    if collection.experiment_of(item) is None:
+        return (yield)
+    with stale_declarations_noted(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
     if call.when == "call":
         # Plain builtins on the report travel from xdist workers to the controller.
         report.freezecheck_runs = list(item.stash.get(RUNS_KEY, {}).values())
+        report.freezecheck_stale = list(item.stash.get(STALE_KEY, []))
     if collection.experiment_of(item) is not None:
         _record_verdict(item, report)
     return report

@@ -3,6 +3,7 @@ table at the end, and the report files (freezecheck/reporting/report.py)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 
@@ -32,6 +33,8 @@ class SessionReport:
         # test id -> outcome, message, duration and worker (reporting.report.entries)
         self.tests: dict[str, dict] = {}
         self.borrowed: dict[str, list[str]] = {}  # environment -> tests judged by its reference
+        # test id -> the figures of each stale declaration it reported (never a failure)
+        self.stale: dict[str, list[dict]] = {}
         self.terminal = None
         self.started = None  # the session's start, UTC
 
@@ -58,6 +61,8 @@ class SessionReport:
                 figures = {**figures, "trained": True, "worker": self.runs[key]["worker"]}
             self.runs[key] = figures
         self._note_test(report)
+        for figures in getattr(report, "freezecheck_stale", None) or ():
+            self.stale.setdefault(without_xdist_group(report.nodeid), []).append(figures)
         if report.when == "call":
             from freezecheck.train.backend import environment_name
 
@@ -103,10 +108,11 @@ class SessionReport:
         metadata = session_metadata(self.runs, started=self.started,
                                     directory=config.invocation_params.dir,
                                     command=config.invocation_params.args)
-        written = write_results(self.directory, self.runs, tests, context, metadata)
+        written = write_results(self.directory, self.runs, tests, context, metadata,
+                                stale=self.stale)
         terminalreporter.write_sep("=", "freezecheck")
-        judged = verdicts(self.runs, tests, context)
-        for line in table(self.runs, tests, context, judged):
+        judged = verdicts(self.runs, tests, context, self.stale)
+        for line in table(self.runs, tests, context, judged, stale=self.stale):
             terminalreporter.write_line(line)
         page = written / "index.html"
         start = terminalreporter.config.invocation_params.dir
@@ -128,6 +134,33 @@ class SessionReport:
             f"Create {environment_name()}'s own by running those tests in this environment "
             f"with --freezecheck-regen-references, review the files written, and commit "
             f"them (each test's message names its directory).")
+
+
+@contextlib.contextmanager
+def stale_declarations_noted(item):
+    """Around a test's call: each StaleDeclarationWarning it raises is kept for the
+    session report (its figures in the item's stash, which the call's report carries
+    to the controller) and as the JUnit XML property ``freezecheck_stale_declaration``
+    (its message), then warned again as raised, with every other warning, for pytest's
+    warnings summary. Never changes the test's outcome."""
+    import warnings
+
+    from freezecheck.errors import StaleDeclarationWarning
+    from freezecheck.plugin.keys import STALE_KEY
+
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            yield
+    finally:  # pytest's own recorder is back: warn what was caught again, into it
+        for said in caught:
+            warning = said.message
+            if isinstance(warning, StaleDeclarationWarning) and warning.stale:
+                item.stash.setdefault(STALE_KEY, []).append(warning.stale)
+                item.user_properties.append(("freezecheck_stale_declaration",
+                                             warning.stale["message"]))
+            warnings.warn_explicit(warning, said.category, said.filename, said.lineno,
+                                   source=said.source)
 
 
 def without_xdist_group(nodeid: str) -> str:

@@ -36,8 +36,10 @@ from freezecheck.train.records import RunRecord
 # alone, and the session's "metadata" (CPU type, host, start time, versions, command);
 # described by results.schema.json beside this module. What `compare` reads (the
 # environment, gates and runs) is unchanged, so it reads all three.
-SCHEMA_VERSION = 3
-READABLE_SCHEMA_VERSIONS = (1, 2, 3)
+# 4: "stale_declarations", always present (empty: none was stale), so that a reader can
+# tell "no declaration was stale" from a version 3 file that could not say.
+SCHEMA_VERSION = 4
+READABLE_SCHEMA_VERSIONS = (1, 2, 3, 4)
 SCHEMA_FILE = "results.schema.json"  # in this package: freezecheck.reporting
 
 
@@ -62,6 +64,8 @@ SHORT = "declared short, within its measured range"
 LEAVES = "declared to leave the baseline, as measured"
 LEAVES_SHORT = "declared short and to leave the baseline, as measured"
 NOT_JUDGED = "not judged here (trained for comparison)"
+# Added to the verdict of a variant that passed better than declared (never a failure).
+STALE = "stale declaration"
 
 # What the report files keep of one test's message (the whole of it is in the terminal).
 MESSAGE_LIMIT = 20_000
@@ -351,13 +355,22 @@ def short_reason(message: str | None, limit: int = 400) -> str:
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
+def stale_declarations(stale: dict | None) -> list[dict]:
+    """``stale`` (test id -> the figures of each stale declaration it reported:
+    StaleDeclarationWarning.stale) as results.json lists them: one object each, its
+    test id first, in test id order."""
+    return [{"test": nodeid, **figures} for nodeid in sorted(stale or {})
+            for figures in stale[nodeid]]
+
+
 def write_results(directory: Path, runs: dict[str, dict], outcomes: dict, context: Context,
-                  metadata: dict | None = None) -> Path:
+                  metadata: dict | None = None, stale: dict | None = None) -> Path:
     """Write the report files into ``directory``, each atomically and readable like
     any other file the user creates (the umask decides, not the staging file's 0600).
 
     ``outcomes``: test id -> its entry (:func:`entries`) or its bare outcome;
-    ``metadata``: :func:`session_metadata` (made here, from this process, if None)."""
+    ``metadata``: :func:`session_metadata` (made here, from this process, if None);
+    ``stale``: test id -> its stale declarations' figures (:func:`stale_declarations`)."""
     directory.mkdir(parents=True, exist_ok=True)
     tests = {nodeid: {**e, "message": _trimmed(e["message"])}
              for nodeid, e in entries(outcomes).items()}
@@ -373,19 +386,21 @@ def write_results(directory: Path, runs: dict[str, dict], outcomes: dict, contex
         "model_gates": context.model_gates,
         "runs": [runs[k] for k in sorted(runs)],
         "tests": dict(sorted(tests.items())),
+        "stale_declarations": stale_declarations(stale),
     }
-    judged = verdicts(runs, tests, context)
+    judged = verdicts(runs, tests, context, stale)
     write_atomic(directory / "results.json", json.dumps(results, indent=1, sort_keys=True))
     write_atomic(directory / "curves.csv", curves_csv(runs))
     write_atomic(directory / "summary.md",
-                  summary_markdown(runs, tests, context, judged, metadata))
+                  summary_markdown(runs, tests, context, judged, metadata, stale=stale))
     curves = plot_png(runs, context, judged)
     write_atomic(directory / "curves.png", curves)
     families = families_png(runs, context)
     if families is not None:
         write_atomic(directory / "families.png", families)
     write_atomic(directory / "index.html",
-                  index_html(runs, tests, context, judged, curves, families, metadata))
+                  index_html(runs, tests, context, judged, curves, families, metadata,
+                             stale=stale))
     return directory
 
 
@@ -443,14 +458,16 @@ def variant_tests(outcomes: dict) -> dict[str, list[tuple[str, str, dict]]]:
     return tests
 
 
-def verdicts(runs: dict[str, dict], outcomes: dict, context: Context) -> dict:
+def verdicts(runs: dict[str, dict], outcomes: dict, context: Context,
+             stale: dict | None = None) -> dict:
     """variant -> (kind, text): kind is "meets", "short", "leaves", "failed", "skipped"
     or "not judged"; text is what the verdict column says.
 
     A variant whose tests all passed either reaches its gate or was declared (from
     measurements) to fall short and stayed within its measured range; one declared to
     leave its baseline's curve whose curve test passed did leave it, as measured; one
-    with a failed test names what failed.
+    with a failed test names what failed. A variant that did better than declared
+    (``stale``: :func:`stale_declarations`) keeps its kind, its text saying so.
     """
     tests = variant_tests(outcomes)
     finals: dict[str, list[float]] = {}
@@ -487,7 +504,17 @@ def verdicts(runs: dict[str, dict], outcomes: dict, context: Context) -> dict:
                 judged[variant] = ("leaves", LEAVES if reached else LEAVES_SHORT)
             else:
                 judged[variant] = ("meets", MEETS) if reached else ("short", SHORT)
+    for figures in stale_declarations(stale):
+        kind, text = judged.get(figures["variant"], ("", ""))
+        if kind in ("meets", "short", "leaves") and STALE not in text:
+            judged[figures["variant"]] = (kind, f"{text}; {STALE}")
     return judged
+
+
+def _stale_intro(count: int) -> str:
+    return (f"{count} stale declaration(s), not failures: the variant did better than "
+            f"declared, beyond the regression gate's bound; regenerate the declarations "
+            f"so that they hold it to what it does now")
 
 
 def ordered(runs: dict[str, dict]) -> list[tuple[str, list[dict]]]:
@@ -595,10 +622,10 @@ def _not_passed(outcomes: dict, runs: dict[str, dict]):
 
 
 def table(runs: dict[str, dict], outcomes: dict, context: Context,
-          judged: dict | None = None) -> list[str]:
+          judged: dict | None = None, *, stale: dict | None = None) -> list[str]:
     """The terminal summary: a header naming the session, then per model an aligned
-    table (baseline first), then the counts. (What each test said is above it, in
-    pytest's own report.)"""
+    table (baseline first), then the counts, then each stale declaration's message.
+    (What each test said is above it, in pytest's own report.)"""
     judged = verdicts(runs, outcomes, context) if judged is None else judged
     versions = next(iter(runs.values()))["versions"] if runs else {}
     lines = [context.title,
@@ -617,6 +644,10 @@ def table(runs: dict[str, dict], outcomes: dict, context: Context,
                   line(["-" * w for w in widths]), *map(line, rows), ""]
     tests, variants = _counts_text(outcomes, judged)
     lines += [f"variants: {variants}", f"tests: {tests}"]
+    listed = stale_declarations(stale)
+    if listed:
+        lines += ["", _stale_intro(len(listed)) + ":",
+                  *(f"  {figures['message']}" for figures in listed)]
     return lines
 
 
@@ -647,9 +678,10 @@ def _said_markdown(name: str, entry: dict, *, nodeid: str | None = None) -> list
 
 
 def summary_markdown(runs: dict[str, dict], outcomes: dict, context: Context,
-                     judged: dict | None = None, metadata: dict | None = None) -> str:
+                     judged: dict | None = None, metadata: dict | None = None, *,
+                     stale: dict | None = None) -> str:
     """GitHub Markdown: the title names the environment, data set and tier; under each
-    model's table, what each test that did not pass said."""
+    model's table, what each test that did not pass said; then the stale declarations."""
     judged = verdicts(runs, outcomes, context) if judged is None else judged
     versions = next(iter(runs.values()))["versions"] if runs else {}
     lines = [f"# {context.title}", "",
@@ -688,6 +720,10 @@ def summary_markdown(runs: dict[str, dict], outcomes: dict, context: Context,
         lines += ["", "## Other tests that did not pass", ""]
         for _, nodeid, entry in others:
             lines += _said_markdown("", entry, nodeid=nodeid)
+    listed = stale_declarations(stale)
+    if listed:
+        lines += ["", "## Stale declarations", "", _stale_intro(len(listed)) + ".", "",
+                  *(f"- `{figures['test']}`: {figures['message']}" for figures in listed)]
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines) + "\n"
@@ -876,6 +912,7 @@ td.num, td.run { white-space: nowrap; }
 tr.meets td.verdict { color: #1a7f37; } tr.short td.verdict { color: #9a6700; }
 tr.leaves td.verdict { color: #0550ae; }
 tr.failed td.verdict { color: #cf222e; font-weight: bold; }
+ul.stale li { margin: 0.3em 0; } .stale-message { color: #9a6700; }
 tr.said > td { border-bottom: 1px solid #ddd; padding-top: 0; }
 tr.has-said > td { border-bottom: none; }
 ul.said { margin: 0.2em 0 0.5em; padding-left: 1.2em; }
@@ -928,7 +965,7 @@ def _said_html(name: str, nodeid: str, entry: dict) -> str:
 
 def index_html(runs: dict[str, dict], outcomes: dict, context: Context, judged: dict,
                curves_png: bytes, families_png: bytes | None,
-               metadata: dict | None = None) -> str:
+               metadata: dict | None = None, *, stale: dict | None = None) -> str:
     """One self-contained page: plots embedded, no script or style from elsewhere, so
     it reads offline from the file system. Under each variant's row, what each of its
     tests that did not pass said."""
@@ -990,6 +1027,13 @@ def index_html(runs: dict[str, dict], outcomes: dict, context: Context, judged: 
     if others:
         parts += ["<h2>Other tests that did not pass</h2>", '<ul class="said">',
                   *(_said_html(nodeid, nodeid, entry) for _, nodeid, entry in others), "</ul>"]
+    listed = stale_declarations(stale)
+    if listed:
+        parts += ['<h2 id="stale-declarations">Stale declarations</h2>',
+                  f"<p>{e(_stale_intro(len(listed)))}.</p>", '<ul class="stale">',
+                  *(f'<li><code>{e(figures["test"])}</code>: '
+                    f'<span class="stale-message">{e(figures["message"])}</span></li>'
+                    for figures in listed), "</ul>"]
     parts += ["<h2>Files</h2><ul>",
               '<li><a href="results.json">results.json</a>: every curve, figure, version, '
               "weight fingerprint, and every test's outcome and message; the session's "
