@@ -15,7 +15,6 @@ tests described in docs/own-experiment.md.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import inspect
 import re
 from pathlib import Path
@@ -23,9 +22,10 @@ from typing import Callable
 
 import numpy as np
 
+from freezecheck.describe.freezes import Freeze, each_layer_alone
 from freezecheck.describe.recipe import Gates, Recipe
 from freezecheck.describe.session import SessionOptions
-from freezecheck.describe.variants import DEFAULT_INIT, Variant, check_init, contiguous_blocks
+from freezecheck.describe.variants import DEFAULT_INIT, Variant, check_init
 from freezecheck.errors import ConfigError, FreezecheckError
 from freezecheck.train.data import Dataset
 
@@ -35,90 +35,6 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _BASELINE_WORD = "none"
 # What a run of a user's model is taken to cost when ordering a session.
 _GUESSED_RUN_SECONDS = 20.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Freeze:
-    """One variant: these weight layers frozen at their initial values, their kernels
-    drawn from ``init`` (an initialiser name: ``glorot_uniform``, ``he_normal``,
-    ``lecun_normal``, ``orthogonal`` or ``normal-S``). With no layers, ``init`` applies
-    to every layer: the baseline drawn from another distribution."""
-
-    layers: tuple[str, ...] = ()
-    init: str = DEFAULT_INIT
-
-    def __init__(self, *layers: str, init: str = DEFAULT_INIT):
-        object.__setattr__(self, "layers", tuple(layers))
-        object.__setattr__(self, "init", init)
-
-
-def each_layer_alone(layers) -> list[Freeze]:
-    """Every weight layer frozen on its own: the experiment of the original finding."""
-    return [Freeze(layer) for layer in layers]
-
-
-def blocks(layers) -> list[Freeze]:
-    """Every contiguous block of two or more weight layers, leaving at least one
-    trainable; shorter first, then from the input side."""
-    return [Freeze(*block) for block in contiguous_blocks(layers)]
-
-
-def with_inits(variants, inits) -> list[Freeze]:
-    """Each of ``variants`` (Freeze) again with its kernels drawn from each of ``inits``."""
-    return [Freeze(*v.layers, init=init) for init in inits for v in variants]
-
-
-def arrays(train, validation, test=None, *, name: str = "arrays",
-           allow_unscaled: bool = False) -> Dataset:
-    """A data set from in-memory arrays: ``(inputs, integer labels)`` pairs for training,
-    validation (judged every epoch) and test (once at the end; the validation pair if
-    not given). Its sha256, part of every run's store key, covers the arrays' dtypes,
-    shapes and bytes. Integer inputs above 1 (8-bit images, 0-255) and one-hot labels
-    are refused, naming the fix; ``allow_unscaled=True`` accepts unscaled inputs for a
-    model that scales them itself."""
-    pairs = {"train": train, "validation": validation, "test": validation if test is None else test}
-    checked = {}
-    for part, pair in pairs.items():
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise ConfigError(f"data {name!r}: {part} expected an (inputs, labels) pair. "
-                              f"Received: {type(pair).__name__}")
-        inputs, labels = np.asarray(pair[0]), np.asarray(pair[1])
-        if labels.ndim == 2 and labels.shape[1] > 1 and np.isin(labels, (0, 1)).all() \
-                and (labels.sum(axis=1) == 1).all():
-            raise ConfigError(f"data {name!r}: {part} labels expected a 1-D array of integer "
-                              f"class indices. Received: one-hot labels of shape "
-                              f"{labels.shape}; pass labels.argmax(axis=1)")
-        if np.issubdtype(inputs.dtype, np.integer) and not allow_unscaled and inputs.size \
-                and int(inputs.max()) > 1:
-            raise ConfigError(
-                f"data {name!r}: {part} inputs expected floats scaled to a small range "
-                f"(e.g. [0, 1]). Received: {inputs.dtype} values up to {int(inputs.max())}, "
-                f"which trains far worse. Scale them (x.astype('float32') / 255 for "
-                f"8-bit images), or pass allow_unscaled=True if the model scales its "
-                f"own inputs (a Rescaling layer, say).")
-        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-            raise ConfigError(f"data {name!r}: {part} labels expected a 1-D array of integer "
-                              f"class indices. Received: shape {labels.shape}, dtype {labels.dtype}")
-        if len(inputs) != len(labels) or not len(labels):
-            raise ConfigError(f"data {name!r}: {part} expected as many inputs as labels, at "
-                              f"least one. Received: {len(inputs)} inputs, {len(labels)} labels")
-        if labels.min() < 0:
-            raise ConfigError(f"data {name!r}: {part} labels expected class indices from 0. "
-                              f"Received: a label {int(labels.min())}")
-        checked[part] = (inputs, labels)
-    shapes = {part: inputs.shape[1:] for part, (inputs, _) in checked.items()}
-    if len(set(shapes.values())) != 1:
-        raise ConfigError(f"data {name!r}: train, validation and test inputs expected one "
-                          f"shape per example. Received: {shapes}")
-    digest = hashlib.sha256()
-    for part in pairs:
-        for array in checked[part]:
-            array = np.ascontiguousarray(array)
-            digest.update(f"{part}{array.dtype.str}{array.shape}".encode())
-            digest.update(array.tobytes())
-    (train_x, train_y), (val_x, val_y), (test_x, test_y) = checked.values()
-    return Dataset(train_x, train_y, val_x, val_y, test_x, test_y,
-                   sha256={"arrays": digest.hexdigest()}, source=name, name=name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -909,5 +825,4 @@ def _takes_initializer(name: str, build) -> bool:
     return False
 
 
-__all__ = ["Declared", "Experiment", "Freeze", "Tier", "arrays", "blocks", "each_layer_alone",
-           "with_inits", "FreezecheckError"]
+__all__ = ["Declared", "Experiment", "Tier", "FreezecheckError"]

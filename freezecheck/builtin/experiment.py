@@ -28,8 +28,9 @@ from freezecheck.builtin.datasets import TITLES, check_data_dir, load_dataset
 from freezecheck.builtin.settings import (DATASETS, DEFAULT_DATASET, FULL_EPOCH_IMAGES,
                                           FULL_RECIPES, SMOKE_RECIPES, TIER_GATES, Settings,
                                           estimated_seconds)
+from freezecheck.describe.freezes import Freeze, each_layer_alone
 from freezecheck.errors import FreezecheckError
-from freezecheck.experiment import Declared, Experiment, Freeze, Tier, each_layer_alone
+from freezecheck.experiment import Declared, Experiment, Tier
 from freezecheck.train.backend import environment_name
 
 # One load per process and data set, shared by every test that trains on it.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from freezecheck.builtin.families import family
-from freezecheck.builtin.models import MODEL_NAMES, variant_of
+from freezecheck.builtin.models import MODEL_NAMES
 from freezecheck.builtin.settings import full_curve
 from freezecheck.builtin.tabulate import FINDING_SEEDS, page_gates, render_page as render_tables
 from freezecheck.errors import ConfigError

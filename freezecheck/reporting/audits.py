@@ -14,7 +14,7 @@ import collections
 
 from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id as id_of
 from freezecheck.errors import ConfigError
-from freezecheck.reporting.measurements import family_of, group
+from freezecheck.reporting.measurements import group
 
 
 def default_variant(rows) -> str:
