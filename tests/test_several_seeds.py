@@ -87,9 +87,10 @@ def test_measured_declared_and_judged_over_five_seeds_and_a_changed_layer_is_red
     red = pytester.runpytest_subprocess(*args)
     # seeds-toy[h1]'s accuracy and curve; h1 trainable (the baseline, [h2]) grows out of it.
     red.assert_outcomes(passed=8, failed=2)
+    # Each line ends with the message under CI=true, whose short summary is uncut.
     red.stdout.fnmatch_lines([
-        "FAILED test_toy.py::TestSeedsToy::test_reaches_accuracy_gate[[]seeds-toy[[]h1]]",
-        "FAILED test_toy.py::TestSeedsToy::test_curve_follows_baseline[[]seeds-toy[[]h1]]"])
+        "FAILED test_toy.py::TestSeedsToy::test_reaches_accuracy_gate[[]seeds-toy[[]h1]]*",
+        "FAILED test_toy.py::TestSeedsToy::test_curve_follows_baseline[[]seeds-toy[[]h1]]*"])
     red.stdout.fnmatch_lines(["seeds-toy[[]h1]: declared * against its baseline *(*; seeds 0-4: "
                               "*); the new seeds break it (seeds 0-4: *): the mean gap over 5 "
                               "seed(s) is * below the declared * by more than *"])
