@@ -33,6 +33,9 @@ def depth():
 @pytest.fixture
 def write(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
+    # No bytecode cache: an edit that keeps the file's size within the same second (64 ->
+    # 65) would otherwise import the stale .pyc, whose check is by size and mtime.
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
 
     def write(width=64, gate=0.9, factor=2, depth=3):
         (tmp_path / "model_mod.py").write_text(textwrap.dedent(MODULE.format(
