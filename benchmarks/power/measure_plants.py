@@ -41,12 +41,12 @@ def done(out: Path) -> set[tuple[str, str, int]]:
 
 def runs(names: list[str], seeds: list[int]) -> list[tuple[str, str, int]]:
     """(plant, variant, seed) to train: per seed the unplanted pair first."""
-    todo = []
+    pending = []
     for seed in seeds:
-        todo += [(plants.UNPLANTED, plants.BASELINE, seed),
+        pending += [(plants.UNPLANTED, plants.BASELINE, seed),
                  (plants.UNPLANTED, plants.TARGET, seed)]
-        todo += [(name, plants.TARGET, seed) for name in names]
-    return todo
+        pending += [(name, plants.TARGET, seed) for name in names]
+    return pending
 
 
 def train_one(plant: str, variant_id: str, seed: int, data, environment: str) -> dict:
@@ -96,11 +96,11 @@ def main(argv=None) -> int:
     if low:
         parser.error(f"--seeds must stay at or above {plants.SEEDS[0]}, above every seed a "
                      f"declaration was made from. Received: {low}")
-    todo = [r for r in runs(names, seeds) if r not in done(args.out)]
+    pending = [r for r in runs(names, seeds) if r not in done(args.out)]
     data = load_dataset("mnist", args.data_dir)
     environment = environment_name()
-    print(f"{len(todo)} runs to train ({environment})", flush=True)
-    for i, (plant, variant_id, seed) in enumerate(todo, 1):
+    print(f"{len(pending)} runs to train ({environment})", flush=True)
+    for i, (plant, variant_id, seed) in enumerate(pending, 1):
         if (plant, variant_id, seed) in done(args.out):  # another process trained it
             continue
         row = train_one(plant, variant_id, seed, data, environment)
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
             sink.write(json.dumps(row, sort_keys=True) + "\n")
             sink.flush()
             os.fsync(sink.fileno())
-        print(f"[{i}/{len(todo)}] {plant} {variant_id} seed {seed}: final "
+        print(f"[{i}/{len(pending)}] {plant} {variant_id} seed {seed}: final "
               f"{row['final_val_accuracy']:.4f} ({row['train_seconds']:.0f} s)", flush=True)
     return 0
 

@@ -115,9 +115,10 @@ class Effect:
                    gap=tuple(data["gap"]), lag=data["lag"])
 
 
-def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -> Effect:
-    """The effect of per-seed validation curves (seeds x epochs, row i of both at the same
-    seed) against the baseline's."""
+def paired_curves(variant_curves, baseline_curves, seeds=()):
+    """The variant's and the baseline's curves as float arrays (seeds x epochs, row i of
+    both at the same seed) and the seeds as a tuple; a ValueError where they do not
+    pair."""
     a = np.asarray(variant_curves, dtype=np.float64)
     b = np.asarray(baseline_curves, dtype=np.float64)
     if a.ndim != 2 or a.shape != b.shape or a.shape[0] < 1:
@@ -126,6 +127,13 @@ def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -
     seeds = tuple(int(s) for s in seeds)
     if seeds and len(seeds) != a.shape[0]:
         raise ValueError(f"{len(seeds)} seeds named for {a.shape[0]} curves")
+    return a, b, seeds
+
+
+def measure_effect(variant_curves, baseline_curves, *, level: float, seeds=()) -> Effect:
+    """The effect of per-seed validation curves (seeds x epochs, row i of both at the same
+    seed) against the baseline's."""
+    a, b, seeds = paired_curves(variant_curves, baseline_curves, seeds)
     return Effect(seeds=seeds, level=level,
                   mean_gaps=tuple(float(g) for g in a.mean(axis=1) - b.mean(axis=1)),
                   final_gaps=tuple(float(g) for g in a[:, -1] - b[:, -1]),

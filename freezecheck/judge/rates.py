@@ -17,6 +17,7 @@ import dataclasses
 
 import numpy as np
 
+from freezecheck.judge.claims import paired_curves
 from freezecheck.judge.statistics import EPOCH_STEP, confidence_interval, epochs_to_level
 
 # What an interval of the paired difference says, reported, never gated on.
@@ -91,14 +92,7 @@ class RateEffect:
 def measure_rate(variant_curves, baseline_curves, *, level: float, seeds=()) -> RateEffect:
     """The rate effect of per-seed validation curves (seeds x epochs, row i of both at
     the same seed) against the baseline's."""
-    a = np.asarray(variant_curves, dtype=np.float64)
-    b = np.asarray(baseline_curves, dtype=np.float64)
-    if a.ndim != 2 or a.shape != b.shape or a.shape[0] < 1:
-        raise ValueError(f"paired curves expected: seeds x epochs, the same shape for "
-                         f"variant and baseline. Received shapes {a.shape} and {b.shape}")
-    seeds = tuple(int(s) for s in seeds)
-    if seeds and len(seeds) != a.shape[0]:
-        raise ValueError(f"{len(seeds)} seeds named for {a.shape[0]} curves")
+    a, b, seeds = paired_curves(variant_curves, baseline_curves, seeds)
     epochs = a.shape[1]
 
     def reached(curves):
