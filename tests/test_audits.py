@@ -88,8 +88,8 @@ def test_replication_judges_a_toy_experiments_variants_by_its_own_gates(tmp_path
     # whichever half it is declared from; no half fails the other.
     assert rows["`toy[h2+out]`"][4] == "leaves / leaves / leaves"
     assert rows["`toy[h2+out]`"][5] == "0 of 2"
-    assert "| 4 at five seeds | 0 | 0 | 60.2% |" in out  # two variants, two halves each
-    assert "| 20 at one seed | 0 | 0 | 16.8% |" in out
+    assert "| 4 at five seeds | 0 | 0 | 0.0% | 0.0% to 60.2% |" in out  # 2 variants x 2 halves
+    assert "| 20 at one seed | 0 | 0 | 0.0% | 0.0% to 16.8% |" in out
 
 
 def test_false_alarms_split_a_toy_experiments_baseline_by_default(tmp_path, capsys):

@@ -140,15 +140,21 @@ def row(variant, seed, curve, environment="envA", dataset="mnist"):
 
 
 def test_tabulate_declares_what_was_measured():
+    """A claim, on which a statistical gate rests, from ten paired seeds; a variant
+    measured at five (enough for a user's declaration) is recorded, with no claim."""
     base = [0.97, 0.98, 0.99]
-    rows = [row("lenet5[none]", s, [a + s * 1e-4 for a in base]) for s in range(5)]
-    rows += [row("lenet5[conv2]", s, [0.90, 0.93, 0.95 + s * 1e-4]) for s in range(5)]
+    rows = [row("lenet5[none]", s, [a + s * 1e-4 for a in base]) for s in range(10)]
+    rows += [row("lenet5[conv2]", s, [0.90, 0.93, 0.95 + s * 1e-4]) for s in range(10)]
+    rows += [row("lenet5[fc1]", s, [0.90, 0.93, 0.95 + s * 1e-4]) for s in range(5)]
     table = tabulate.tabulate(rows)["envA"]["mnist"]
     conv2 = table["variants"]["lenet5[conv2]"]
-    assert conv2["seeds"] == [0, 1, 2, 3, 4] and conv2["finals"][0] == 0.95
+    assert conv2["seeds"] == list(range(10)) and conv2["finals"][0] == 0.95
     assert conv2["follows_baseline"] is False and conv2["curve_claim"] == "leaves"
-    assert conv2["effect"]["seeds"] == [0, 1, 2, 3, 4] and conv2["effect"]["gap"][0] < -0.05
-    assert table["seed_spread"] == {"lenet5": pytest.approx(4e-4)}
+    assert conv2["effect"]["seeds"] == list(range(10)) and conv2["effect"]["gap"][0] < -0.05
+    fc1 = table["variants"]["lenet5[fc1]"]
+    assert fc1["seeds"] == [0, 1, 2, 3, 4] and fc1["follows_baseline"] is False
+    assert "curve_claim" not in fc1 and "effect" not in fc1
+    assert table["seed_spread"] == {"lenet5": pytest.approx(9e-4)}
     document = json.loads(declarations.document(tabulate.tabulate(rows), "the command"))
     assert document["made_with"] == "the command"
     assert document["measured"]["envA"]["mnist"] == table
@@ -216,11 +222,24 @@ def test_an_unmeasured_variant_is_told_how_to_measure_it():
     assert "python -m freezecheck measure --dataset fashion-mnist --models lenet" in text
 
 
+def session_split(variant_id: str) -> int:
+    """The variants a session's alpha is split over when it judges ``variant_id``: its
+    test class's (freezecheck/generated.py), the default one or the families'."""
+    from freezecheck.builtin.experiment import EXPERIMENTS
+
+    experiment = EXPERIMENTS[parse_id(variant_id)[0]]
+    family = variant_id in experiment.family_of
+    judged = [v for v in experiment.variants if (v.id in experiment.family_of) == family]
+    return max(1, len(judged) - 1)
+
+
 def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
     """Judged as a session would judge them, the committed measurements keep the
-    committed claims: every variant declared from ten or more seeds, at its first five
-    and at its next five (with its baseline at the same seeds). No training: the
-    measurements are the runs a session at those seeds reproduces bitwise."""
+    committed claims: every variant declared from ten or more seeds, declared from its
+    first five seeds and judged at its next five (with its baseline at the same seeds),
+    and the reverse, as one session of five seeds and as five sessions of one seed,
+    alpha split as that session splits it. No training: the measurements are the runs
+    a session at those seeds reproduces bitwise."""
 
     from freezecheck.builtin.settings import full_curve
     from freezecheck.describe.recipe import DEFAULT_ALPHA
@@ -238,15 +257,26 @@ def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
                 by_seed = runs[(environment, dataset)][variant_id]
                 baseline = runs[(environment, dataset)][
                     tabulate.variant_from_id(variant_id).baseline.id]
-                declared = claims.Effect.from_dict(entry["effect"])
-                for half in (declared.seeds[:5], declared.seeds[5:10]):
-                    new = claims.measure_effect([by_seed[s]["val_accuracy"] for s in half],
-                                                [baseline[s]["val_accuracy"] for s in half],
-                                                level=curve.level, seeds=half)
-                    findings = claims.judge(entry["curve_claim"], declared, new,
-                                            alpha=DEFAULT_ALPHA)
-                    assert not findings, (variant_id, half, findings)
-                    checked.append((variant_id, half))
+                seeds = claims.Effect.from_dict(entry["effect"]).seeds
+                split = session_split(variant_id)
+                for one, two in ((seeds[:5], seeds[5:10]), (seeds[5:10], seeds[:5])):
+                    effect = {half: claims.measure_effect(
+                        [by_seed[s]["val_accuracy"] for s in half],
+                        [baseline[s]["val_accuracy"] for s in half],
+                        level=curve.level, seeds=half) for half in (one, two)}
+                    declared = effect[one]
+                    claim = claims.declare(declared, margin=curve.margin, alpha=DEFAULT_ALPHA)
+                    findings = claims.judge(claim, declared, effect[two],
+                                            alpha=DEFAULT_ALPHA, variants=split)
+                    assert not findings, (variant_id, two, findings)
+                    for s in two:
+                        run = claims.run_effect(by_seed[s]["val_accuracy"],
+                                                baseline[s]["val_accuracy"],
+                                                level=curve.level, seed=s)
+                        findings = claims.judge_run(declared, run, alpha=DEFAULT_ALPHA,
+                                                    variants=split)
+                        assert not findings, (variant_id, s, split, findings)
+                    checked.append((variant_id, two))
     assert checked, "no variant is declared from ten or more seeds"
 
 

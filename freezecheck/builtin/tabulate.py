@@ -74,8 +74,9 @@ def read_rows(paths) -> list[dict]:
                                   dataset=DEFAULT_DATASET)
 
 
-# A page states a claim about a variant (its interval, what it establishes) from this
-# many seeds paired with its baseline; at fewer, what was measured is "exploratory".
+# A page states a claim about a variant (its interval, what it establishes), and a
+# declaration gates on one, from this many seeds paired with its baseline; at fewer,
+# what was measured is "exploratory" and judged by the tolerance only.
 FINDING_SEEDS = 10
 
 
@@ -86,7 +87,8 @@ def tabulate(rows, *, alpha: float = DEFAULT_ALPHA) -> dict:
         entries = declarations.declare(
             variants, lambda v: None if variant_from_id(v).is_baseline
             else variant_from_id(v).baseline.id,
-            full_curve(dataset), alpha=alpha, where=f"{environment}, {dataset}")
+            full_curve(dataset), alpha=alpha, where=f"{environment}, {dataset}",
+            min_seeds=FINDING_SEEDS)
         spreads = declarations.seed_spreads(
             entries, {model: variant_of(model).id for model in MODEL_NAMES})
         measured.setdefault(environment, {})[dataset] = {"seed_spread": spreads,

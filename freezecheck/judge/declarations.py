@@ -33,12 +33,16 @@ SCHEMA_VERSION = 2
 
 
 def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
-            where: str = "") -> dict:
+            where: str = "", min_seeds: int = MIN_SEEDS) -> dict:
     """Entries of ``variants`` ({variant id: {seed: measurement row}}), each judged
     against its baseline (``baseline_of(id)``: the baseline's id, or None for a
     baseline) within ``tolerance`` (a CurveTolerance), claims at level ``alpha``, on
     the tolerance's metric: validation accuracy, or another a measurement line
-    records (:func:`metric_curve`)."""
+    records (:func:`metric_curve`). A claim needs ``min_seeds`` seeds paired with the
+    baseline (at least MIN_SEEDS); with fewer, the entry records what was measured and
+    no statistical gate rests on it."""
+    if min_seeds < MIN_SEEDS:
+        raise ValueError(f"min_seeds expected at least {MIN_SEEDS}. Received: {min_seeds}")
     metric = tolerance.metric
     entries = {}
     for variant_id, by_seed in sorted(variants.items()):
@@ -59,7 +63,7 @@ def declare(variants: dict, baseline_of, tolerance, *, alpha: float,
                   else [curves[s][-1] for s in seeds])
         entry = {"seeds": seeds, "finals": finals, "follows_baseline": follows}
         common = [s for s in seeds if s in baseline]
-        if baseline_id is not None and len(common) >= MIN_SEEDS:
+        if baseline_id is not None and len(common) >= min_seeds:
             effect = metric_effects.measure_effect(
                 [curves[s] for s in common],
                 [metric_curve(baseline[s], metric.name) for s in common],

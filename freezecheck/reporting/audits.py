@@ -10,8 +10,6 @@ CurveTolerance), which the command finds from what the row records
 
 from __future__ import annotations
 
-import collections
-
 from freezecheck.describe.variants import DEFAULT_INIT, parse_id, variant_id as id_of
 from freezecheck.errors import ConfigError
 from freezecheck.reporting.measurements import group
@@ -77,7 +75,8 @@ def replication(rows, alpha: float, tolerance) -> list[str]:
     the same seeds), the regression gate declared from the first five of them and judged
     on the other five, and the reverse, at five seeds and one seed at a time
     (freezecheck/judge/replication.py); then the totals with their Clopper-Pearson
-    bounds. Alpha is split as a session splits it: over each model's variants judged.
+    bounds. Every judgement is at the full ``alpha``, unsplit: a session's split over
+    its variants only widens the bounds, so the rates are upper bounds for any session.
     ``tolerance``: row -> its CurveTolerance (level and margin). A variant's baseline is
     its model's ``MODEL[none]``."""
     from freezecheck.judge.replication import replicate
@@ -96,15 +95,15 @@ def replication(rows, alpha: float, tolerance) -> list[str]:
             seeds = [s for s in sorted(runs) if s in baseline]
             if (frozen or init != DEFAULT_INIT) and len(seeds) >= 10:
                 paired[name] = (runs, baseline, seeds[:10])
-        # A session splits alpha over its experiment's variants judged against the
-        # baseline: here, each model's variants measured at ten seeds.
-        per_model = collections.Counter(parse_id(name)[0] for name in paired)
+        # Each judgement at the full alpha: the size of the test itself. A session
+        # splits alpha over the variants it judges, which only widens every bound, so
+        # it fails at most as often as this.
         for name, (runs, baseline, seeds) in paired.items():
             curve = tolerance(runs[seeds[0]])
             result = replicate([runs[s]["val_accuracy"] for s in seeds],
                                [baseline[s]["val_accuracy"] for s in seeds], seeds,
                                level=curve.level, margin=curve.margin, alpha=alpha,
-                               variants=per_model[parse_id(name)[0]], variant=name)
+                               variants=1, variant=name)
             failed, judged = failed + result.failures, judged + result.judgements
             run_failed = run_failed + result.run_failures
             run_judged = run_judged + result.run_judgements
@@ -120,10 +119,11 @@ def replication(rows, alpha: float, tolerance) -> list[str]:
                           "another to judge it on. Measure ten seeds of a family with its "
                           "baseline (freezecheck measure --seeds 10)")
     lines += ["", f"| sessions judged (disjoint seed sets) | failed | stale | false-alarm "
-                  f"rate, 95% Clopper-Pearson upper bound (alpha {alpha}) |",
-              "| --- | ---: | ---: | ---: |"]
+                  f"rate (alpha {alpha}) | 95% Clopper-Pearson interval |",
+              "| --- | ---: | ---: | ---: | ---: |"]
     for what, bad, count, warned in (("five seeds", failed, judged, stale),
                                      ("one seed", run_failed, run_judged, run_stale)):
-        lines.append(f"| {count} at {what} | {bad} | {warned} | "
-                     f"{clopper_pearson(bad, count)[1]:.1%} |")
+        low, high = clopper_pearson(bad, count)
+        lines.append(f"| {count} at {what} | {bad} | {warned} | {bad / count:.1%} | "
+                     f"{low:.1%} to {high:.1%} |")
     return lines
