@@ -671,6 +671,16 @@ class Experiment:
                               f"with Experiment(..., families={{'NAME': [Freeze(...)]}}).")
         return test_class(self, parts[only])
 
+    def alpha_split(self, variant_id: str) -> int:
+        """How many variants a session splits alpha over when it judges ``variant_id``
+        in a class of ``tests(only="default")`` or ``tests(only="families")``: the
+        class's variants, the baseline not counted (freezecheck/generated.py). Without
+        families that is every variant, as in ``tests()``; a ``tests()`` class of an
+        experiment with families splits over all its variants instead."""
+        family = variant_id in self.family_of
+        judged = [v for v in self.variants if (v.id in self.family_of) == family]
+        return max(1, len(judged) - 1)
+
     def __repr__(self) -> str:
         return f"Experiment({self.name!r}, {len(self.variants)} variants)"
 

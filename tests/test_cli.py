@@ -63,7 +63,7 @@ def test_the_built_in_experiment_adds_its_commands_through_an_entry_point():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
     assert declared[plugins.GROUP] == {"builtin": "freezecheck.builtin.commands:register"}
     assert sorted(set(subcommands()) - set(subcommands(plugins=()))) == [
-        "expectations", "findings"]
+        "expectations", "findings", "power"]
 
 
 def test_the_installed_entry_point_is_the_built_in_experiments():

@@ -202,6 +202,24 @@ def test_the_replication_table_is_the_commands_output_on_the_committed_measureme
         "run it and paste its output between the markers")
 
 
+def test_the_power_table_is_the_commands_output_on_the_committed_planted_runs(capsys):
+    """docs/statistics.md's power table is what `freezecheck power` prints for the
+    planted runs committed, however many of them there are."""
+    import shlex
+
+    from freezecheck.builtin.commands import main
+
+    page = (ROOT / "docs" / "statistics.md").read_text()
+    found = re.search(r"<!-- power: python -m freezecheck power (.+?) -->\n(.*?)\n"
+                      r"<!-- /power -->", page, re.S)
+    assert found, "docs/statistics.md has no <!-- power: ... --> block"
+    assert main(["power", *(str(ROOT / word) for word in shlex.split(found.group(1)))]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert found.group(2).strip() == printed, (
+        "docs/statistics.md's power table is not what the command prints now: run it and "
+        "paste its output between the markers")
+
+
 # ---------------------------------------------------------------------------------------
 # Every other figure a page states, beside the record or the code it comes from. Each row:
 # the page, a pattern whose groups are the figures as the page words them, and what they

@@ -222,17 +222,6 @@ def test_an_unmeasured_variant_is_told_how_to_measure_it():
     assert "python -m freezecheck measure --dataset fashion-mnist --models lenet" in text
 
 
-def session_split(variant_id: str) -> int:
-    """The variants a session's alpha is split over when it judges ``variant_id``: its
-    test class's (freezecheck/generated.py), the default one or the families'."""
-    from freezecheck.builtin.experiment import EXPERIMENTS
-
-    experiment = EXPERIMENTS[parse_id(variant_id)[0]]
-    family = variant_id in experiment.family_of
-    judged = [v for v in experiment.variants if (v.id in experiment.family_of) == family]
-    return max(1, len(judged) - 1)
-
-
 def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
     """Judged as a session would judge them, the committed measurements keep the
     committed claims: every variant declared from ten or more seeds, declared from its
@@ -241,6 +230,7 @@ def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
     alpha split as that session splits it. No training: the measurements are the runs
     a session at those seeds reproduces bitwise."""
 
+    from freezecheck.builtin.experiment import EXPERIMENTS
     from freezecheck.builtin.settings import full_curve
     from freezecheck.describe.recipe import DEFAULT_ALPHA
     from freezecheck.judge import claims
@@ -258,7 +248,7 @@ def test_every_committed_claim_is_kept_by_its_own_measured_seeds_in_halves():
                 baseline = runs[(environment, dataset)][
                     tabulate.variant_from_id(variant_id).baseline.id]
                 seeds = claims.Effect.from_dict(entry["effect"]).seeds
-                split = session_split(variant_id)
+                split = EXPERIMENTS[parse_id(variant_id)[0]].alpha_split(variant_id)
                 for one, two in ((seeds[:5], seeds[5:10]), (seeds[5:10], seeds[:5])):
                     effect = {half: claims.measure_effect(
                         [by_seed[s]["val_accuracy"] for s in half],

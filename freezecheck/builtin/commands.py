@@ -8,6 +8,8 @@ package may (freezecheck/cli/plugins.py; the entry point ``builtin`` of the grou
   (freezecheck/builtin/tabulate.py), and the findings page's figures
   (freezecheck/builtin/statements.py);
 - ``findings``: its findings' plots and tables (freezecheck/builtin/findings.py);
+- ``power``: how often the regression gate catches planted regressions of one of its
+  variants, judged against its declaration (freezecheck/reporting/power.py);
 - the curve tolerance its measurement lines are audited by (``replication``,
   ``false-alarms``): the full tier's on their data set, since its lines record none.
 """
@@ -21,6 +23,7 @@ from freezecheck.builtin.datasets import DATASET_NAMES
 from freezecheck.builtin.families import FAMILIES
 from freezecheck.builtin.models import MODEL_NAMES
 from freezecheck.builtin.settings import DEFAULT_DATASET
+from freezecheck.describe.recipe import DEFAULT_ALPHA
 from freezecheck.cli.main import fail, measurement_files, write_file
 from freezecheck.errors import ConfigError, FreezecheckError
 
@@ -49,6 +52,19 @@ def register(cli) -> None:
     options.add_argument("--tier", choices=("full", "smoke"), default=None,
                          help="whose recipe to train with (default: full)")
     cli.wrap("measure", _measure)
+
+    power = cli.add_command(
+        "power", _power,
+        help="how often the regression gate catches planted regressions of a built-in "
+             "variant, at 1, 5 and 10 seeds (benchmarks/power/)",
+        description="Judge the planted runs (measurement lines with a 'plant' field: the "
+                    "target variant planted and not, its baseline at the same seeds) "
+                    "against the target's built-in declaration, as a session judges it, "
+                    "on disjoint sets of 1, 5 and 10 seeds; print each plant's cost and "
+                    "detection rate with its Clopper-Pearson interval.")
+    measurement_files(power, "planted measurement lines (benchmarks/power/planted.jsonl)")
+    power.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                       help="the claims' significance level, in (0, 1) (default: %(default)s)")
 
     expectations = cli.add_command(
         "expectations", _expectations,
@@ -128,6 +144,31 @@ def _measure(args, measure_experiment) -> int:
     except (FreezecheckError, ValueError) as exc:
         print(f"freezecheck measure: {exc}", file=sys.stderr)
         return 2
+
+
+def _power(args) -> int:
+    from freezecheck.builtin.experiment import EXPERIMENTS, measured_table
+    from freezecheck.describe.recipe import check_alpha
+    from freezecheck.describe.variants import parse_id
+    from freezecheck.reporting import power
+
+    try:
+        check_alpha(args.alpha, "--alpha")
+        rows = power.read(args.measurements)
+        target, _, _, _ = power.roles(power.index(rows))
+        environment, dataset = rows[0]["environment"], rows[0]["dataset"]
+        entry = (measured_table().get(environment, {}).get(dataset, {})
+                 .get("variants", {}).get(target))
+        if entry is None:
+            raise ConfigError(f"{target} has no declaration in {environment}, {dataset} "
+                              f"(freezecheck/builtin/expectations.json): measure it at ten "
+                              f"seeds and regenerate the table with freezecheck expectations")
+        split = EXPERIMENTS[parse_id(target)[0]].alpha_split(target)
+        lines = power.table(rows, entry, alpha=args.alpha, variants=split)
+    except (FreezecheckError, OSError, ValueError) as exc:
+        return fail("power", exc)
+    print("\n".join(lines))
+    return 0
 
 
 def _findings(args) -> int:

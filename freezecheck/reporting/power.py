@@ -1,0 +1,159 @@
+"""How often the regression gate catches planted regressions: runs of one target
+variant trained with a plant (a deliberate fault) and without, with its baseline at
+the same seeds, judged as a session judges the target, at several seed counts.
+
+Needs numpy and scipy. Measurement lines carry a ``plant`` field (``"none"`` for the
+unplanted target and the baseline). Seeds are grouped into disjoint sets in order (the
+first five, the next five, ...), so every judgement is one trial and each count comes
+with its 95% Clopper-Pearson interval; a set with a run missing is left out. A plant
+whose run differs from the unplanted target's at the same seed is counted too: in the
+environment of a stored reference the bitwise check fails every such run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from freezecheck.errors import ConfigError
+from freezecheck.judge import claims
+from freezecheck.judge.statistics import clopper_pearson
+from freezecheck.reporting import readers
+
+UNPLANTED = "none"  # the plant field of the unplanted target and of the baseline
+SEED_COUNTS = (1, 5, 10)
+PLANTED = {**readers.MEASUREMENT, "plant": readers.text, "test_accuracy": readers.accuracy}
+
+
+def read(paths) -> list[dict]:
+    """The lines of planted runs in ``paths``, each checked (a ``plant`` field too)."""
+    return [row for path in paths for row in readers.read_lines(path, PLANTED)]
+
+
+def index(rows) -> dict:
+    """(plant, variant, seed) -> line, with the target (the one planted variant) and the
+    baseline (the other, never planted) checked: one environment and data set, one
+    target, one baseline."""
+    rows = list(rows)
+    if not rows:
+        raise ConfigError("no planted measurement line to judge: train the plants first")
+    for field in ("environment", "dataset"):
+        values = sorted({str(row[field]) for row in rows})
+        if len(values) != 1:
+            raise ConfigError(f"the lines mix {field}s {values}: a power table judges one "
+                              f"{field}'s runs against its declaration")
+    targets = sorted({row["variant"] for row in rows if row["plant"] != UNPLANTED})
+    others = sorted({row["variant"] for row in rows} - set(targets))
+    if len(targets) != 1 or len(others) != 1:
+        raise ConfigError(f"expected the plants in one variant and one unplanted baseline. "
+                          f"Received: planted {targets}, unplanted only {others}")
+    return {(row["plant"], row["variant"], row["seed"]): row for row in rows}
+
+
+def roles(lines: dict) -> tuple[str, str, list[str], list[int]]:
+    """The target, the baseline, the plants (in the order first seen) and the seeds."""
+    target = next(v for p, v, _ in lines if p != UNPLANTED)
+    baseline = next(v for _, v, _ in lines if v != target)
+    plants = list(dict.fromkeys(p for p, _, _ in lines if p != UNPLANTED))
+    return target, baseline, plants, sorted({s for _, _, s in lines})
+
+
+def seed_sets(size: int, lines: dict, plant: str) -> list[list[int]]:
+    """Disjoint sets of ``size`` seeds, in order, at which the baseline, the unplanted
+    target and ``plant``'s target all ran."""
+    target, baseline, _, seeds = roles(lines)
+    needed = {(UNPLANTED, baseline), (UNPLANTED, target), (plant, target)}
+    sets = [seeds[i:i + size] for i in range(0, len(seeds) - size + 1, size)]
+    return [group for group in sets
+            if all((p, v, s) in lines for s in group for p, v in needed)]
+
+
+def caught(lines: dict, plant: str, seeds: list[int], entry: dict, *, alpha: float,
+           variants: int) -> bool:
+    """Whether the regression gate fails ``plant``'s target at ``seeds`` against the
+    declared ``entry`` (its ``curve_claim`` and ``effect``), as a session of that many
+    seeds judging ``variants`` variants does."""
+    target, baseline, _, _ = roles(lines)
+    declared = claims.Effect.from_dict(entry["effect"])
+    runs = [lines[(plant, target, s)]["val_accuracy"] for s in seeds]
+    base = [lines[(UNPLANTED, baseline, s)]["val_accuracy"] for s in seeds]
+    if len(seeds) == 1:
+        run = claims.run_effect(runs[0], base[0], level=declared.level, seed=seeds[0])
+        return bool(claims.judge_run(declared, run, alpha=alpha, variants=variants))
+    new = claims.measure_effect(runs, base, level=declared.level, seeds=seeds)
+    return bool(claims.judge(entry["curve_claim"], declared, new, alpha=alpha,
+                             variants=variants))
+
+
+def _paired(lines: dict, plant: str) -> list[tuple[dict, dict]]:
+    """(planted run, unplanted run) of the target at every seed with both."""
+    target, _, _, seeds = roles(lines)
+    return [(lines[(plant, target, s)], lines[(UNPLANTED, target, s)]) for s in seeds
+            if (plant, target, s) in lines and (UNPLANTED, target, s) in lines]
+
+
+def cost(lines: dict, plant: str) -> list[float]:
+    """What ``plant`` costs the target at each seed: its mean-over-epochs validation
+    accuracy minus the unplanted target's at the same seed, in points."""
+    return [100 * (float(np.mean(a["val_accuracy"])) - float(np.mean(b["val_accuracy"])))
+            for a, b in _paired(lines, plant)]
+
+
+def differs(lines: dict, plant: str) -> tuple[int, int]:
+    """Planted runs whose curve or test accuracy is not the unplanted target's at the
+    same seed, and how many pairs there are."""
+    pairs = _paired(lines, plant)
+    return sum(a["val_accuracy"] != b["val_accuracy"] or a["test_accuracy"] != b["test_accuracy"]
+               for a, b in pairs), len(pairs)
+
+
+def signed(points: float) -> str:
+    """``points`` to two decimals with its sign; a value that rounds to zero is +0.00."""
+    return f"{round(points, 2) + 0.0:+.2f}"
+
+
+def rate(hits: int, trials: int) -> str:
+    if not trials:
+        return "not measured"
+    low, high = clopper_pearson(hits, trials)
+    return f"{hits} of {trials} ({low:.0%} to {high:.0%})"
+
+
+def table(rows, entry: dict, *, alpha: float, variants: int,
+          seed_counts=SEED_COUNTS) -> list[str]:
+    """Markdown: for the unplanted target (false alarms) and every plant, the cost, and
+    how often the gate catches it at each of ``seed_counts`` seeds; ``entry`` is the
+    target's declaration (``curve_claim`` and ``effect``)."""
+    lines = index(rows)
+    if entry.get("curve_claim") is None:
+        raise ConfigError("the target has no claim declared: the regression gate has "
+                          "nothing to judge it by. Declare it from ten seeds first")
+    target, _, plants, _ = roles(lines)
+    first = next(iter(lines.values()))
+    seeds = entry["effect"]["seeds"]
+    out = [f"`{target}` judged against its declaration in {first['environment']}, "
+           f"{first['dataset']} (claim: {entry['curve_claim']}, from seeds {seeds[0]}-"
+           f"{seeds[-1]}), alpha {alpha} split over {variants} variants. Caught: k of n "
+           f"disjoint trials (95% Clopper-Pearson interval).",
+           "",
+           "| plant | cost: mean-over-epochs accuracy against the unplanted run at the same "
+           "seed, points (mean; lowest to highest) | caught at "
+           + " | at ".join(f"{n} seed{'s' if n > 1 else ''}" for n in seed_counts)
+           + " | same environment: run differs from the unplanted one |",
+           "| --- | --- | " + "--- | " * len(seed_counts) + "--- |"]
+    for plant in (UNPLANTED, *plants):
+        cells = []
+        for size in seed_counts:
+            sets = seed_sets(size, lines, plant)
+            cells.append(rate(sum(caught(lines, plant, group, entry, alpha=alpha,
+                                         variants=variants) for group in sets), len(sets)))
+        if plant == UNPLANTED:
+            name, spent, same = "none (false alarms)", "0", "-"
+        else:
+            gaps = cost(lines, plant)
+            name = f"`{plant}`"
+            spent = (f"{signed(float(np.mean(gaps)))} ({signed(min(gaps))} to "
+                     f"{signed(max(gaps))}; {len(gaps)} seeds)" if gaps else "not measured")
+            other, pairs = differs(lines, plant)
+            same = f"{other} of {pairs}" if pairs else "not measured"
+        out.append(f"| {name} | {spent} | {' | '.join(cells)} | {same} |")
+    return out
