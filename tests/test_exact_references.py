@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from freezecheck.describe.recipe import CurveTolerance
-from freezecheck.judge.checks import reference_missed
+from freezecheck.judge.checks import reference_at_another_seed, reference_missed
 from freezecheck.judge.fingerprints import fingerprints
 from freezecheck.judge.references import (RELAXED, SCHEMA_VERSION, References, fallback_order,
                                           judgement)
@@ -253,3 +253,23 @@ def test_a_reference_made_before_schema_2_is_judged_by_the_tolerance(judge):
     assert judge.properties["reference_judged_by_reason"] == (
         "the reference records no cpu, training, weights_after_sha256 (made before schema "
         "version 2)")
+
+
+def seed(run: RunRecord, value: int, **recipe) -> RunRecord:
+    return dataclasses.replace(run, recipe={**run.recipe, "seed": value, **recipe})
+
+
+def test_a_run_at_another_seed_is_not_judged_by_a_reference_of_seed_0(judge):
+    """A session at an unseen seed (--freezecheck-seed=10) has no reference of its own:
+    the reference test says so and skips; the other tests judge the run."""
+    why = reference_at_another_seed(Variant(), seed(record(), 10), judge.references)
+    assert why.startswith("toy[out]: the stored reference ")
+    assert "is of seed 0, this run of seed 10" in why
+    assert "--freezecheck-seed=10 --freezecheck-references-dir=DIR" in why
+    assert reference_at_another_seed(Variant(), record(), judge.references) is None
+
+
+def test_a_run_at_another_seed_and_another_recipe_is_a_recipe_change_and_fails(judge):
+    run = seed(record(), 10, learning_rate=0.001)
+    assert reference_at_another_seed(Variant(), run, judge.references) is None
+    assert "was made with recipe" in judge(run)

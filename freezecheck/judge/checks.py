@@ -65,6 +65,32 @@ def accuracy_missed(variant, record, gate: float, expectation=None, where: str =
             f"{record.test_accuracy:.4f}.\n  {metric.label} per epoch: {curve}")
 
 
+def reference_at_another_seed(variant, record, references) -> str | None:
+    """Why ``record`` is not judged against its stored reference, or None: the
+    reference was made at another seed, the rest of the recipe the same. A reference
+    repeats one run, so it judges a session at its own seed only (``--freezecheck-seed``
+    chooses another); a recipe that differs otherwise is a change, and fails
+    (:func:`reference_missed`)."""
+    if references.regenerate:
+        return None
+    found = references.find(variant.id)
+    if found is None:
+        return None
+    reference, whose = found
+    stored = dict(reference["recipe"])
+    if stored.get("seed") == record.recipe.get("seed"):
+        return None
+    if {**stored, "seed": record.recipe.get("seed")} != record.recipe:
+        return None
+    path = references.path(variant.id, whose)
+    seed = record.recipe.get("seed")
+    return (f"{variant}: the stored reference {path} is of seed {stored.get('seed')}, this "
+            f"run of seed {seed}: a reference judges a session at its own seed only, and "
+            f"this run is judged against its baseline and its declaration by the other "
+            f"tests. To keep references at seed {seed}, add --freezecheck-seed={seed} "
+            f"--freezecheck-references-dir=DIR --freezecheck-regen-references.")
+
+
 def reference_missed(variant, record, references, tolerance, record_property,
                      exact: bool = True) -> str | None:
     """The run against its stored reference; regenerating writes the reference and
