@@ -273,3 +273,13 @@ def test_a_run_at_another_seed_and_another_recipe_is_a_recipe_change_and_fails(j
     run = seed(record(), 10, learning_rate=0.001)
     assert reference_at_another_seed(Variant(), run, judge.references) is None
     assert "was made with recipe" in judge(run)
+
+
+def test_a_reference_an_experiment_ships_is_named_where_it_was_read(tmp_path):
+    References(tmp_path / "shipped", ENVIRONMENT).write(record())
+    references = References(tmp_path / "session", ENVIRONMENT, also=[tmp_path / "shipped"])
+    why = reference_at_another_seed(Variant(), seed(record(), 10), references)
+    assert f"the stored reference {tmp_path / 'shipped' / ENVIRONMENT / 'toy[out].json'} " in why
+    edited = dataclasses.replace(record(), test_accuracy=0.5)
+    message = reference_missed(Variant(), edited, references, TOLERANCE, lambda *a: None)
+    assert f"reference {tmp_path / 'shipped' / ENVIRONMENT / 'toy[out].json'}:" in message

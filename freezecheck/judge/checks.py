@@ -82,7 +82,7 @@ def reference_at_another_seed(variant, record, references) -> str | None:
         return None
     if {**stored, "seed": record.recipe.get("seed")} != record.recipe:
         return None
-    path = references.path(variant.id, whose)
+    path = references.located(variant.id, whose)
     seed = record.recipe.get("seed")
     return (f"{variant}: the stored reference {path} is of seed {stored.get('seed')}, this "
             f"run of seed {seed}: a reference judges a session at its own seed only, and "
@@ -122,7 +122,7 @@ def reference_missed(variant, record, references, tolerance, record_property,
                 f"{references.environment}, nor in any supported environment: expected "
                 f"{references.path(variant.id)}.\n" + references.how_to_create())
     reference, whose = found
-    path = references.path(variant.id, whose)
+    path = references.located(variant.id, whose)
     # Which environment's reference judged this run, whether it passes or fails.
     record_property("reference_environment", whose)
     own = whose == references.environment

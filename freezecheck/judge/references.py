@@ -125,12 +125,18 @@ class References:
         # name cannot leave the environment's directory.
         return self.directory(self.root, environment) / f"{variant_id}.json"
 
-    def _read(self, variant_id: str, environment: str) -> dict | None:
+    def located(self, variant_id: str, environment: str | None = None) -> Path | None:
+        """Where ``variant_id``'s reference of ``environment`` is read from: the first of
+        the roots that holds it (the written one, then those an experiment ships)."""
         for root in self.roots:
             path = self.directory(root, environment) / f"{variant_id}.json"
             if path.is_file():
-                return json.loads(path.read_text())
+                return path
         return None
+
+    def _read(self, variant_id: str, environment: str) -> dict | None:
+        path = self.located(variant_id, environment)
+        return None if path is None else json.loads(path.read_text())
 
     def find(self, variant_id: str) -> tuple[dict, str] | None:
         """(reference, whose) for ``variant_id``: this environment's own, else the
