@@ -671,15 +671,18 @@ class Experiment:
                               f"with Experiment(..., families={{'NAME': [Freeze(...)]}}).")
         return test_class(self, parts[only])
 
-    def alpha_split(self, variant_id: str) -> int:
+    def alpha_split(self, variant_id: str, families=None) -> int:
         """How many variants a session splits alpha over when it judges ``variant_id``
         in a class of ``tests(only="default")`` or ``tests(only="families")``: the
-        class's variants, the baseline not counted (freezecheck/generated.py). Without
-        families that is every variant, as in ``tests()``; a ``tests()`` class of an
-        experiment with families splits over all its variants instead."""
+        class's variants that the session runs, baselines not counted
+        (freezecheck/generated.py). ``families``: the families the session runs
+        (default: every one declared)."""
+        from freezecheck.generated import alpha_split
+
         family = variant_id in self.family_of
-        judged = [v for v in self.variants if (v.id in self.family_of) == family]
-        return max(1, len(judged) - 1)
+        in_class = [v for v in self.variants if (v.id in self.family_of) == family]
+        chosen = tuple(dict.fromkeys(self.family_of.values())) if families is None else families
+        return alpha_split(self, in_class, chosen)
 
     def __repr__(self) -> str:
         return f"Experiment({self.name!r}, {len(self.variants)} variants)"

@@ -76,6 +76,16 @@ def _gated(experiment, record, options):
     return record
 
 
+def alpha_split(experiment, variants, families) -> int:
+    """How many of a test class's ``variants`` a session judges against their baseline,
+    over which it splits alpha: those not of a family, and those of the ``families``
+    it runs (the families' tests of the rest are deselected)."""
+    chosen = set(families)
+    judged = [v for v in variants if not v.is_baseline
+              and (v.id not in experiment.family_of or experiment.family_of[v.id] in chosen)]
+    return max(1, len(judged))
+
+
 def test_class(experiment, variants=None) -> type:
     """A class of parametrized tests for ``experiment``'s ``variants`` (default: all it
     declares); pytest collects it when it is assigned to a name starting with ``Test``
@@ -140,10 +150,12 @@ def test_class(experiment, variants=None) -> type:
             from freezecheck.judge.expectations import judge_curve
 
             declared = _declared(experiment, variant, freezecheck_options)
+            split = alpha_split(experiment, variants,
+                                experiment.families_chosen(freezecheck_options))
             if several_seeds(freezecheck_options):
                 return several_seeds_curve(experiment, variant, declared,
                                            freezecheck_experiment_run, freezecheck_options,
-                                           record_property, variants=max(1, len(variants) - 1))
+                                           record_property, variants=split)
             gates = experiment.gates_for(freezecheck_options)
             problem, largest = judge_curve(
                 variant, declared.expectation, declared.where,
@@ -151,8 +163,7 @@ def test_class(experiment, variants=None) -> type:
                     experiment, v), freezecheck_options).history)
                   for v in (variant, variant.baseline)),
                 gates.curve, freezecheck_options.significance, source=declared.source,
-                regenerate=declared.regenerate,
-                variants=max(1, len(variants) - 1))  # alpha split over the judged variants
+                regenerate=declared.regenerate, variants=split)
             record_property("largest_curve_deviation", largest)
             _fail_if(problem)
 

@@ -651,6 +651,26 @@ TestFam = freezecheck.Experiment(
             "pairs") in refused.stderr.str()
 
 
+def test_alpha_is_split_over_the_variants_a_session_judges():
+    """A session splits alpha over the variants it judges against the baseline: the
+    default ones, and those of the families it runs, not every family declared."""
+    from freezecheck.generated import alpha_split
+
+    layers = ("a", "b", "c")
+    experiment = freezecheck.Experiment(
+        "fam", build=lambda: None, layers=layers, data=lambda: None,
+        recipe=freezecheck.Recipe(epochs=1), gates=freezecheck.Gates(0.5, 0.1, 0.5, 1),
+        families={"blocks": freezecheck.blocks(layers),
+                  "pairs": [freezecheck.Freeze("a", "c"), freezecheck.Freeze("a")]})
+    assert experiment.alpha_split("fam[a]") == 3  # tests(only="default"): a, b, c
+    assert experiment.alpha_split("fam[a+b]") == 3  # only="families": a+b, b+c, a+c
+    assert experiment.alpha_split("fam[a+b]", families=("blocks",)) == 2
+    # tests(): one class of every variant, the session's families' tests kept
+    assert alpha_split(experiment, experiment.variants, ()) == 3
+    assert alpha_split(experiment, experiment.variants, ("blocks",)) == 5
+    assert alpha_split(experiment, experiment.variants, ("blocks", "pairs")) == 6
+
+
 FAMILY_TOY = '''
 import numpy as np
 import freezecheck
