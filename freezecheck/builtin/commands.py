@@ -163,12 +163,30 @@ def _power(args) -> int:
             raise ConfigError(f"{target} has no declaration in {environment}, {dataset} "
                               f"(freezecheck/builtin/expectations.json): measure it at ten "
                               f"seeds and regenerate the table with freezecheck expectations")
-        split = EXPERIMENTS[parse_id(target)[0]].alpha_split(target)
-        lines = power.table(rows, entry, alpha=args.alpha, variants=split)
+        model = parse_id(target)[0]
+        split = EXPERIMENTS[model].alpha_split(target)
+        lines = power.table(rows, entry, alpha=args.alpha, variants=split,
+                            final_fails=_final_test(environment, dataset, target, model))
     except (FreezecheckError, OSError, ValueError) as exc:
         return fail("power", exc)
     print("\n".join(lines))
     return 0
+
+
+def _final_test(environment: str, dataset: str, target: str, model: str):
+    """Whether a session's final-accuracy test fails ``target`` at a set of seeds'
+    final validation accuracies: their centre against its declared expectation, as
+    tests/test_experiment.py judges it on the full tier."""
+    from freezecheck.builtin.experiment import builtin_lookup
+    from freezecheck.builtin.settings import full_gate
+    from freezecheck.judge.expectations import judge_accuracy, measured_gates
+    from freezecheck.judge.statistics import centre
+
+    found = builtin_lookup(environment, dataset)
+    gate = full_gate(dataset, measured_gates(found).get(model))
+    expectation, spread = found.expectations.get(target), found.spreads.get(model, 0.0)
+    return lambda finals: judge_accuracy(centre(finals), expectation, gate,
+                                         spread) is not None
 
 
 def _findings(args) -> int:

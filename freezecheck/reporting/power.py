@@ -118,11 +118,13 @@ def rate(hits: int, trials: int) -> str:
     return f"{hits} of {trials} ({low:.0%} to {high:.0%})"
 
 
-def table(rows, entry: dict, *, alpha: float, variants: int,
-          seed_counts=SEED_COUNTS) -> list[str]:
+def table(rows, entry: dict, *, alpha: float, variants: int, seed_counts=SEED_COUNTS,
+          final_fails=None) -> list[str]:
     """Markdown: for the unplanted target (false alarms) and every plant, the cost, and
     how often the gate catches it at each of ``seed_counts`` seeds; ``entry`` is the
-    target's declaration (``curve_claim`` and ``effect``)."""
+    target's declaration (``curve_claim`` and ``effect``). ``final_fails``: given the
+    final validation accuracies of a set of seeds, whether the session's accuracy test
+    fails them; with it, a second table counts a set caught by either test."""
     lines = index(rows)
     if entry.get("curve_claim") is None:
         raise ConfigError("the target has no claim declared: the regression gate has "
@@ -156,4 +158,22 @@ def table(rows, entry: dict, *, alpha: float, variants: int,
             other, pairs = differs(lines, plant)
             same = f"{other} of {pairs}" if pairs else "not measured"
         out.append(f"| {name} | {spent} | {' | '.join(cells)} | {same} |")
+    if final_fails is None:
+        return out
+    out += ["", "Caught by either test a session runs on the target, the curve gate above or "
+                "the final accuracy test:", "",
+            "| plant | caught at " + " | at ".join(f"{n} seed{'s' if n > 1 else ''}"
+                                                for n in seed_counts) + " |",
+            "| --- |" + " --- |" * len(seed_counts)]
+    for plant in (UNPLANTED, *plants):
+        cells = []
+        for size in seed_counts:
+            sets = seed_sets(size, lines, plant)
+            hits = sum(caught(lines, plant, group, entry, alpha=alpha, variants=variants)
+                       or final_fails([lines[(plant, target, s)]["final_val_accuracy"]
+                                       for s in group])
+                       for group in sets)
+            cells.append(rate(hits, len(sets)))
+        name = "none (false alarms)" if plant == UNPLANTED else f"`{plant}`"
+        out.append(f"| {name} | {' | '.join(cells)} |")
     return out
