@@ -60,6 +60,9 @@ def test_a_regression_of_two_points_is_caught_at_every_seed_count_and_none_is_no
                                     "2 of 2 (16% to 100%)"], name
         assert table[name][1].startswith("-2.00 ("), table[name]
         assert table[name][5] == "20 of 20", name  # the bitwise check sees every one
+    made = power.table(rows(cost=0.02), ENTRY, alpha=0.01, variants=5)
+    assert made[-1] == ("The declaration's margin: 0.15 points. Plants whose mean cost is "
+                        "beyond it: `slower`, `noisier`.")
 
 
 def test_a_plant_that_changes_nothing_is_neither_caught_nor_seen_by_the_bitwise_check():
@@ -67,6 +70,8 @@ def test_a_plant_that_changes_nothing_is_neither_caught_nor_seen_by_the_bitwise_
     for name in PLANTS:
         assert table[name][1] == "+0.00 (+0.00 to +0.00; 20 seeds)"
         assert table[name][2] == "0 of 20 (0% to 17%)" and table[name][5] == "0 of 20"
+    assert power.table(rows(cost=0.0), ENTRY, alpha=0.01, variants=5)[-1].endswith(
+        "beyond it: none.")
 
 
 def test_only_complete_disjoint_seed_sets_count():

@@ -158,6 +158,11 @@ def table(rows, entry: dict, *, alpha: float, variants: int, seed_counts=SEED_CO
             other, pairs = differs(lines, plant)
             same = f"{other} of {pairs}" if pairs else "not measured"
         out.append(f"| {name} | {spent} | {' | '.join(cells)} | {same} |")
+    margin = 100 * float(entry.get("margin", 0.0))
+    beyond = [f"`{p}`" for p in plants if (gaps := cost(lines, p))
+              and abs(float(np.mean(gaps))) > margin]
+    out += ["", f"The declaration's margin: {margin:.2f} points. Plants whose mean cost is "
+                f"beyond it: {', '.join(beyond) if beyond else 'none'}."]
     if final_fails is None:
         return out
     out += ["", "Caught by either test a session runs on the target, the curve gate above or "
