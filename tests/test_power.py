@@ -52,7 +52,7 @@ def cells(table: list[str]) -> dict:
 
 
 def test_a_regression_of_two_points_is_caught_at_every_seed_count_and_none_is_not():
-    table = cells(power.table(rows(cost=0.02), ENTRY, alpha=0.01, variants=5))
+    table = cells(power.table(power.index(rows(cost=0.02)), ENTRY, alpha=0.01, variants=5))
     assert table["none"][2:5] == ["0 of 20 (0% to 17%)", "0 of 4 (0% to 60%)",
                                   "0 of 2 (0% to 84%)"]
     for name in PLANTS:
@@ -60,24 +60,24 @@ def test_a_regression_of_two_points_is_caught_at_every_seed_count_and_none_is_no
                                     "2 of 2 (16% to 100%)"], name
         assert table[name][1].startswith("-2.00 ("), table[name]
         assert table[name][5] == "20 of 20", name  # the bitwise check sees every one
-    made = power.table(rows(cost=0.02), ENTRY, alpha=0.01, variants=5)
+    made = power.table(power.index(rows(cost=0.02)), ENTRY, alpha=0.01, variants=5)
     assert made[-1] == ("The declaration's margin: 0.15 points. Plants whose mean cost is "
                         "beyond it: `slower`, `noisier`.")
 
 
 def test_a_plant_that_changes_nothing_is_neither_caught_nor_seen_by_the_bitwise_check():
-    table = cells(power.table(rows(cost=0.0), ENTRY, alpha=0.01, variants=5))
+    table = cells(power.table(power.index(rows(cost=0.0)), ENTRY, alpha=0.01, variants=5))
     for name in PLANTS:
         assert table[name][1] == "+0.00 (+0.00 to +0.00; 20 seeds)"
         assert table[name][2] == "0 of 20 (0% to 17%)" and table[name][5] == "0 of 20"
-    assert power.table(rows(cost=0.0), ENTRY, alpha=0.01, variants=5)[-1].endswith(
-        "beyond it: none.")
+    made = power.table(power.index(rows(cost=0.0)), ENTRY, alpha=0.01, variants=5)
+    assert made[-1].endswith("beyond it: none.")
 
 
 def test_only_complete_disjoint_seed_sets_count():
     partial = [r for r in rows(cost=0.02, seeds=range(10, 22))  # 10-14, 15-19; 10-19
                if (r["plant"], r["seed"]) != ("noisier", 12)]
-    table = cells(power.table(partial, ENTRY, alpha=0.01, variants=5))
+    table = cells(power.table(power.index(partial), ENTRY, alpha=0.01, variants=5))
     assert table["slower"][2:5] == ["12 of 12 (74% to 100%)", "2 of 2 (16% to 100%)",
                                     "1 of 1 (3% to 100%)"]
     assert table["noisier"][2:5] == ["11 of 11 (72% to 100%)", "1 of 1 (3% to 100%)",
@@ -92,7 +92,7 @@ def test_only_complete_disjoint_seed_sets_count():
 ])
 def test_lines_that_are_not_one_target_and_its_baseline_are_refused(change, message):
     with pytest.raises(ConfigError, match=message):
-        power.table([change(r) for r in rows(cost=0.0, seeds=[10, 11])], ENTRY,
+        power.table(power.index([change(r) for r in rows(cost=0.0, seeds=[10, 11])]), ENTRY,
                     alpha=0.01, variants=5)
 
 
@@ -116,7 +116,8 @@ def test_a_drop_at_the_last_epoch_alone_is_caught_by_the_accuracy_test_not_the_c
     """One point lost at the last epoch moves the mean over 15 epochs by 0.07 points,
     inside the curve gate's bound; the final accuracy test (here: the centre below 99%)
     catches it, and the second table counts a set caught by either."""
-    made = power.table(rows(cost=0.0, last_epoch=0.01), ENTRY, alpha=0.01, variants=5,
+    made = power.table(power.index(rows(cost=0.0, last_epoch=0.01)), ENTRY, alpha=0.01,
+                       variants=5,
                        final_fails=lambda finals: sorted(finals)[len(finals) // 2] < 0.99)
     split = made.index("Caught by either test a session runs on the target, the curve gate "
                        "above or the final accuracy test:")

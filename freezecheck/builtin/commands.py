@@ -154,9 +154,8 @@ def _power(args) -> int:
 
     try:
         check_alpha(args.alpha, "--alpha")
-        rows = power.read(args.measurements)
-        target, _, _, _ = power.roles(power.index(rows))
-        environment, dataset = rows[0]["environment"], rows[0]["dataset"]
+        planted = power.index(power.read(args.measurements))
+        target, environment, dataset = planted.target, planted.environment, planted.dataset
         entry = (measured_table().get(environment, {}).get(dataset, {})
                  .get("variants", {}).get(target))
         if entry is None:
@@ -165,7 +164,7 @@ def _power(args) -> int:
                               f"seeds and regenerate the table with freezecheck expectations")
         model = parse_id(target)[0]
         split = EXPERIMENTS[model].alpha_split(target)
-        lines = power.table(rows, entry, alpha=args.alpha, variants=split,
+        lines = power.table(planted, entry, alpha=args.alpha, variants=split,
                             final_fails=_final_test(environment, dataset, target, model))
     except (FreezecheckError, OSError, ValueError) as exc:
         return fail("power", exc)

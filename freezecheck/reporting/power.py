@@ -12,6 +12,8 @@ environment of a stored reference the bitwise check fails every such run.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from freezecheck.errors import ConfigError
@@ -29,10 +31,37 @@ def read(paths) -> list[dict]:
     return [row for path in paths for row in readers.read_lines(path, PLANTED)]
 
 
-def index(rows) -> dict:
-    """(plant, variant, seed) -> line, with the target (the one planted variant) and the
-    baseline (the other, never planted) checked: one environment and data set, one
-    target, one baseline."""
+@dataclasses.dataclass(frozen=True)
+class Planted:
+    """The planted runs of one target, keyed (plant, variant, seed), with their roles."""
+
+    lines: dict
+    target: str  # the one planted variant
+    baseline: str  # the other, never planted
+    plants: tuple[str, ...]  # in the order first seen
+    seeds: tuple[int, ...]
+    environment: str
+    dataset: str
+
+    def seed_sets(self, size: int, plant: str) -> list[list[int]]:
+        """Disjoint sets of ``size`` seeds, in order, at which the baseline, the
+        unplanted target and ``plant``'s target all ran."""
+        needed = {(UNPLANTED, self.baseline), (UNPLANTED, self.target), (plant, self.target)}
+        sets = [list(self.seeds[i:i + size])
+                for i in range(0, len(self.seeds) - size + 1, size)]
+        return [group for group in sets
+                if all((p, v, s) in self.lines for s in group for p, v in needed)]
+
+    def paired(self, plant: str) -> list[tuple[dict, dict]]:
+        """(planted run, unplanted run) of the target at every seed with both."""
+        return [(self.lines[(plant, self.target, s)], self.lines[(UNPLANTED, self.target, s)])
+                for s in self.seeds if (plant, self.target, s) in self.lines
+                and (UNPLANTED, self.target, s) in self.lines]
+
+
+def index(rows) -> Planted:
+    """The planted runs of ``rows``, checked: one environment and data set, one planted
+    target, one unplanted baseline."""
     rows = list(rows)
     if not rows:
         raise ConfigError("no planted measurement line to judge: train the plants first")
@@ -46,36 +75,22 @@ def index(rows) -> dict:
     if len(targets) != 1 or len(others) != 1:
         raise ConfigError(f"expected the plants in one variant and one unplanted baseline. "
                           f"Received: planted {targets}, unplanted only {others}")
-    return {(row["plant"], row["variant"], row["seed"]): row for row in rows}
+    return Planted(
+        lines={(row["plant"], row["variant"], row["seed"]): row for row in rows},
+        target=targets[0], baseline=others[0],
+        plants=tuple(dict.fromkeys(row["plant"] for row in rows if row["plant"] != UNPLANTED)),
+        seeds=tuple(sorted({row["seed"] for row in rows})),
+        environment=str(rows[0]["environment"]), dataset=str(rows[0]["dataset"]))
 
 
-def roles(lines: dict) -> tuple[str, str, list[str], list[int]]:
-    """The target, the baseline, the plants (in the order first seen) and the seeds."""
-    target = next(v for p, v, _ in lines if p != UNPLANTED)
-    baseline = next(v for _, v, _ in lines if v != target)
-    plants = list(dict.fromkeys(p for p, _, _ in lines if p != UNPLANTED))
-    return target, baseline, plants, sorted({s for _, _, s in lines})
-
-
-def seed_sets(size: int, lines: dict, plant: str) -> list[list[int]]:
-    """Disjoint sets of ``size`` seeds, in order, at which the baseline, the unplanted
-    target and ``plant``'s target all ran."""
-    target, baseline, _, seeds = roles(lines)
-    needed = {(UNPLANTED, baseline), (UNPLANTED, target), (plant, target)}
-    sets = [seeds[i:i + size] for i in range(0, len(seeds) - size + 1, size)]
-    return [group for group in sets
-            if all((p, v, s) in lines for s in group for p, v in needed)]
-
-
-def caught(lines: dict, plant: str, seeds: list[int], entry: dict, *, alpha: float,
+def caught(planted: Planted, plant: str, seeds: list[int], entry: dict, *, alpha: float,
            variants: int) -> bool:
     """Whether the regression gate fails ``plant``'s target at ``seeds`` against the
     declared ``entry`` (its ``curve_claim`` and ``effect``), as a session of that many
     seeds judging ``variants`` variants does."""
-    target, baseline, _, _ = roles(lines)
     declared = claims.Effect.from_dict(entry["effect"])
-    runs = [lines[(plant, target, s)]["val_accuracy"] for s in seeds]
-    base = [lines[(UNPLANTED, baseline, s)]["val_accuracy"] for s in seeds]
+    runs = [planted.lines[(plant, planted.target, s)]["val_accuracy"] for s in seeds]
+    base = [planted.lines[(UNPLANTED, planted.baseline, s)]["val_accuracy"] for s in seeds]
     if len(seeds) == 1:
         run = claims.run_effect(runs[0], base[0], level=declared.level, seed=seeds[0])
         return bool(claims.judge_run(declared, run, alpha=alpha, variants=variants))
@@ -84,24 +99,17 @@ def caught(lines: dict, plant: str, seeds: list[int], entry: dict, *, alpha: flo
                              variants=variants))
 
 
-def _paired(lines: dict, plant: str) -> list[tuple[dict, dict]]:
-    """(planted run, unplanted run) of the target at every seed with both."""
-    target, _, _, seeds = roles(lines)
-    return [(lines[(plant, target, s)], lines[(UNPLANTED, target, s)]) for s in seeds
-            if (plant, target, s) in lines and (UNPLANTED, target, s) in lines]
-
-
-def cost(lines: dict, plant: str) -> list[float]:
+def cost(planted: Planted, plant: str) -> list[float]:
     """What ``plant`` costs the target at each seed: its mean-over-epochs validation
     accuracy minus the unplanted target's at the same seed, in points."""
     return [100 * (float(np.mean(a["val_accuracy"])) - float(np.mean(b["val_accuracy"])))
-            for a, b in _paired(lines, plant)]
+            for a, b in planted.paired(plant)]
 
 
-def differs(lines: dict, plant: str) -> tuple[int, int]:
+def differs(planted: Planted, plant: str) -> tuple[int, int]:
     """Planted runs whose curve or test accuracy is not the unplanted target's at the
     same seed, and how many pairs there are."""
-    pairs = _paired(lines, plant)
+    pairs = planted.paired(plant)
     return sum(a["val_accuracy"] != b["val_accuracy"] or a["test_accuracy"] != b["test_accuracy"]
                for a, b in pairs), len(pairs)
 
@@ -118,48 +126,54 @@ def rate(hits: int, trials: int) -> str:
     return f"{hits} of {trials} ({low:.0%} to {high:.0%})"
 
 
-def table(rows, entry: dict, *, alpha: float, variants: int, seed_counts=SEED_COUNTS,
-          final_fails=None) -> list[str]:
+def table(planted: Planted, entry: dict, *, alpha: float, variants: int,
+          seed_counts=SEED_COUNTS, final_fails=None) -> list[str]:
     """Markdown: for the unplanted target (false alarms) and every plant, the cost, and
     how often the gate catches it at each of ``seed_counts`` seeds; ``entry`` is the
     target's declaration (``curve_claim`` and ``effect``). ``final_fails``: given the
     final validation accuracies of a set of seeds, whether the session's accuracy test
     fails them; with it, a second table counts a set caught by either test."""
-    lines = index(rows)
     if entry.get("curve_claim") is None:
         raise ConfigError("the target has no claim declared: the regression gate has "
                           "nothing to judge it by. Declare it from ten seeds first")
-    target, _, plants, _ = roles(lines)
-    first = next(iter(lines.values()))
+    every = (UNPLANTED, *planted.plants)
+    # Each seed set judged once: (caught by the curve gate, by the final accuracy test).
+    verdicts = {(plant, size): [
+        (caught(planted, plant, group, entry, alpha=alpha, variants=variants),
+         final_fails is not None and final_fails(
+             [planted.lines[(plant, planted.target, s)]["final_val_accuracy"] for s in group]))
+        for group in planted.seed_sets(size, plant)]
+        for plant in every for size in seed_counts}
+
+    def cells(plant, counts) -> str:
+        return " | ".join(rate(sum(map(counts, verdicts[(plant, size)])),
+                               len(verdicts[(plant, size)])) for size in seed_counts)
+
+    def name(plant) -> str:
+        return "none (false alarms)" if plant == UNPLANTED else f"`{plant}`"
+
     seeds = entry["effect"]["seeds"]
-    out = [f"`{target}` judged against its declaration in {first['environment']}, "
-           f"{first['dataset']} (claim: {entry['curve_claim']}, from seeds {seeds[0]}-"
+    columns = " | at ".join(f"{n} seed{'s' if n > 1 else ''}" for n in seed_counts)
+    out = [f"`{planted.target}` judged against its declaration in {planted.environment}, "
+           f"{planted.dataset} (claim: {entry['curve_claim']}, from seeds {seeds[0]}-"
            f"{seeds[-1]}), alpha {alpha} split over {variants} variants. Caught: k of n "
            f"disjoint trials (95% Clopper-Pearson interval).",
            "",
            "| plant | cost: mean-over-epochs accuracy against the unplanted run at the same "
-           "seed, points (mean; lowest to highest) | caught at "
-           + " | at ".join(f"{n} seed{'s' if n > 1 else ''}" for n in seed_counts)
-           + " | same environment: run differs from the unplanted one |",
+           f"seed, points (mean; lowest to highest) | caught at {columns} | same "
+           "environment: run differs from the unplanted one |",
            "| --- | --- | " + "--- | " * len(seed_counts) + "--- |"]
-    for plant in (UNPLANTED, *plants):
-        cells = []
-        for size in seed_counts:
-            sets = seed_sets(size, lines, plant)
-            cells.append(rate(sum(caught(lines, plant, group, entry, alpha=alpha,
-                                         variants=variants) for group in sets), len(sets)))
-        if plant == UNPLANTED:
-            name, spent, same = "none (false alarms)", "0", "-"
-        else:
-            gaps = cost(lines, plant)
-            name = f"`{plant}`"
+    for plant in every:
+        spent, same = "0", "-"
+        if plant != UNPLANTED:
+            gaps = cost(planted, plant)
             spent = (f"{signed(float(np.mean(gaps)))} ({signed(min(gaps))} to "
                      f"{signed(max(gaps))}; {len(gaps)} seeds)" if gaps else "not measured")
-            other, pairs = differs(lines, plant)
+            other, pairs = differs(planted, plant)
             same = f"{other} of {pairs}" if pairs else "not measured"
-        out.append(f"| {name} | {spent} | {' | '.join(cells)} | {same} |")
+        out.append(f"| {name(plant)} | {spent} | {cells(plant, lambda v: v[0])} | {same} |")
     margin = 100 * float(entry.get("margin", 0.0))
-    beyond = [f"`{p}`" for p in plants if (gaps := cost(lines, p))
+    beyond = [f"`{p}`" for p in planted.plants if (gaps := cost(planted, p))
               and abs(float(np.mean(gaps))) > margin]
     out += ["", f"The declaration's margin: {margin:.2f} points. Plants whose mean cost is "
                 f"beyond it: {', '.join(beyond) if beyond else 'none'}."]
@@ -167,18 +181,7 @@ def table(rows, entry: dict, *, alpha: float, variants: int, seed_counts=SEED_CO
         return out
     out += ["", "Caught by either test a session runs on the target, the curve gate above or "
                 "the final accuracy test:", "",
-            "| plant | caught at " + " | at ".join(f"{n} seed{'s' if n > 1 else ''}"
-                                                for n in seed_counts) + " |",
+            f"| plant | caught at {columns} |",
             "| --- |" + " --- |" * len(seed_counts)]
-    for plant in (UNPLANTED, *plants):
-        cells = []
-        for size in seed_counts:
-            sets = seed_sets(size, lines, plant)
-            hits = sum(caught(lines, plant, group, entry, alpha=alpha, variants=variants)
-                       or final_fails([lines[(plant, target, s)]["final_val_accuracy"]
-                                       for s in group])
-                       for group in sets)
-            cells.append(rate(hits, len(sets)))
-        name = "none (false alarms)" if plant == UNPLANTED else f"`{plant}`"
-        out.append(f"| {name} | {' | '.join(cells)} |")
+    out += [f"| {name(plant)} | {cells(plant, any)} |" for plant in every]
     return out
